@@ -1,0 +1,159 @@
+package io.depot.engine;
+
+import io.depot.engine.core.Engine;
+import io.depot.engine.store.BlockStore;
+import io.depot.engine.store.FileBlockStore;
+import io.depot.engine.store.MetadataStore;
+import io.depot.engine.store.RocksMetadataStore;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+
+/**
+ * A pool: one directory holding RocksDB metadata ({@code meta/}), a descriptor
+ * ({@code pool.properties}) and, unless placed elsewhere, the sparse data file ({@code data}).
+ * The entry point of the engine API.
+ */
+public final class Pool implements AutoCloseable {
+    private static final String DESCRIPTOR = "pool.properties";
+
+    private final Engine engine;
+    private final Path dir;
+
+    private Pool(Engine engine, Path dir) {
+        this.engine = engine;
+        this.dir = dir;
+    }
+
+    /** Formats a new pool in {@code dir} (created if missing; must not already hold a pool). */
+    public static Pool create(Path dir, PoolOptions options) {
+        return create(dir, options, Engine.Options.defaults());
+    }
+
+    public static Pool create(Path dir, PoolOptions options, Engine.Options tuning) {
+        Path descriptor = dir.resolve(DESCRIPTOR);
+        if (Files.exists(descriptor)) {
+            throw new PoolFormatException("a pool already exists in " + dir);
+        }
+        Path data = options.dataPath() == null ? dir.resolve("data") : options.dataPath().toAbsolutePath();
+        try {
+            Files.createDirectories(dir.resolve("meta"));
+            Properties p = new Properties();
+            p.setProperty("format", "1");
+            p.setProperty("data", options.dataPath() == null ? "data" : data.toString());
+            Path tmp = dir.resolve(DESCRIPTOR + ".tmp");
+            try (Writer w = Files.newBufferedWriter(tmp)) {
+                p.store(w, "Depot pool descriptor: where the payload lives. Do not edit while the pool is open.");
+            }
+            MetadataStore meta = new RocksMetadataStore(dir.resolve("meta"));
+            BlockStore blocks;
+            try {
+                blocks = new FileBlockStore(data);
+            } catch (RuntimeException e) {
+                meta.close();
+                throw e;
+            }
+            Engine engine;
+            try {
+                engine = Engine.create(meta, blocks, options.clusterSize(), options.capacityBytes(), tuning);
+            } catch (RuntimeException e) {
+                meta.close();
+                blocks.close();
+                throw e;
+            }
+            Files.move(tmp, descriptor, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return new Pool(engine, dir);
+        } catch (IOException e) {
+            throw new StorageIoException("cannot create pool in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Opens an existing pool. */
+    public static Pool open(Path dir) {
+        return open(dir, Engine.Options.defaults());
+    }
+
+    public static Pool open(Path dir, Engine.Options tuning) {
+        Path descriptor = dir.resolve(DESCRIPTOR);
+        if (!Files.exists(descriptor)) {
+            throw new PoolFormatException("no pool in " + dir + " (missing " + DESCRIPTOR + ")");
+        }
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(descriptor)) {
+            p.load(r);
+        } catch (IOException e) {
+            throw new StorageIoException("cannot read " + descriptor + ": " + e.getMessage(), e);
+        }
+        if (!"1".equals(p.getProperty("format"))) {
+            throw new PoolFormatException("pool format " + p.getProperty("format") + " in " + dir + " is not supported");
+        }
+        Path data = dir.resolve(p.getProperty("data", "data"));
+        if (!Files.exists(data)) {
+            throw new PoolFormatException("data store " + data + " of pool " + dir + " is missing");
+        }
+        MetadataStore meta = new RocksMetadataStore(dir.resolve("meta"));
+        BlockStore blocks = new FileBlockStore(data);
+        try {
+            return new Pool(Engine.open(meta, blocks, tuning), dir);
+        } catch (RuntimeException e) {
+            meta.close();
+            blocks.close();
+            throw e;
+        }
+    }
+
+    /** True if {@code dir} holds a pool. */
+    public static boolean exists(Path dir) {
+        return Files.exists(dir.resolve(DESCRIPTOR));
+    }
+
+    Engine engine() { return engine; }
+
+    public Path directory() { return dir; }
+
+    public UUID uuid() { return engine.poolRecord().uuid(); }
+
+    public int clusterSize() { return engine.clusterSize(); }
+
+    public Volume createVolume(String name, long sizeBytes) {
+        return new Volume(this, engine.createVolume(name, sizeBytes));
+    }
+
+    public Volume volume(String name) { return new Volume(this, engine.volume(name)); }
+
+    public Volume volume(UUID uuid) { return new Volume(this, engine.volume(uuid)); }
+
+    public List<Volume> volumes() {
+        return engine.volumes().stream().map(v -> new Volume(this, v)).toList();
+    }
+
+    /** Snapshots several volumes at one instant, each snapshot named {@code name}. */
+    public List<Snapshot> snapshotGroup(String name, Volume... volumes) {
+        return engine.snapshotGroup(Arrays.stream(volumes).map(Volume::state).toList(), name)
+                .stream().map(r -> new Snapshot(this, r)).toList();
+    }
+
+    public PoolUsage usage() {
+        Engine.Usage u = engine.usage();
+        return new PoolUsage(u.capacityBytes(), u.usedBytes(), u.provisionedBytes(), engine.clusterSize(), u.volumes(), u.snapshots());
+    }
+
+    /** Grows the pool's capacity. */
+    public void growCapacity(long capacityBytes) { engine.growCapacity(capacityBytes); }
+
+    /** Durability barrier for every volume of the pool. */
+    public void flush() { engine.flush(); }
+
+    /** Runs the consistency checker (scrub); an empty list means consistent. */
+    public List<String> verify() { return engine.verify(); }
+
+    /** Flushes and closes; the pool can be opened again. */
+    @Override
+    public void close() { engine.close(); }
+}

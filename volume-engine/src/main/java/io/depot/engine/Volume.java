@@ -1,0 +1,108 @@
+package io.depot.engine;
+
+import io.depot.engine.core.Engine;
+import io.depot.engine.core.VolumeState;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * A thin-provisioned block volume. All offsets and lengths are bytes, multiples of 512.
+ * Reads and writes use the caller's buffers (heap or direct) positionally; they are safe from
+ * any number of threads at once.
+ */
+public final class Volume {
+    private final Pool pool;
+    private final VolumeState state;
+
+    Volume(Pool pool, VolumeState state) {
+        this.pool = pool;
+        this.state = state;
+    }
+
+    VolumeState state() { return state; }
+
+    /** Never changes, even across renames: protocols derive SCSI identifiers and file handles from it. */
+    public UUID uuid() { return state.uuid(); }
+
+    public String name() { return state.name(); }
+
+    public long sizeBytes() { return state.sizeBytes(); }
+
+    /** Reads {@code dst.remaining()} bytes at {@code offset}; never-written ranges read as zeros. */
+    public void read(long offset, ByteBuffer dst) { state.read(offset, dst); }
+
+    /** Writes {@code src.remaining()} bytes at {@code offset}; durable after the next {@link #flush()}. */
+    public void write(long offset, ByteBuffer src) { state.write(offset, src, false); }
+
+    /** Writes, and with {@code fua} returns only once the data is durable (forced unit access). */
+    public void write(long offset, ByteBuffer src, boolean fua) { state.write(offset, src, fua); }
+
+    /** Durability barrier: every write completed before this call survives a crash after it returns. */
+    public void flush() { state.flush(); }
+
+    /** Discards a range: it reads as zeros and its clusters return to the pool. */
+    public void unmap(long offset, long length) { state.unmap(offset, length); }
+
+    /** Makes a range read as zeros; on a thin volume this is the same as unmapping it. */
+    public void writeZeroes(long offset, long length) { state.unmap(offset, length); }
+
+    /**
+     * Atomic compare-and-write (SCSI COMPARE AND WRITE): if the data at {@code offset} equals
+     * {@code expected}, writes {@code replacement}; otherwise throws {@link CompareMismatchException}.
+     */
+    public void compareAndWrite(long offset, ByteBuffer expected, ByteBuffer replacement) {
+        state.compareAndWrite(offset, expected, replacement, false);
+    }
+
+    /** Bytes of data the volume holds (what it would free if deleted, were nothing shared). */
+    public long allocatedBytes() { return state.allocatedBytes(); }
+
+    public void grow(long newSize) {
+        if (newSize < sizeBytes()) {
+            throw new InvalidIoException("grow to " + newSize + " is smaller than today's " + sizeBytes() + "; use shrink");
+        }
+        pool.engine().resize(state, newSize, false);
+    }
+
+    /** Shrinks the volume, discarding everything past the new size. */
+    public void shrink(long newSize) { pool.engine().resize(state, newSize, true); }
+
+    public void rename(String newName) { pool.engine().rename(state, newName); }
+
+    /** Deletes the volume at once; space comes back in the background. */
+    public void delete() { pool.engine().deleteVolume(state); }
+
+    /** Takes a snapshot: constant time whatever the size. */
+    public Snapshot createSnapshot(String name) {
+        return new Snapshot(pool, pool.engine().snapshotGroup(List.of(state), name).get(0));
+    }
+
+    public Snapshot snapshot(String name) { return new Snapshot(pool, pool.engine().snapshot(state, name)); }
+
+    /** Snapshots oldest first. */
+    public List<Snapshot> snapshots() {
+        return pool.engine().snapshots(state).stream().map(r -> new Snapshot(pool, r)).toList();
+    }
+
+    /** True while this is a linked clone reading through its origin snapshot. */
+    public boolean isLinkedClone() { return state.hasOrigin(); }
+
+    /** Starts making this linked clone independent (the background copy of a full clone). */
+    public FlattenJob flatten() { return new FlattenJob(pool.engine().startFlatten(state)); }
+
+    /** The running flatten of this clone, or null. */
+    public FlattenJob flattenJob() {
+        Engine.FlattenTask t = pool.engine().flattenTask(state);
+        return t == null ? null : new FlattenJob(t);
+    }
+
+    @Override
+    public String toString() { return state.toString(); }
+
+    @Override
+    public boolean equals(Object o) { return o instanceof Volume v && v.uuid().equals(uuid()); }
+
+    @Override
+    public int hashCode() { return uuid().hashCode(); }
+}

@@ -1,0 +1,102 @@
+package io.depot.engine.core;
+
+import io.depot.engine.OutOfSpaceException;
+import org.roaringbitmap.RoaringBitmap;
+
+/**
+ * Free-space map of the pool's physical clusters.
+ *
+ * <p>Free clusters are either <em>clean</em> (known to read as zeros: never written, past the end
+ * of the sparse data file) or <em>dirty</em> (may hold a freed cluster's old contents). A partial
+ * write into a dirty cluster must write the whole cluster so old bytes never become readable.
+ * Clean clusters are preferred; they are handed out in ascending order so the data file grows
+ * sequentially.
+ *
+ * <p>The map is not persisted: it is rebuilt at open from the mappings, which makes a leaked
+ * cluster impossible. Clusters freed by a metadata change come back through {@link #release}
+ * only once that change is durable, so a crash can never leave a mapping pointing at a cluster
+ * that was reused.
+ */
+public final class ClusterAllocator {
+    private final RoaringBitmap used = new RoaringBitmap();
+    private final RoaringBitmap dirtyFree = new RoaringBitmap();
+    private long capacity;
+    private long cleanFrom;   // every cluster >= cleanFrom that is not used is clean
+    private int dirtyCursor;
+
+    /** @param dirtyBelow clusters below this index may hold old bytes when free */
+    public ClusterAllocator(long capacityClusters, long dirtyBelow) {
+        if (capacityClusters > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("pool too large: at most 2^31 clusters");
+        }
+        this.capacity = capacityClusters;
+        this.cleanFrom = Math.min(dirtyBelow, capacityClusters);
+    }
+
+    /** During open: marks a cluster a mapping refers to. Returns false if it was already marked (double reference). */
+    public synchronized boolean markUsed(long phys) {
+        return used.checkedAdd((int) phys);
+    }
+
+    /** During open, after every {@link #markUsed}: the unused clusters below the clean frontier become dirty free space. */
+    public synchronized void finishRebuild() {
+        if (cleanFrom > 0) {
+            dirtyFree.add(0L, cleanFrom);
+            dirtyFree.andNot(used);
+        }
+        // a mapping may point past the frontier (a pool whose file was truncated is corrupt, but we must not hand out a used cluster)
+        int highestUsed = used.isEmpty() ? -1 : used.last();
+        if (highestUsed >= cleanFrom) {
+            dirtyFree.add(cleanFrom, (long) highestUsed + 1);
+            dirtyFree.andNot(used);
+            cleanFrom = (long) highestUsed + 1;
+        }
+    }
+
+    /** Hands out one free cluster, clean ones first. */
+    public synchronized Allocation allocate() {
+        if (cleanFrom < capacity) {
+            long phys = cleanFrom++;
+            used.add((int) phys);
+            return new Allocation(phys, true);
+        }
+        if (dirtyFree.isEmpty()) {
+            throw new OutOfSpaceException("pool is full: all " + capacity + " clusters are in use");
+        }
+        long next = dirtyFree.nextValue(dirtyCursor);
+        int phys = next >= 0 ? (int) next : dirtyFree.first();
+        dirtyFree.remove(phys);
+        used.add(phys);
+        dirtyCursor = phys + 1;
+        return new Allocation(phys, false);
+    }
+
+    /** Returns clusters whose release is now durable. */
+    public synchronized void release(RoaringBitmap clusters) {
+        used.andNot(clusters);
+        RoaringBitmap inRange = clusters.clone();
+        if (cleanFrom < (1L << 32)) {
+            inRange.remove(cleanFrom, 1L << 32);
+        }
+        dirtyFree.or(inRange);
+    }
+
+    /** Grows (never shrinks) the pool's capacity. */
+    public synchronized void grow(long capacityClusters) {
+        if (capacityClusters > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("pool too large: at most 2^31 clusters");
+        }
+        capacity = Math.max(capacity, capacityClusters);
+    }
+
+    public synchronized long usedClusters() { return used.getLongCardinality(); }
+
+    public synchronized long capacityClusters() { return capacity; }
+
+    public synchronized boolean isUsed(long phys) { return used.contains((int) phys); }
+
+    public synchronized RoaringBitmap usedSnapshot() { return used.clone(); }
+
+    /** A cluster handed out; {@code clean} says it reads as zeros today. */
+    public record Allocation(long phys, boolean clean) {}
+}

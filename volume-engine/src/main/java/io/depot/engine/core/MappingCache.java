@@ -1,0 +1,177 @@
+package io.depot.engine.core;
+
+import io.depot.engine.store.MetadataStore;
+import java.util.Iterator;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Pages of head mappings for every volume of a pool, bounded by a page budget and evicted with a
+ * clock sweep (a page touched since the last sweep gets a second chance).
+ *
+ * <p>Each volume has a two-level directory of pages: chunks of {@value #CHUNK} pages made on demand,
+ * so a lookup allocates nothing and a 64 TiB volume costs nothing until it is touched.
+ */
+final class MappingCache {
+    static final int CHUNK = 4096;
+
+    private final MetadataStore meta;
+    private final CommitPipeline pipeline;
+    private final long maxPages;
+    private final AtomicLong loaded = new AtomicLong();
+    private final ConcurrentLinkedQueue<MapPage> clock = new ConcurrentLinkedQueue<>();
+    private final ReentrantLock sweepLock = new ReentrantLock();
+    private final AtomicLong loads = new AtomicLong();
+
+    MappingCache(MetadataStore meta, CommitPipeline pipeline, long maxPages) {
+        this.meta = meta;
+        this.pipeline = pipeline;
+        this.maxPages = Math.max(64, maxPages);
+    }
+
+    /** A volume's page directory. */
+    static final class Directory {
+        final long volume;
+        private final AtomicReferenceArray<AtomicReferenceArray<MapPage>> chunks;
+
+        Directory(long volume, long maxClusters) {
+            this.volume = volume;
+            long pages = (maxClusters + MapPage.SIZE - 1) >>> MapPage.SHIFT;
+            this.chunks = new AtomicReferenceArray<>((int) Math.max(1, (pages + CHUNK - 1) / CHUNK));
+        }
+    }
+
+    /** The page holding {@code cluster}, loaded from the store if it is not cached. */
+    MapPage page(Directory dir, long cluster) {
+        long pageIndex = cluster >>> MapPage.SHIFT;
+        int chunkIndex = (int) (pageIndex / CHUNK);
+        int slot = (int) (pageIndex % CHUNK);
+        AtomicReferenceArray<MapPage> chunk = dir.chunks.get(chunkIndex);
+        if (chunk == null) {
+            dir.chunks.compareAndSet(chunkIndex, null, new AtomicReferenceArray<>(CHUNK));
+            chunk = dir.chunks.get(chunkIndex);
+        }
+        MapPage page = chunk.get(slot);
+        if (page != null) {
+            if (!page.referenced) {
+                page.referenced = true;
+            }
+            return page;
+        }
+        MapPage fresh = load(dir.volume, pageIndex);
+        if (chunk.compareAndSet(slot, null, fresh)) {
+            clock.add(fresh);
+            if (loaded.incrementAndGet() > maxPages) {
+                sweep();
+            }
+            return fresh;
+        }
+        return chunk.get(slot);
+    }
+
+    /**
+     * The page holding {@code cluster}, pinned for a change. The caller must {@link MapPage#unpin}
+     * it with the sequence number of the commit that carries the change.
+     */
+    MapPage pinnedPage(Directory dir, long cluster) {
+        while (true) {
+            MapPage page = page(dir, cluster);
+            if (page.pin()) {
+                return page;
+            }
+            // evicted between lookup and pin: drop the stale reference and load again
+            forget(dir, page);
+        }
+    }
+
+    private void forget(Directory dir, MapPage page) {
+        AtomicReferenceArray<MapPage> chunk = dir.chunks.get((int) (page.index / CHUNK));
+        if (chunk != null) {
+            chunk.compareAndSet((int) (page.index % CHUNK), page, null);
+        }
+    }
+
+    private MapPage load(long volume, long pageIndex) {
+        loads.incrementAndGet();
+        MapPage page = new MapPage(volume, pageIndex);
+        long first = pageIndex << MapPage.SHIFT;
+        meta.scan(Keys.prefix(Keys.MAPPING, volume, first), Keys.prefix(Keys.MAPPING, volume, first + MapPage.SIZE), (k, v) -> {
+            int i = (int) (Keys.field(k, 1) - first);
+            page.values[i] = MappingValue.decode(v);   // keys ascend by birth: the last one wins
+            page.births[i] = Keys.field(k, 2);
+            return true;
+        });
+        return page;
+    }
+
+    /** Drops every page of a volume (after a rollback or a delete rewrote its mappings in the store). */
+    void dropVolume(Directory dir) {
+        for (int c = 0; c < dir.chunks.length(); c++) {
+            AtomicReferenceArray<MapPage> chunk = dir.chunks.getAndSet(c, null);
+            if (chunk == null) {
+                continue;
+            }
+            for (int s = 0; s < CHUNK; s++) {
+                if (chunk.get(s) != null) {
+                    loaded.decrementAndGet();
+                }
+            }
+        }
+        clock.removeIf(p -> p.volume == dir.volume);
+    }
+
+    private void sweep() {
+        if (!sweepLock.tryLock()) {
+            return;
+        }
+        try {
+            long durable = pipeline.durableSeq();
+            int budget = clock.size() * 2;
+            Iterator<MapPage> it = clock.iterator();
+            while (loaded.get() > maxPages * 9 / 10 && budget-- > 0) {
+                if (!it.hasNext()) {
+                    it = clock.iterator();
+                    if (!it.hasNext()) {
+                        break;
+                    }
+                }
+                MapPage p = it.next();
+                if (p.referenced) {
+                    p.referenced = false;
+                } else if (p.tryEvict(durable)) {
+                    it.remove();
+                    loaded.decrementAndGet();
+                    evicted(p);
+                }
+            }
+        } finally {
+            sweepLock.unlock();
+        }
+    }
+
+    private final java.util.concurrent.ConcurrentHashMap<Long, Directory> directories = new java.util.concurrent.ConcurrentHashMap<>();
+
+    Directory directory(long volume, long maxClusters) {
+        return directories.computeIfAbsent(volume, v -> new Directory(v, maxClusters));
+    }
+
+    void removeDirectory(long volume) {
+        Directory d = directories.remove(volume);
+        if (d != null) {
+            dropVolume(d);
+        }
+    }
+
+    private void evicted(MapPage p) {
+        Directory d = directories.get(p.volume);
+        if (d != null) {
+            forget(d, p);
+        }
+    }
+
+    long loadedPages() { return loaded.get(); }
+
+    long pageLoads() { return loads.get(); }
+}

@@ -1,0 +1,41 @@
+package io.depot.engine.core;
+
+import java.nio.ByteBuffer;
+
+/**
+ * A mapping entry packed in one long: where a cluster's data lives, or that it is a hole.
+ *
+ * <ul>
+ *   <li>{@link #NONE} (-1): the volume has no entry of its own; read through to the clone origin, else zeros.</li>
+ *   <li>hole: reads as zeros, and hides anything older (a snapshot's data, a clone origin's data).</li>
+ *   <li>data: a physical cluster index (up to 2^40) and the SHADOWS flag.</li>
+ * </ul>
+ * SHADOWS means something may lie beneath this entry (an older entry kept for a snapshot, or a
+ * clone origin): removing the entry must then leave a hole rather than simply delete it.
+ */
+public final class MappingValue {
+    public static final long NONE = -1L;
+    private static final long HOLE_BIT = 1L << 62;
+    private static final long SHADOWS_BIT = 1L << 61;
+    private static final long PHYS_MASK = (1L << 40) - 1;
+
+    private MappingValue() {}
+
+    public static long data(long phys, boolean shadows) { return phys | (shadows ? SHADOWS_BIT : 0); }
+
+    public static long hole() { return HOLE_BIT | SHADOWS_BIT; }
+
+    public static boolean isNone(long v) { return v == NONE; }
+
+    public static boolean isHole(long v) { return v != NONE && (v & HOLE_BIT) != 0; }
+
+    public static boolean isData(long v) { return v != NONE && (v & HOLE_BIT) == 0; }
+
+    public static boolean shadows(long v) { return v != NONE && (v & SHADOWS_BIT) != 0; }
+
+    public static long phys(long v) { return v & PHYS_MASK; }
+
+    public static byte[] encode(long v) { return ByteBuffer.allocate(8).putLong(v).array(); }
+
+    public static long decode(byte[] b) { return ByteBuffer.wrap(b).getLong(); }
+}

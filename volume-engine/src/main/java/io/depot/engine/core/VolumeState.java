@@ -1,0 +1,442 @@
+package io.depot.engine.core;
+
+import io.depot.engine.CompareMismatchException;
+import io.depot.engine.InvalidIoException;
+import io.depot.engine.NoSuchVolumeException;
+import io.depot.engine.core.Records.SnapshotRecord;
+import io.depot.engine.core.Records.VolumeRecord;
+import io.depot.engine.store.MetadataStore;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * One volume's live state and its copy-on-write I/O path.
+ *
+ * <p>Every write is born at the volume's current {@link #epoch}. Taking a snapshot freezes the
+ * current epoch and starts a new one, so a cluster whose newest mapping was born in the current
+ * epoch is owned by the head alone and is overwritten in place (no metadata change), while an
+ * older one is shared with a snapshot and is redirected to a fresh cluster on write.
+ *
+ * <p>Locking: I/O holds {@link #ioLock} shared and the cluster's stripe lock; snapshot, rollback
+ * and delete take {@link #ioLock} exclusively, which drains in-flight I/O for an instant.
+ */
+public final class VolumeState {
+    final Engine engine;
+    final long id;
+    final UUID uuid;
+    final long createdMillis;
+    final MappingCache.Directory pages;
+    final ReentrantReadWriteLock ioLock = new ReentrantReadWriteLock();
+    /** Live snapshots by the epoch they froze. */
+    final ConcurrentSkipListMap<Long, SnapshotRecord> snapshots = new ConcurrentSkipListMap<>();
+    /** Clusters mapped to data in the head view, owned or shared. */
+    final AtomicLong headClusters = new AtomicLong();
+
+    volatile String name;
+    volatile long sizeBytes;
+    volatile long epoch;
+    volatile VolumeState origin;
+    volatile long originEpoch;
+    volatile boolean flattening;
+    volatile boolean deleted;
+
+    VolumeState(Engine engine, VolumeRecord r) {
+        this.engine = engine;
+        this.id = r.id();
+        this.uuid = r.uuid();
+        this.createdMillis = r.createdMillis();
+        this.name = r.name();
+        this.sizeBytes = r.sizeBytes();
+        this.epoch = r.epoch();
+        this.originEpoch = r.originEpoch();
+        this.flattening = r.flattening();
+        this.pages = engine.cache.directory(id, engine.maxVolumeClusters);
+    }
+
+    VolumeRecord record() {
+        VolumeState o = origin;
+        return new VolumeRecord(id, uuid, name, sizeBytes, epoch, o == null ? 0 : o.id, o == null ? 0 : originEpoch,
+                flattening, createdMillis);
+    }
+
+    public long id() { return id; }
+
+    public UUID uuid() { return uuid; }
+
+    public String name() { return name; }
+
+    public long sizeBytes() { return sizeBytes; }
+
+    public boolean hasOrigin() { return origin != null; }
+
+    // ---------------------------------------------------------------- head I/O
+
+    /** Reads {@code dst.remaining()} bytes of the head at {@code offset}. */
+    public void read(long offset, ByteBuffer dst) {
+        int length = dst.remaining();
+        ioLock.readLock().lock();
+        try {
+            checkIo(offset, length);
+            forEachCluster(offset, length, (cluster, within, n) -> readHeadCluster(cluster, within, n, dst));
+        } finally {
+            ioLock.readLock().unlock();
+        }
+    }
+
+    /** Writes {@code src.remaining()} bytes at {@code offset}; with {@code fua} they are durable on return. */
+    public void write(long offset, ByteBuffer src, boolean fua) {
+        int length = src.remaining();
+        ioLock.readLock().lock();
+        try {
+            checkIo(offset, length);
+            forEachCluster(offset, length, (cluster, within, n) -> writeCluster(cluster, within, n, src));
+        } finally {
+            ioLock.readLock().unlock();
+        }
+        if (fua) {
+            engine.pipeline.flush();
+        }
+    }
+
+    /**
+     * Deallocates a range: it reads as zeros afterwards and whole clusters go back to the pool
+     * (once no snapshot needs them). Partial clusters at the edges are zeroed in place.
+     */
+    public void unmap(long offset, long length) {
+        ioLock.readLock().lock();
+        try {
+            checkRange(offset, length);
+            unmapRange(offset, length);
+        } finally {
+            ioLock.readLock().unlock();
+        }
+    }
+
+    /** Unmaps what lies past a new, smaller size (the caller holds {@link #ioLock} exclusively). */
+    void unmapTail(long from, long length) {
+        unmapRange(from, length);
+    }
+
+    private void unmapRange(long offset, long length) {
+        {
+            long end = offset + length;
+            long pos = offset;
+            while (pos < end) {
+                long cluster = pos >>> engine.clusterShift;
+                int within = (int) (pos & (engine.clusterSize - 1));
+                int n = (int) Math.min(engine.clusterSize - within, end - pos);
+                if (n == engine.clusterSize) {
+                    unmapCluster(cluster);
+                } else {
+                    zeroPartial(cluster, within, n);
+                }
+                pos += n;
+            }
+        }
+    }
+
+    /**
+     * Atomically compares {@code expected} with the data at {@code offset} and, if equal, writes
+     * {@code replacement} there. Both buffers must have the same length. Every cluster of the range
+     * is locked for the whole operation, so no other writer can interleave.
+     */
+    public void compareAndWrite(long offset, ByteBuffer expected, ByteBuffer replacement, boolean fua) {
+        int length = expected.remaining();
+        if (replacement.remaining() != length) {
+            throw new InvalidIoException("compare-and-write buffers differ in length: " + length + " vs " + replacement.remaining());
+        }
+        ioLock.readLock().lock();
+        try {
+            checkIo(offset, length);
+            ReentrantLock[] locks = engine.stripesFor(id, offset >>> engine.clusterShift, (offset + length - 1) >>> engine.clusterShift);
+            for (ReentrantLock l : locks) {
+                l.lock();
+            }
+            try {
+                ByteBuffer current = ByteBuffer.allocate(length);
+                forEachCluster(offset, length, (cluster, within, n) -> readHeadCluster(cluster, within, n, current));
+                current.flip();
+                int mismatch = expected.mismatch(current);
+                if (mismatch >= 0) {
+                    throw new CompareMismatchException(mismatch);
+                }
+                forEachCluster(offset, length, (cluster, within, n) -> writeCluster(cluster, within, n, replacement));
+            } finally {
+                for (int i = locks.length - 1; i >= 0; i--) {
+                    locks[i].unlock();
+                }
+            }
+        } finally {
+            ioLock.readLock().unlock();
+        }
+        if (fua) {
+            engine.pipeline.flush();
+        }
+    }
+
+    /**
+     * Reads a snapshot of this volume: what the head held when the snapshot that froze {@code atEpoch}
+     * was taken. The caller names the snapshot's size so reads past it are refused.
+     */
+    public void readSnapshot(long atEpoch, long snapshotSize, long offset, ByteBuffer dst) {
+        int length = dst.remaining();
+        ioLock.readLock().lock();
+        try {
+            checkAlive();
+            if (!snapshots.containsKey(atEpoch)) {
+                throw new io.depot.engine.NoSuchSnapshotException("the snapshot of volume " + name + " was deleted");
+            }
+            checkBounds(offset, length, snapshotSize);
+            forEachCluster(offset, length, (cluster, within, n) -> readClusterAt(atEpoch, cluster, within, n, dst));
+        } finally {
+            ioLock.readLock().unlock();
+        }
+    }
+
+    /** Makes every completed write of the pool durable (one group commit for all volumes). */
+    public void flush() {
+        checkAlive();
+        engine.pipeline.flush();
+    }
+
+    /** Bytes of data the head maps (owned or shared with snapshots); unwritten and unmapped space excluded. */
+    public long allocatedBytes() { return headClusters.get() * engine.clusterSize; }
+
+    // ---------------------------------------------------------------- per-cluster work
+
+    private interface ClusterOp { void apply(long cluster, int within, int length); }
+
+    private void forEachCluster(long offset, int length, ClusterOp op) {
+        long pos = offset;
+        long end = offset + length;
+        while (pos < end) {
+            long cluster = pos >>> engine.clusterShift;
+            int within = (int) (pos & (engine.clusterSize - 1));
+            int n = (int) Math.min(engine.clusterSize - within, end - pos);
+            op.apply(cluster, within, n);
+            pos += n;
+        }
+    }
+
+    private void readHeadCluster(long cluster, int within, int length, ByteBuffer dst) {
+        ReentrantLock lock = engine.stripe(id, cluster);
+        lock.lock();
+        try {
+            MapPage page = engine.cache.page(pages, cluster);
+            long v = page.values[(int) (cluster & (MapPage.SIZE - 1))];
+            if (MappingValue.isData(v)) {
+                engine.readPhysical(MappingValue.phys(v), within, length, dst);
+            } else if (MappingValue.isNone(v) && origin != null) {
+                origin.readClusterAt(originEpoch, cluster, within, length, dst);
+            } else {
+                Engine.putZeros(dst, length);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Reads part of a cluster as the snapshot that froze {@code atEpoch} sees it: the newest mapping
+     * born at or before that epoch, else the clone origin, else zeros. Mappings a live snapshot can
+     * see never change, so no stripe lock is needed.
+     */
+    void readClusterAt(long atEpoch, long cluster, int within, int length, ByteBuffer dst) {
+        long v = mappingAt(atEpoch, cluster);
+        if (MappingValue.isData(v)) {
+            engine.readPhysical(MappingValue.phys(v), within, length, dst);
+        } else if (MappingValue.isNone(v) && origin != null) {
+            origin.readClusterAt(originEpoch, cluster, within, length, dst);
+        } else {
+            Engine.putZeros(dst, length);
+        }
+    }
+
+    /** The mapping a snapshot at {@code atEpoch} sees for a cluster, from the committed store. */
+    long mappingAt(long atEpoch, long cluster) {
+        MetadataStore.Entry e = engine.meta.floor(Keys.mapping(id, cluster, atEpoch), Keys.mapping(id, cluster, 0));
+        return e == null ? MappingValue.NONE : MappingValue.decode(e.value());
+    }
+
+    private void writeCluster(long cluster, int within, int length, ByteBuffer src) {
+        ReentrantLock lock = engine.stripe(id, cluster);
+        lock.lock();
+        try {
+            MapPage page = engine.cache.pinnedPage(pages, cluster);
+            long seq = 0;
+            try {
+                int i = (int) (cluster & (MapPage.SIZE - 1));
+                long v = page.values[i];
+                long birth = page.births[i];
+                long e = epoch;
+                if (MappingValue.isData(v) && birth == e) {
+                    // owned by the head alone: overwrite in place, no metadata
+                    engine.writePhysical(MappingValue.phys(v), within, length, src);
+                    return;
+                }
+                seq = redirect(page, i, cluster, v, birth, e, within, length, src);
+            } finally {
+                page.unpin(seq);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Writes into a fresh cluster (first write, or copy-on-write of a shared one) and maps it. */
+    private long redirect(MapPage page, int i, long cluster, long v, long birth, long e, int within, int length, ByteBuffer src) {
+        ClusterAllocator.Allocation a = engine.allocate();
+        try {
+            int cs = engine.clusterSize;
+            boolean readsThrough = MappingValue.isNone(v) && origin != null;
+            if (length == cs) {
+                engine.writePhysical(a.phys(), 0, cs, src);
+            } else if (a.clean() && !MappingValue.isData(v) && !readsThrough) {
+                // a clean cluster already reads as zeros around the new bytes
+                engine.writePhysical(a.phys(), within, length, src);
+            } else {
+                ByteBuffer image = engine.clusterBuffer();
+                if (MappingValue.isData(v)) {
+                    engine.readPhysical(MappingValue.phys(v), 0, cs, image);
+                } else if (readsThrough) {
+                    origin.readClusterAt(originEpoch, cluster, 0, cs, image);
+                } else {
+                    Engine.putZeros(image, cs);
+                }
+                image.clear().position(within);
+                int limit = src.limit();
+                src.limit(src.position() + length);
+                image.put(src);
+                src.limit(limit);
+                image.clear();
+                engine.writePhysical(a.phys(), 0, cs, image);
+            }
+        } catch (RuntimeException ex) {
+            engine.pipeline.stageFree(a.phys());   // never mapped: give it back after the next commit
+            throw ex;
+        }
+        boolean retained = retire(cluster, v, birth, e);
+        boolean shadows = origin != null || retained || MappingValue.shadows(v);
+        long nv = MappingValue.data(a.phys(), shadows);
+        long seq = engine.pipeline.stagePut(Keys.mapping(id, cluster, e), MappingValue.encode(nv));
+        if (!MappingValue.isData(v)) {
+            headClusters.incrementAndGet();
+        }
+        page.values[i] = nv;
+        page.births[i] = e;
+        return seq;
+    }
+
+    /**
+     * Stages the retirement of the head's current mapping of a cluster, about to be replaced by an
+     * entry born at {@code e}. If a snapshot still sees it, it goes on the deadlist (keyed by the
+     * epoch it died in); otherwise it is deleted and its cluster freed. Returns whether it was kept.
+     */
+    private boolean retire(long cluster, long v, long birth, long e) {
+        if (MappingValue.isNone(v)) {
+            return false;
+        }
+        if (birth != e) {
+            Map.Entry<Long, SnapshotRecord> seenBy = snapshots.ceilingEntry(birth);
+            if (seenBy != null && seenBy.getKey() < e) {
+                engine.pipeline.stagePut(Keys.dead(id, e, cluster, birth), MappingValue.encode(v));
+                return true;
+            }
+            engine.pipeline.stageDelete(Keys.mapping(id, cluster, birth));
+        }
+        if (MappingValue.isData(v)) {
+            engine.pipeline.stageFree(MappingValue.phys(v));
+        }
+        return false;
+    }
+
+    private void unmapCluster(long cluster) {
+        ReentrantLock lock = engine.stripe(id, cluster);
+        lock.lock();
+        try {
+            MapPage page = engine.cache.pinnedPage(pages, cluster);
+            long seq = 0;
+            try {
+                int i = (int) (cluster & (MapPage.SIZE - 1));
+                long v = page.values[i];
+                long birth = page.births[i];
+                long e = epoch;
+                if (MappingValue.isHole(v) || (MappingValue.isNone(v) && origin == null)) {
+                    return;   // already reads as zeros
+                }
+                boolean retained = retire(cluster, v, birth, e);
+                if (origin != null || retained || MappingValue.shadows(v)) {
+                    seq = engine.pipeline.stagePut(Keys.mapping(id, cluster, e), MappingValue.encode(MappingValue.hole()));
+                    page.values[i] = MappingValue.hole();
+                    page.births[i] = e;
+                } else {
+                    if (birth == e) {
+                        engine.pipeline.stageDelete(Keys.mapping(id, cluster, e));
+                    }
+                    seq = engine.pipeline.currentSeq();   // retire() staged the rest
+                    page.values[i] = MappingValue.NONE;
+                    page.births[i] = 0;
+                }
+                if (MappingValue.isData(v)) {
+                    headClusters.decrementAndGet();
+                }
+            } finally {
+                page.unpin(seq);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void zeroPartial(long cluster, int within, int length) {
+        ReentrantLock lock = engine.stripe(id, cluster);
+        lock.lock();
+        try {
+            long v = engine.cache.page(pages, cluster).values[(int) (cluster & (MapPage.SIZE - 1))];
+            if (MappingValue.isData(v) || (MappingValue.isNone(v) && origin != null)) {
+                writeCluster(cluster, within, length, engine.zeros(length));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- checks
+
+    void checkAlive() {
+        if (deleted) {
+            throw new NoSuchVolumeException("volume " + name + " was deleted");
+        }
+    }
+
+    private void checkIo(long offset, long length) {
+        checkRange(offset, length);
+    }
+
+    void checkRange(long offset, long length) {
+        checkAlive();
+        checkBounds(offset, length, sizeBytes);
+    }
+
+    private void checkBounds(long offset, long length, long size) {
+        if (offset < 0 || length < 0 || (offset & 511) != 0 || (length & 511) != 0) {
+            throw new InvalidIoException("I/O at offset " + offset + " length " + length
+                    + " is not 512-byte aligned on volume " + name);
+        }
+        if (offset > size || length > size - offset) {
+            throw new InvalidIoException("I/O at offset " + offset + " length " + length
+                    + " reaches past the end of volume " + name + " (" + size + " bytes)");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "volume " + name + " (" + uuid + ")";
+    }
+
+}

@@ -1,0 +1,31 @@
+package io.depot.engine.store;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Where cluster payload lives: a file or a raw block device, addressed by byte position.
+ * Writes are positional and may sit in a cache until {@link #force()} returns.
+ */
+public interface BlockStore extends AutoCloseable {
+
+    /** Fills {@code dst} from {@code position}; bytes past the end of a file read as zeros. */
+    void read(ByteBuffer dst, long position);
+
+    /** Writes all of {@code src} at {@code position}. */
+    void write(ByteBuffer src, long position);
+
+    /** Makes every completed write durable (fdatasync). */
+    void force();
+
+    /**
+     * Bytes below which the store may hold old contents. For a sparse file this is its length
+     * (everything past it reads as zeros); for a block device it is the whole device.
+     */
+    long dirtyExtent();
+
+    /** Size limit of the store, or {@link Long#MAX_VALUE} for a growable file. */
+    long maxSize();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,37 @@
+package io.depot.engine.store;
+
+import java.util.function.BiPredicate;
+
+/**
+ * The engine's view of its metadata: an ordered byte-key map with atomic, durable batches.
+ *
+ * <p>Keys compare as unsigned bytes, so big-endian encoded numbers iterate in numeric order.
+ * Every {@link #write} is atomic and durable when it returns (the RocksDB implementation
+ * syncs its write-ahead log). The engine never writes outside a batch.
+ */
+public interface MetadataStore extends AutoCloseable {
+
+    /** The value stored under {@code key}, or null. */
+    byte[] get(byte[] key);
+
+    /**
+     * The entry with the greatest key in {@code [lowest, key]}, or null if there is none.
+     * This is how a snapshot finds the newest mapping born at or before its epoch.
+     */
+    Entry floor(byte[] key, byte[] lowest);
+
+    /**
+     * Calls {@code visitor} for every entry with {@code from <= key < to} in key order,
+     * stopping early when the visitor returns false.
+     */
+    void scan(byte[] from, byte[] to, BiPredicate<byte[], byte[]> visitor);
+
+    /** Applies every operation of the batch atomically and durably. */
+    void write(MetaBatch batch);
+
+    @Override
+    void close();
+
+    /** One key and its value. */
+    record Entry(byte[] key, byte[] value) {}
+}

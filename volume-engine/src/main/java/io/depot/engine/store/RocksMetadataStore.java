@@ -1,0 +1,132 @@
+package io.depot.engine.store;
+
+import io.depot.engine.StorageIoException;
+import java.nio.file.Path;
+import java.util.function.BiPredicate;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.CompressionType;
+import org.rocksdb.LRUCache;
+import org.rocksdb.Options;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * {@link MetadataStore} on RocksDB. This class owns every native RocksDB object and closes
+ * them in reverse order of creation; {@link RocksDBException} is wrapped here and nowhere else.
+ */
+public final class RocksMetadataStore implements MetadataStore {
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    private final LRUCache blockCache;
+    private final Options options;
+    private final WriteOptions syncWrite;
+    private final ReadOptions readOptions;
+    private final RocksDB db;
+
+    public RocksMetadataStore(Path dir) {
+        blockCache = new LRUCache(64L << 20);
+        BlockBasedTableConfig table = new BlockBasedTableConfig()
+                .setBlockCache(blockCache)
+                .setFilterPolicy(new BloomFilter(10, false))
+                .setWholeKeyFiltering(false);
+        options = new Options()
+                .setCreateIfMissing(true)
+                .setCompressionType(CompressionType.LZ4_COMPRESSION)
+                .setTableFormatConfig(table)
+                .setMaxBackgroundJobs(2)
+                .setKeepLogFileNum(5);
+        syncWrite = new WriteOptions().setSync(true);
+        readOptions = new ReadOptions();
+        try {
+            db = RocksDB.open(options, dir.toString());
+        } catch (RocksDBException e) {
+            readOptions.close();
+            syncWrite.close();
+            options.close();
+            blockCache.close();
+            throw new StorageIoException("cannot open metadata store at " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public byte[] get(byte[] key) {
+        try {
+            return db.get(readOptions, key);
+        } catch (RocksDBException e) {
+            throw new StorageIoException("metadata read failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Entry floor(byte[] key, byte[] lowest) {
+        try (Slice lower = new Slice(lowest);
+             ReadOptions ro = new ReadOptions().setIterateLowerBound(lower);
+             RocksIterator it = db.newIterator(ro)) {
+            it.seekForPrev(key);
+            if (!it.isValid()) {
+                it.status();
+                return null;
+            }
+            return new Entry(it.key(), it.value());
+        } catch (RocksDBException e) {
+            throw new StorageIoException("metadata seek failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void scan(byte[] from, byte[] to, BiPredicate<byte[], byte[]> visitor) {
+        try (Slice upper = new Slice(to);
+             ReadOptions ro = new ReadOptions().setIterateUpperBound(upper);
+             RocksIterator it = db.newIterator(ro)) {
+            for (it.seek(from); it.isValid(); it.next()) {
+                if (!visitor.test(it.key(), it.value())) {
+                    return;
+                }
+            }
+            it.status();
+        } catch (RocksDBException e) {
+            throw new StorageIoException("metadata scan failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void write(MetaBatch batch) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        try (WriteBatch wb = new WriteBatch()) {
+            for (MetaBatch.Op op : batch.ops()) {
+                if (op.value() == null) {
+                    wb.delete(op.key());
+                } else {
+                    wb.put(op.key(), op.value());
+                }
+            }
+            db.write(syncWrite, wb);
+        } catch (RocksDBException e) {
+            throw new StorageIoException("metadata commit failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            db.syncWal();
+        } catch (RocksDBException ignored) {
+            // every batch was already written with sync=true; nothing more to save
+        }
+        db.close();
+        readOptions.close();
+        syncWrite.close();
+        options.close();
+        blockCache.close();
+    }
+}
