@@ -14,16 +14,22 @@ public final class TestData {
         return ByteBuffer.wrap(b);
     }
 
+    /**
+     * Fills {@code b} as if it were read at byte {@code offset}: each 512-byte sector's bytes are a
+     * function of (seed, the sector's absolute position), so any aligned sub-range matches.
+     */
     public static void fill(byte[] b, long seed, long offset) {
-        long x = seed * 0x9E3779B97F4A7C15L ^ offset;
-        for (int i = 0; i < b.length; i++) {
-            if ((i & 7) == 0) {
-                x ^= x << 13;
-                x ^= x >>> 7;
-                x ^= x << 17;
-                x += offset + i;
+        for (int sector = 0; sector * 512 < b.length; sector++) {
+            long x = (seed * 0x9E3779B97F4A7C15L) ^ ((offset + sector * 512L) * 0xC2B2AE3D27D4EB4FL) ^ 0x5DEECE66DL;
+            int end = Math.min(b.length, sector * 512 + 512);
+            for (int i = sector * 512; i < end; i++) {
+                if ((i & 7) == 0) {
+                    x ^= x << 13;
+                    x ^= x >>> 7;
+                    x ^= x << 17;
+                }
+                b[i] = (byte) (x >>> ((i & 7) * 8));
             }
-            b[i] = (byte) (x >>> ((i & 7) * 8));
         }
     }
 

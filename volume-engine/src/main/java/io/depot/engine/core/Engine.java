@@ -46,6 +46,8 @@ public final class Engine implements AutoCloseable {
     /** Largest volume: 64 TiB. */
     public static final long MAX_VOLUME_BYTES = 64L << 40;
     private static final int STRIPES = 4096;
+    /** Read-only zeros, as large as the largest cluster. */
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
 
     /** Tunables; {@code background} false runs no threads (the simulation drives everything itself). */
     public record Options(long cacheBytes, long commitIntervalMillis, boolean background) {
@@ -64,7 +66,6 @@ public final class Engine implements AutoCloseable {
     private final ReentrantLock admin = new ReentrantLock();
     private final Map<Long, VolumeState> volumes = new ConcurrentHashMap<>();
     private final ThreadLocal<ByteBuffer> clusterBuffers;
-    private final ByteBuffer zeroCluster;
     private final Options options;
     private final ScheduledExecutorService ticker;
     private final ExecutorService workers;
@@ -89,7 +90,6 @@ public final class Engine implements AutoCloseable {
             stripes[i] = new ReentrantLock();
         }
         this.clusterBuffers = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(clusterSize));
-        this.zeroCluster = ByteBuffer.allocateDirect(clusterSize).asReadOnlyBuffer();
         if (options.background()) {
             ticker = Executors.newSingleThreadScheduledExecutor(daemon("depot-commit"));
             ticker.scheduleWithFixedDelay(this::backgroundCommit, options.commitIntervalMillis(),
@@ -313,13 +313,17 @@ public final class Engine implements AutoCloseable {
     }
 
     ByteBuffer zeros(int length) {
-        return zeroCluster.slice(0, length);
+        return ZEROS.slice(0, length);
     }
 
+    /** Appends {@code length} zero bytes to {@code dst} (bulk copies from a shared zero buffer). */
     static void putZeros(ByteBuffer dst, int length) {
-        int end = dst.position() + length;
-        for (int i = dst.position(); i < end; i++) {
-            dst.put(i, (byte) 0);
+        int pos = dst.position();
+        int end = pos + length;
+        while (pos < end) {
+            int n = Math.min(end - pos, ZEROS.capacity());
+            dst.put(pos, ZEROS, 0, n);
+            pos += n;
         }
         dst.position(end);
     }
@@ -1091,62 +1095,63 @@ public final class Engine implements AutoCloseable {
     public List<String> verify() {
         pipeline.flush();
         List<String> problems = new ArrayList<>();
-        RoaringBitmap referenced = new RoaringBitmap();
         List<Long> reclaiming = reclaimQueue();
-        long capacity = allocator.capacityClusters();
-        meta.scan(Keys.prefix(Keys.MAPPING), Keys.prefixEnd(Keys.MAPPING), (k, value) -> {
-            long vol = Keys.field(k, 0);
-            long cluster = Keys.field(k, 1);
-            long birth = Keys.field(k, 2);
-            long m = MappingValue.decode(value);
-            VolumeState v = volumes.get(vol);
-            if (v == null && !reclaiming.contains(vol)) {
-                problems.add("mapping of unknown volume " + vol + " cluster " + cluster);
-            }
-            if (MappingValue.isData(m)) {
-                long phys = MappingValue.phys(m);
-                if (phys >= capacity) {
-                    problems.add("mapping " + vol + "/" + cluster + " points past the pool: " + phys);
-                } else if (!referenced.checkedAdd((int) phys)) {
-                    problems.add("physical cluster " + phys + " mapped twice (again by " + vol + "/" + cluster + ")");
-                }
-            }
-            // an entry that is not its cluster's newest must still be visible to some snapshot: on the deadlist
-            MetadataStore.Entry newestEntry = meta.floor(Keys.mapping(vol, cluster, Long.MAX_VALUE), Keys.mapping(vol, cluster, 0));
-            boolean newest = newestEntry != null && Keys.field(newestEntry.key(), 2) == birth;
-            if (!newest && v != null) {
-                boolean[] dead = {false};
-                meta.scan(Keys.prefix(Keys.DEAD, vol), Keys.prefixEnd(Keys.DEAD, vol), (dk, dv) -> {
-                    if (Keys.field(dk, 2) == cluster && Keys.field(dk, 3) == birth) {
-                        dead[0] = true;
-                        return false;
-                    }
-                    return true;
-                });
-                if (!dead[0]) {
-                    problems.add("mapping " + vol + "/" + cluster + "@" + birth + " is shadowed but on no deadlist (leak)");
-                }
-            }
-            return true;
-        });
+        java.util.Set<Slot> deadlisted = new java.util.HashSet<>();
         meta.scan(Keys.prefix(Keys.DEAD), Keys.prefixEnd(Keys.DEAD), (k, value) -> {
             long vol = Keys.field(k, 0);
             long death = Keys.field(k, 1);
             long cluster = Keys.field(k, 2);
             long birth = Keys.field(k, 3);
+            deadlisted.add(new Slot(vol, cluster, birth));
             byte[] mapped = meta.get(Keys.mapping(vol, cluster, birth));
-            if (mapped == null && !reclaiming.contains(vol)) {
+            if (mapped == null) {
                 problems.add("deadlist entry " + vol + "/" + cluster + "@" + birth + " has no mapping");
+            } else if (MappingValue.decode(mapped) != MappingValue.decode(value)) {
+                problems.add("deadlist entry " + vol + "/" + cluster + "@" + birth + " disagrees with its mapping");
             }
             VolumeState v = volumes.get(vol);
             if (v != null) {
                 Long seenBy = v.snapshots.ceilingKey(birth);
-                if (seenBy == null || seenBy >= death) {
+                if (death <= birth || seenBy == null || seenBy >= death) {
                     problems.add("deadlist entry " + vol + "/" + cluster + "@" + birth + "-" + death + " is seen by no snapshot (leak)");
                 }
+            } else if (!reclaiming.contains(vol)) {
+                problems.add("deadlist entry of unknown volume " + vol);
             }
             return true;
         });
+        RoaringBitmap referenced = new RoaringBitmap();
+        long capacity = allocator.capacityClusters();
+        Map<Long, Long> headCounts = new HashMap<>();
+        Slot[] previous = {null};
+        long[] previousValue = {MappingValue.NONE};
+        meta.scan(Keys.prefix(Keys.MAPPING), Keys.prefixEnd(Keys.MAPPING), (k, value) -> {
+            Slot slot = new Slot(Keys.field(k, 0), Keys.field(k, 1), Keys.field(k, 2));
+            long m = MappingValue.decode(value);
+            VolumeState v = volumes.get(slot.vol());
+            if (v == null && !reclaiming.contains(slot.vol())) {
+                problems.add("mapping of unknown volume " + slot.vol() + " cluster " + slot.cluster());
+            }
+            if (MappingValue.isData(m)) {
+                long phys = MappingValue.phys(m);
+                if (phys >= capacity) {
+                    problems.add("mapping " + slot + " points past the pool: " + phys);
+                } else if (!referenced.checkedAdd((int) phys)) {
+                    problems.add("physical cluster " + phys + " mapped twice (again by " + slot + ")");
+                }
+            }
+            Slot prev = previous[0];
+            if (prev != null) {
+                boolean sameCluster = prev.vol() == slot.vol() && prev.cluster() == slot.cluster();
+                checkRetired(prev, sameCluster, previousValue[0], deadlisted, problems, headCounts);
+            }
+            previous[0] = slot;
+            previousValue[0] = m;
+            return true;
+        });
+        if (previous[0] != null) {
+            checkRetired(previous[0], false, previousValue[0], deadlisted, problems, headCounts);
+        }
         RoaringBitmap used = allocator.usedSnapshot();
         RoaringBitmap leaked = RoaringBitmap.andNot(used, referenced);
         RoaringBitmap unaccounted = RoaringBitmap.andNot(referenced, used);
@@ -1157,12 +1162,37 @@ public final class Engine implements AutoCloseable {
             problems.add(unaccounted.getCardinality() + " referenced clusters the allocator thinks free, e.g. " + unaccounted.first());
         }
         for (VolumeState v : volumes.values()) {
-            long head = countHeadClusters(v);
+            long head = headCounts.getOrDefault(v.id, 0L);
             if (head != v.headClusters.get()) {
                 problems.add("volume " + v.name + " counts " + v.headClusters.get() + " head clusters, store has " + head);
             }
         }
+        meta.scan(Keys.prefix(Keys.SNAPSHOT), Keys.prefixEnd(Keys.SNAPSHOT), (k, value) -> {
+            long vol = Keys.field(k, 0);
+            if (!volumes.containsKey(vol) && !reclaiming.contains(vol)) {
+                problems.add("snapshot record of unknown volume " + vol);
+            }
+            return true;
+        });
         return problems;
+    }
+
+    /** One mapping's key fields, for the checker. */
+    private record Slot(long vol, long cluster, long birth) {}
+
+    /**
+     * An entry followed by a newer one of the same cluster was replaced: it must be on the deadlist
+     * (a snapshot still sees it), else it is a leak. The newest entry of a cluster is the head's.
+     */
+    private static void checkRetired(Slot slot, boolean replaced, long value, java.util.Set<Slot> deadlisted,
+                                         List<String> problems, Map<Long, Long> headCounts) {
+        if (replaced) {
+            if (!deadlisted.contains(slot)) {
+                problems.add("mapping " + slot + " is replaced but on no deadlist (leak)");
+            }
+        } else if (MappingValue.isData(value)) {
+            headCounts.merge(slot.vol(), 1L, Long::sum);
+        }
     }
 
     /** For tests: a callback per cluster index the head maps (in order). */
