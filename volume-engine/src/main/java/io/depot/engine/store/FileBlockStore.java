@@ -3,6 +3,7 @@ package io.depot.engine.store;
 import io.depot.engine.StorageIoException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,10 +13,16 @@ import java.nio.file.StandardOpenOption;
  * {@link BlockStore} over a regular (sparse) file or a raw block device, with positional I/O
  * on one {@link FileChannel}: positional reads and writes do not contend on a file pointer,
  * so many threads use the channel at once.
+ *
+ * <p>A JDK file channel closes itself, for every thread, when a thread blocked in it is
+ * interrupted. One interrupted caller must not take the pool down, so an operation that finds the
+ * channel closed by someone else reopens it and retries (positional reads and writes are
+ * idempotent), and hands the interrupt back to its caller afterwards.
  */
 public final class FileBlockStore implements BlockStore {
     private final Path path;
-    private final FileChannel channel;
+    private volatile FileChannel channel;
+    private volatile boolean closed;
     private final boolean blockDevice;
     private final long deviceSize;
 
@@ -23,7 +30,7 @@ public final class FileBlockStore implements BlockStore {
         this.path = path;
         try {
             this.blockDevice = !Files.isRegularFile(path) && Files.exists(path) && !Files.isDirectory(path);
-            this.channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            this.channel = openChannel(path);
             this.deviceSize = blockDevice ? blockDeviceSize(path) : Long.MAX_VALUE;
         } catch (IOException e) {
             throw new StorageIoException("cannot open data store " + path + ": " + e.getMessage(), e);
@@ -41,12 +48,48 @@ public final class FileBlockStore implements BlockStore {
         return Long.parseLong(Files.readString(sys).trim()) * 512L;
     }
 
+    private static FileChannel openChannel(Path path) throws IOException {
+        return FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    }
+
+    private interface ChannelOp { long apply(FileChannel channel) throws IOException; }
+
+    /** Runs one channel call, reopening the channel if another thread's interrupt closed it. */
+    private long onChannel(ChannelOp op) throws IOException {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                FileChannel ch = channel;
+                try {
+                    return op.apply(ch);
+                } catch (ClosedChannelException e) {
+                    if (closed) {
+                        throw e;
+                    }
+                    interrupted |= Thread.interrupted();
+                    reopen(ch);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private synchronized void reopen(FileChannel failed) throws IOException {
+        if (channel == failed && !closed) {
+            channel = openChannel(path);
+        }
+    }
+
     @Override
     public void read(ByteBuffer dst, long position) {
         try {
             long pos = position;
             while (dst.hasRemaining()) {
-                int n = channel.read(dst, pos);
+                long at = pos;
+                long n = onChannel(ch -> ch.read(dst, at));
                 if (n < 0) {
                     while (dst.hasRemaining()) {   // past end of a sparse file: zeros
                         dst.put((byte) 0);
@@ -65,7 +108,8 @@ public final class FileBlockStore implements BlockStore {
         try {
             long pos = position;
             while (src.hasRemaining()) {
-                pos += channel.write(src, pos);
+                long at = pos;
+                pos += onChannel(ch -> ch.write(src, at));
             }
         } catch (IOException e) {
             throw new StorageIoException("write of " + path + " at " + position + " failed: " + e.getMessage(), e);
@@ -75,7 +119,11 @@ public final class FileBlockStore implements BlockStore {
     @Override
     public void force() {
         try {
-            channel.force(false);
+            // fsync covers every dirty page of the file, whichever descriptor wrote it
+            onChannel(ch -> {
+                ch.force(false);
+                return 0;
+            });
         } catch (IOException e) {
             throw new StorageIoException("fdatasync of " + path + " failed: " + e.getMessage(), e);
         }
@@ -87,7 +135,7 @@ public final class FileBlockStore implements BlockStore {
             return deviceSize;
         }
         try {
-            return channel.size();
+            return onChannel(FileChannel::size);
         } catch (IOException e) {
             throw new StorageIoException("cannot size " + path + ": " + e.getMessage(), e);
         }
@@ -100,6 +148,7 @@ public final class FileBlockStore implements BlockStore {
 
     @Override
     public void close() {
+        closed = true;
         try {
             channel.close();
         } catch (IOException e) {
