@@ -2,6 +2,7 @@ package io.depot.engine.store;
 
 import io.depot.engine.StorageIoException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.function.BiPredicate;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
@@ -67,15 +68,14 @@ public final class RocksMetadataStore implements MetadataStore {
 
     @Override
     public Entry floor(byte[] key, byte[] lowest) {
-        try (Slice lower = new Slice(lowest);
-             ReadOptions ro = new ReadOptions().setIterateLowerBound(lower);
-             RocksIterator it = db.newIterator(ro)) {
+        try (RocksIterator it = db.newIterator(readOptions)) {
             it.seekForPrev(key);
             if (!it.isValid()) {
                 it.status();
                 return null;
             }
-            return new Entry(it.key(), it.value());
+            byte[] found = it.key();
+            return Arrays.compareUnsigned(found, lowest) < 0 ? null : new Entry(found, it.value());
         } catch (RocksDBException e) {
             throw new StorageIoException("metadata seek failed: " + e.getMessage(), e);
         }
