@@ -63,11 +63,11 @@ final class CloneWorker extends Actor {
             c = new CloneModel(m, s, full, full ? v.flattenJob() : null);
             s.clones.add(c);
         }
+        List<String> problems = problems();
+        c.model.readAndCheck(c.model.whole(), c.label() + " just created", problems);   // before others can delete it
+        report(problems);
         ctx.clones.add(c);
         ctx.stats.inc(full ? "full clones created" : "linked clones created");
-        List<String> problems = problems();
-        c.model.readAndCheck(c.model.whole(), c.label() + " just created", problems);
-        report(problems);
     }
 
     private void work(CloneModel c, int r) {
@@ -149,12 +149,13 @@ final class CloneWorker extends Actor {
                 return;
             }
             Volume v = c.model.volume();
-            ctx.stats.timed("clone delete", () -> {
-                v.delete();
-                return null;
-            });
-            c.deleted = true;
+            // under the origin snapshot's lock, so the snapshotter never sees the engine and the model disagree
             synchronized (c.origin) {
+                ctx.stats.timed("clone delete", () -> {
+                    v.delete();
+                    return null;
+                });
+                c.deleted = true;
                 c.origin.clones.remove(c);
             }
             ctx.clones.remove(c);
