@@ -144,6 +144,14 @@ public final class Pool implements AutoCloseable {
         return new PoolUsage(u.capacityBytes(), u.usedBytes(), u.provisionedBytes(), engine.clusterSize(), u.volumes(), u.snapshots());
     }
 
+    /**
+     * Waits until the background reclaim of deleted volumes is done, so {@link #usage()} shows their
+     * space as free; false if it is still running at the timeout.
+     */
+    public boolean awaitReclaim(java.time.Duration timeout) throws InterruptedException {
+        return engine.awaitReclaim(timeout.toMillis());
+    }
+
     /** Grows the pool's capacity. */
     public void growCapacity(long capacityBytes) { engine.growCapacity(capacityBytes); }
 

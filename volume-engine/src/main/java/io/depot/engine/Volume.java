@@ -86,7 +86,10 @@ public final class Volume {
     }
 
     /** True while this is a linked clone reading through its origin snapshot. */
-    public boolean isLinkedClone() { return state.hasOrigin(); }
+    public boolean isLinkedClone() {
+        state.checkAlive();
+        return state.hasOrigin();
+    }
 
     /** Starts making this linked clone independent (the background copy of a full clone). */
     public FlattenJob flatten() { return new FlattenJob(pool.engine().startFlatten(state)); }

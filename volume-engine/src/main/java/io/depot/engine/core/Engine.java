@@ -70,6 +70,8 @@ public final class Engine implements AutoCloseable {
     private final ScheduledExecutorService ticker;
     private final ExecutorService workers;
     private final Map<Long, FlattenTask> flattens = new ConcurrentHashMap<>();
+    private final ReentrantLock reclaimLock = new ReentrantLock();
+    private final Object reclaimDone = new Object();
     private volatile PoolRecord poolRecord;
     private volatile boolean closed;
 
@@ -456,8 +458,9 @@ public final class Engine implements AutoCloseable {
             v.ioLock.writeLock().lock();
             try {
                 v.deleted = true;
-                pipeline.flush();   // every staged mapping of this volume reaches the store before reclaim scans it
-                meta.write(new MetaBatch().delete(Keys.volume(v.id)).put(Keys.reclaim(v.id), new byte[0]));
+                // every staged mapping of this volume reaches the store with (and so before reclaim sees) the deletion
+                pipeline.stage(new MetaBatch().delete(Keys.volume(v.id)).put(Keys.reclaim(v.id), new byte[0]), null);
+                pipeline.flush();
             } finally {
                 v.ioLock.writeLock().unlock();
             }
@@ -478,8 +481,38 @@ public final class Engine implements AutoCloseable {
         return ids;
     }
 
-    /** Frees the clusters of deleted volumes, in bounded atomic steps. Safe to interrupt at any point. */
+    /**
+     * Frees the clusters of deleted volumes, in bounded atomic steps. Safe to interrupt at any point.
+     * One run at a time: two runs scanning the same volume could free a cluster twice.
+     */
     public void reclaimAll() {
+        reclaimLock.lock();
+        try {
+            reclaimQueued();
+        } finally {
+            reclaimLock.unlock();
+        }
+        synchronized (reclaimDone) {
+            reclaimDone.notifyAll();
+        }
+    }
+
+    /** Waits until no deleted volume awaits reclaim; false on timeout. */
+    public boolean awaitReclaim(long timeoutMillis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        synchronized (reclaimDone) {
+            while (!reclaimQueue().isEmpty()) {
+                long left = deadline - System.currentTimeMillis();
+                if (left <= 0) {
+                    return false;
+                }
+                reclaimDone.wait(left);
+            }
+        }
+        return true;
+    }
+
+    private void reclaimQueued() {
         for (long vol : reclaimQueue()) {
             if (closed) {
                 return;
@@ -589,7 +622,6 @@ public final class Engine implements AutoCloseable {
                 v.ioLock.writeLock().lock();
             }
             try {
-                pipeline.flush();   // what each volume wrote before this instant is in the store, born before its new epoch
                 MetaBatch batch = new MetaBatch();
                 List<SnapshotRef> refs = new ArrayList<>();
                 long now = System.currentTimeMillis();
@@ -602,7 +634,9 @@ public final class Engine implements AutoCloseable {
                             vr.originVolume(), vr.originEpoch(), vr.flattening(), vr.createdMillis()).encode());
                     refs.add(new SnapshotRef(v, frozen, r));
                 }
-                meta.write(batch);
+                // one group commit carries what each volume wrote before this instant and the snapshot records
+                pipeline.stage(batch, null);
+                pipeline.flush();
                 for (SnapshotRef ref : refs) {
                     ref.volume().snapshots.put(ref.epoch(), ref.record());
                     ref.volume().epoch = ref.epoch() + 1;

@@ -408,7 +408,7 @@ public final class VolumeState {
 
     // ---------------------------------------------------------------- checks
 
-    void checkAlive() {
+    public void checkAlive() {
         if (deleted) {
             throw new NoSuchVolumeException("volume " + name + " was deleted");
         }

@@ -14,8 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 
 /**
@@ -221,23 +219,16 @@ final class StressRun {
         }
     }
 
-    /**
-     * Deleted clones are reclaimed in the background and the API has no "reclaim pending" signal,
-     * so before comparing usage across a reopen wait until it has not changed for a while.
-     */
+    /** Deleted clones are reclaimed in the background: wait for it before comparing usage across a reopen. */
     private void awaitSteadyUsage() {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(RECLAIM_DEADLINE_SECONDS);
-        long last = -1;
-        int steady = 0;
-        while (steady < 10) {
-            long used = ctx.pool.usage().usedBytes();
-            steady = used == last ? steady + 1 : 0;
-            last = used;
-            if (System.nanoTime() > deadline) {
-                ctx.failures.report("reclaim", "pool usage still changing after " + RECLAIM_DEADLINE_SECONDS + " s at rest: " + used + " bytes");
-                return;
+        try {
+            if (!ctx.pool.awaitReclaim(java.time.Duration.ofSeconds(RECLAIM_DEADLINE_SECONDS))) {
+                ctx.failures.report("reclaim", "background reclaim still running after " + RECLAIM_DEADLINE_SECONDS + " s at rest");
             }
-            LockSupport.parkNanos(50_000_000L);   // polling interval, bounded by the deadline above
+            ctx.pool.flush();   // frees count as used until durable
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for reclaim", e);
         }
     }
 
@@ -270,11 +261,8 @@ final class StressRun {
                 problems.add(v.name + ".allocatedBytes() is " + v.volume().allocatedBytes() / cs + " clusters, the model maps " + clusters);
             }
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(RECLAIM_DEADLINE_SECONDS);
-        long used;
-        while ((used = ctx.pool.usage().usedBytes()) != expected && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(20_000_000L);   // polling interval, bounded by the deadline
-        }
+        awaitSteadyUsage();
+        long used = ctx.pool.usage().usedBytes();
         if (used != expected) {
             problems.add("after deleting every clone and snapshot and waiting " + RECLAIM_DEADLINE_SECONDS + " s for reclaim, the pool uses "
                     + used / cs + " clusters but the model maps " + expected / cs + " (" + breakdown.toString().trim() + ")"
