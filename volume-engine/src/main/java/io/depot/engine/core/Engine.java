@@ -87,7 +87,7 @@ public final class Engine implements AutoCloseable {
         long dirtyBelow = (blocks.dirtyExtent() + clusterSize - 1) >>> clusterShift;
         this.allocator = new ClusterAllocator(capacityClusters, dirtyBelow);
         this.pipeline = new CommitPipeline(meta, blocks, allocator);
-        this.cache = new MappingCache(meta, pipeline, options.cacheBytes() / (MapPage.SIZE * 16L));
+        this.cache = new MappingCache(meta, pipeline, options.cacheBytes() / (MapPage.SIZE * 16L), this::requestCommit);
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new ReentrantLock();
         }
@@ -243,6 +243,43 @@ public final class Engine implements AutoCloseable {
             meta.close();
             blocks.close();
         }
+    }
+
+    private final java.util.concurrent.atomic.AtomicBoolean commitRequested = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** Schedules a commit soon without waiting for it (no-op without background threads). */
+    private void requestCommit() {
+        if (ticker != null && commitRequested.compareAndSet(false, true)) {
+            try {
+                ticker.execute(() -> {
+                    commitRequested.set(false);
+                    backgroundCommit();
+                });
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                commitRequested.set(false);
+            }
+        }
+    }
+
+    /**
+     * The clusters in [from, to) that an unmap must visit: those with a mapping of their own (committed,
+     * or staged and so in a cached page) and, for a clone, those its origin chain maps. Everything else
+     * already reads as zeros, so discarding a huge empty range costs nothing.
+     */
+    Roaring64NavigableMap unmapCandidates(VolumeState v, long from, long to) {
+        Roaring64NavigableMap set = new Roaring64NavigableMap();
+        meta.scan(Keys.mapping(v.id, from, 0), Keys.mapping(v.id, to, 0), (k, value) -> {
+            set.addLong(Keys.field(k, 1));
+            return true;
+        });
+        cache.forEachCachedMapping(v.pages, from, to, set::addLong);
+        for (VolumeState o = v.origin; o != null; o = o.origin) {
+            meta.scan(Keys.mapping(o.id, from, 0), Keys.mapping(o.id, to, 0), (k, value) -> {
+                set.addLong(Keys.field(k, 1));
+                return true;
+            });
+        }
+        return set;
     }
 
     private void backgroundCommit() {

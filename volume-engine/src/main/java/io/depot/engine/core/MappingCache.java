@@ -25,10 +25,14 @@ final class MappingCache {
     private final ReentrantLock sweepLock = new ReentrantLock();
     private final AtomicLong loads = new AtomicLong();
 
-    MappingCache(MetadataStore meta, CommitPipeline pipeline, long maxPages) {
+    private final Runnable commitRequest;
+
+    /** @param commitRequest asks for a commit, without waiting, when staged changes keep pages from eviction */
+    MappingCache(MetadataStore meta, CommitPipeline pipeline, long maxPages, Runnable commitRequest) {
         this.meta = meta;
         this.pipeline = pipeline;
         this.maxPages = Math.max(64, maxPages);
+        this.commitRequest = commitRequest;
     }
 
     /** A volume's page directory. */
@@ -64,7 +68,7 @@ final class MappingCache {
         if (chunk.compareAndSet(slot, null, fresh)) {
             clock.add(fresh);
             if (loaded.incrementAndGet() > maxPages) {
-                sweep();
+                sweep(fresh);
             }
             return fresh;
         }
@@ -122,32 +126,63 @@ final class MappingCache {
         clock.removeIf(p -> p.volume == dir.volume);
     }
 
-    private void sweep() {
+    /**
+     * One pass of the clock over the cached pages, evicting clean pages not touched since the last
+     * pass, until the cache is back under budget. The page just loaded ({@code keep}) is spared, and a
+     * page is only evicted on a pass after the one that cleared its reference bit, so a caller always
+     * gets to use the page it loaded. Pages with staged changes cannot go until their commit is
+     * durable: if they fill the cache, the budget is exceeded for a while and a commit is requested.
+     */
+    private void sweep(MapPage keep) {
         if (!sweepLock.tryLock()) {
             return;
         }
         try {
             long durable = pipeline.durableSeq();
-            int budget = clock.size() * 2;
+            int visits = clock.size();
+            int blockedByStagedChanges = 0;
             Iterator<MapPage> it = clock.iterator();
-            while (loaded.get() > maxPages * 9 / 10 && budget-- > 0) {
-                if (!it.hasNext()) {
-                    it = clock.iterator();
-                    if (!it.hasNext()) {
-                        break;
-                    }
-                }
+            while (loaded.get() > maxPages * 9 / 10 && visits-- > 0 && it.hasNext()) {
                 MapPage p = it.next();
+                if (p == keep) {
+                    continue;
+                }
                 if (p.referenced) {
                     p.referenced = false;
                 } else if (p.tryEvict(durable)) {
                     it.remove();
                     loaded.decrementAndGet();
                     evicted(p);
+                } else {
+                    blockedByStagedChanges++;
                 }
+            }
+            if (loaded.get() > maxPages && blockedByStagedChanges > 0) {
+                commitRequest.run();
             }
         } finally {
             sweepLock.unlock();
+        }
+    }
+
+    /** Calls {@code consumer} with every cached head mapping in clusters [from, to) that is not NONE. */
+    void forEachCachedMapping(Directory dir, long from, long to, java.util.function.LongConsumer consumer) {
+        for (long pageIndex = from >>> MapPage.SHIFT; pageIndex <= (to - 1) >>> MapPage.SHIFT; ) {
+            AtomicReferenceArray<MapPage> chunk = dir.chunks.get((int) (pageIndex / CHUNK));
+            if (chunk == null) {
+                pageIndex = (pageIndex / CHUNK + 1) * CHUNK;   // skip a whole untouched chunk
+                continue;
+            }
+            MapPage page = chunk.get((int) (pageIndex % CHUNK));
+            if (page != null) {
+                long first = pageIndex << MapPage.SHIFT;
+                for (int i = (int) Math.max(0, from - first); i < MapPage.SIZE && first + i < to; i++) {
+                    if (page.values[i] != MappingValue.NONE) {
+                        consumer.accept(first + i);
+                    }
+                }
+            }
+            pageIndex++;
         }
     }
 

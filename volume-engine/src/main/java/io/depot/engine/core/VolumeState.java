@@ -123,20 +123,35 @@ public final class VolumeState {
     }
 
     private void unmapRange(long offset, long length) {
-        {
-            long end = offset + length;
+        if (length == 0) {
+            return;
+        }
+        int cs = engine.clusterSize;
+        long end = offset + length;
+        long firstWhole = (offset + cs - 1) >>> engine.clusterShift;
+        long endWhole = end >>> engine.clusterShift;
+        if (firstWhole >= endWhole) {   // within one cluster, or across one boundary without a whole cluster
             long pos = offset;
             while (pos < end) {
                 long cluster = pos >>> engine.clusterShift;
-                int within = (int) (pos & (engine.clusterSize - 1));
-                int n = (int) Math.min(engine.clusterSize - within, end - pos);
-                if (n == engine.clusterSize) {
-                    unmapCluster(cluster);
-                } else {
-                    zeroPartial(cluster, within, n);
-                }
+                int within = (int) (pos & (cs - 1));
+                int n = (int) Math.min(cs - within, end - pos);
+                zeroPartial(cluster, within, n);
                 pos += n;
             }
+            return;
+        }
+        if (offset < firstWhole << engine.clusterShift) {
+            long cluster = firstWhole - 1;
+            int within = (int) (offset & (cs - 1));
+            zeroPartial(cluster, within, cs - within);
+        }
+        var it = engine.unmapCandidates(this, firstWhole, endWhole).getLongIterator();
+        while (it.hasNext()) {
+            unmapCluster(it.next());
+        }
+        if (end > endWhole << engine.clusterShift) {
+            zeroPartial(endWhole, 0, (int) (end - (endWhole << engine.clusterShift)));
         }
     }
 
