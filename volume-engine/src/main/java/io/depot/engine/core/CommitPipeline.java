@@ -40,20 +40,15 @@ public final class CommitPipeline {
         this.allocator = allocator;
     }
 
-    /** Stages one put; returns the sequence number of the commit that will carry it. */
-    public synchronized long stagePut(byte[] key, byte[] value) {
-        staged.put(key, value);
-        return openSeq;
-    }
-
-    public synchronized long stageDelete(byte[] key) {
-        staged.delete(key);
-        return openSeq;
-    }
-
-    /** Stages a cluster to be freed once the staged metadata that stops referencing it is durable. */
-    public synchronized long stageFree(long phys) {
-        stagedFrees.add((int) phys);
+    /**
+     * Stages one cluster's change as a unit: its metadata and, unless negative, a cluster to free.
+     * A change must never be split across commits (a crash between them would leave half of it).
+     */
+    public synchronized long stage(MetaBatch batch, long freePhys) {
+        staged.addAll(batch);
+        if (freePhys >= 0) {
+            stagedFrees.add((int) freePhys);
+        }
         return openSeq;
     }
 
@@ -65,9 +60,6 @@ public final class CommitPipeline {
         }
         return openSeq;
     }
-
-    /** The sequence number of the commit that will carry what is staged now. */
-    public synchronized long currentSeq() { return openSeq; }
 
     public synchronized int stagedCount() { return staged.size() + stagedFrees.getCardinality(); }
 

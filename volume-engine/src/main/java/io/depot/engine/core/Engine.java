@@ -1004,10 +1004,12 @@ public final class Engine implements AutoCloseable {
                 image.flip();
                 writePhysical(a.phys(), 0, clusterSize, image);
                 long nv = MappingValue.data(a.phys(), false);
-                seq = pipeline.stagePut(Keys.mapping(clone.id, cluster, birth), MappingValue.encode(nv));
+                MetaBatch change = new MetaBatch().put(Keys.mapping(clone.id, cluster, birth), MappingValue.encode(nv));
                 if (deathEpoch >= 0) {
-                    pipeline.stagePut(Keys.dead(clone.id, deathEpoch, cluster, birth), MappingValue.encode(nv));
-                } else {
+                    change.put(Keys.dead(clone.id, deathEpoch, cluster, birth), MappingValue.encode(nv));
+                }
+                seq = pipeline.stage(change, -1);
+                if (deathEpoch < 0) {
                     page.values[i] = nv;
                     page.births[i] = birth;
                     clone.headClusters.incrementAndGet();

@@ -5,6 +5,7 @@ import io.depot.engine.InvalidIoException;
 import io.depot.engine.NoSuchVolumeException;
 import io.depot.engine.core.Records.SnapshotRecord;
 import io.depot.engine.core.Records.VolumeRecord;
+import io.depot.engine.store.MetaBatch;
 import io.depot.engine.store.MetadataStore;
 import java.nio.ByteBuffer;
 import java.util.Map;
@@ -332,13 +333,16 @@ public final class VolumeState {
                 engine.writePhysical(a.phys(), 0, cs, image);
             }
         } catch (RuntimeException ex) {
-            engine.pipeline.stageFree(a.phys());   // never mapped: give it back after the next commit
+            engine.pipeline.stage(new MetaBatch(), a.phys());   // never mapped: give it back after the next commit
             throw ex;
         }
-        boolean retained = retire(cluster, v, birth, e);
+        MetaBatch change = new MetaBatch();
+        long freed = retire(cluster, v, birth, e, change);
+        boolean retained = freed == RETAINED;
         boolean shadows = origin != null || retained || MappingValue.shadows(v);
         long nv = MappingValue.data(a.phys(), shadows);
-        long seq = engine.pipeline.stagePut(Keys.mapping(id, cluster, e), MappingValue.encode(nv));
+        change.put(Keys.mapping(id, cluster, e), MappingValue.encode(nv));
+        long seq = engine.pipeline.stage(change, freed);
         if (!MappingValue.isData(v)) {
             headClusters.incrementAndGet();
         }
@@ -347,27 +351,29 @@ public final class VolumeState {
         return seq;
     }
 
+    /** {@link #retire} result: the old mapping stays for a snapshot (nothing freed). */
+    private static final long RETAINED = -2;
+
     /**
-     * Stages the retirement of the head's current mapping of a cluster, about to be replaced by an
-     * entry born at {@code e}. If a snapshot still sees it, it goes on the deadlist (keyed by the
-     * epoch it died in); otherwise it is deleted and its cluster freed. Returns whether it was kept.
+     * Adds to {@code change} the retirement of the head's current mapping of a cluster, about to be
+     * replaced by an entry born at {@code e}. If a snapshot still sees it, it goes on the deadlist
+     * (keyed by the epoch it died in) and {@link #RETAINED} is returned; otherwise it is deleted and
+     * the cluster to free is returned (-1 if it held no data). The caller stages {@code change}
+     * together with the replacement, as one unit.
      */
-    private boolean retire(long cluster, long v, long birth, long e) {
+    private long retire(long cluster, long v, long birth, long e, MetaBatch change) {
         if (MappingValue.isNone(v)) {
-            return false;
+            return -1;
         }
         if (birth != e) {
             Map.Entry<Long, SnapshotRecord> seenBy = snapshots.ceilingEntry(birth);
             if (seenBy != null && seenBy.getKey() < e) {
-                engine.pipeline.stagePut(Keys.dead(id, e, cluster, birth), MappingValue.encode(v));
-                return true;
+                change.put(Keys.dead(id, e, cluster, birth), MappingValue.encode(v));
+                return RETAINED;
             }
-            engine.pipeline.stageDelete(Keys.mapping(id, cluster, birth));
+            change.delete(Keys.mapping(id, cluster, birth));
         }
-        if (MappingValue.isData(v)) {
-            engine.pipeline.stageFree(MappingValue.phys(v));
-        }
-        return false;
+        return MappingValue.isData(v) ? MappingValue.phys(v) : -1;
     }
 
     private void unmapCluster(long cluster) {
@@ -384,19 +390,20 @@ public final class VolumeState {
                 if (MappingValue.isHole(v) || (MappingValue.isNone(v) && origin == null)) {
                     return;   // already reads as zeros
                 }
-                boolean retained = retire(cluster, v, birth, e);
-                if (origin != null || retained || MappingValue.shadows(v)) {
-                    seq = engine.pipeline.stagePut(Keys.mapping(id, cluster, e), MappingValue.encode(MappingValue.hole()));
+                MetaBatch change = new MetaBatch();
+                long freed = retire(cluster, v, birth, e, change);
+                if (origin != null || freed == RETAINED || MappingValue.shadows(v)) {
+                    change.put(Keys.mapping(id, cluster, e), MappingValue.encode(MappingValue.hole()));
                     page.values[i] = MappingValue.hole();
                     page.births[i] = e;
                 } else {
                     if (birth == e) {
-                        engine.pipeline.stageDelete(Keys.mapping(id, cluster, e));
+                        change.delete(Keys.mapping(id, cluster, e));
                     }
-                    seq = engine.pipeline.currentSeq();   // retire() staged the rest
                     page.values[i] = MappingValue.NONE;
                     page.births[i] = 0;
                 }
+                seq = engine.pipeline.stage(change, freed == RETAINED ? -1 : freed);
                 if (MappingValue.isData(v)) {
                     headClusters.decrementAndGet();
                 }
