@@ -969,17 +969,12 @@ public final class Engine implements AutoCloseable {
     /** Gives the clone its own copy of one cluster it still reads from its origin. */
     private void copyShared(VolumeState clone, long cluster) {
         clone.ioLock.readLock().lock();
-        ReentrantLock lock = stripe(clone.id, cluster);
-        lock.lock();
         try {
-            MapPage page = cache.pinnedPage(clone.pages, cluster);
-            long seq = 0;
-            try {
-                int i = (int) (cluster & (MapPage.SIZE - 1));
+            clone.changeSlot(cluster, (page, i) -> {
                 long own = page.values[i];
                 long origin = originMapping(clone, cluster);
                 if (!MappingValue.isData(origin)) {
-                    return;   // the origin has nothing here: thin stays thin
+                    return 0;   // the origin has nothing here: thin stays thin
                 }
                 long birth;
                 long deathEpoch = -1;
@@ -993,7 +988,7 @@ public final class Engine implements AutoCloseable {
                         return false;   // keys ascend by birth: the first is the oldest
                     });
                     if (clone.snapshots.lowerKey(firstOwn[0]) == null) {
-                        return;
+                        return 0;
                     }
                     birth = 0;
                     deathEpoch = firstOwn[0];
@@ -1007,18 +1002,14 @@ public final class Engine implements AutoCloseable {
                 MetaBatch change = new MetaBatch().put(Keys.mapping(clone.id, cluster, birth), MappingValue.encode(nv));
                 if (deathEpoch >= 0) {
                     change.put(Keys.dead(clone.id, deathEpoch, cluster, birth), MappingValue.encode(nv));
-                }
-                seq = pipeline.stage(change, -1);
-                if (deathEpoch < 0) {
+                } else {
                     page.values[i] = nv;
                     page.births[i] = birth;
                     clone.headClusters.incrementAndGet();
                 }
-            } finally {
-                page.unpin(seq);
-            }
+                return pipeline.stage(change, -1);
+            });
         } finally {
-            lock.unlock();
             clone.ioLock.readLock().unlock();
         }
     }
@@ -1166,6 +1157,16 @@ public final class Engine implements AutoCloseable {
      * problems found (empty when consistent). Call it on a quiet pool.
      */
     public List<String> verify() {
+        // the background reclaim changes mappings and the allocator together: keep it out while we compare them
+        reclaimLock.lock();
+        try {
+            return verifyQuiet();
+        } finally {
+            reclaimLock.unlock();
+        }
+    }
+
+    private List<String> verifyQuiet() {
         pipeline.flush();
         List<String> problems = new ArrayList<>();
         List<Long> reclaiming = reclaimQueue();

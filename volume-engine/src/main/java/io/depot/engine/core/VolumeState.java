@@ -279,29 +279,44 @@ public final class VolumeState {
         return e == null ? MappingValue.NONE : MappingValue.decode(e.value());
     }
 
-    private void writeCluster(long cluster, int within, int length, ByteBuffer src) {
+    /** A change to one cluster's head mapping; returns the commit sequence that carries it (0 if none). */
+    interface SlotChange {
+        long apply(MapPage page, int slot);
+    }
+
+    /**
+     * Runs a change of one cluster under its stripe lock, with its mapping page pinned until the
+     * change is staged, so the page cannot be evicted before the commit that carries it is durable.
+     */
+    long changeSlot(long cluster, SlotChange change) {
         ReentrantLock lock = engine.stripe(id, cluster);
         lock.lock();
         try {
             MapPage page = engine.cache.pinnedPage(pages, cluster);
             long seq = 0;
             try {
-                int i = (int) (cluster & (MapPage.SIZE - 1));
-                long v = page.values[i];
-                long birth = page.births[i];
-                long e = epoch;
-                if (MappingValue.isData(v) && birth == e) {
-                    // owned by the head alone: overwrite in place, no metadata
-                    engine.writePhysical(MappingValue.phys(v), within, length, src);
-                    return;
-                }
-                seq = redirect(page, i, cluster, v, birth, e, within, length, src);
+                seq = change.apply(page, (int) (cluster & (MapPage.SIZE - 1)));
+                return seq;
             } finally {
                 page.unpin(seq);
             }
         } finally {
             lock.unlock();
         }
+    }
+
+    private void writeCluster(long cluster, int within, int length, ByteBuffer src) {
+        changeSlot(cluster, (page, i) -> {
+            long v = page.values[i];
+            long birth = page.births[i];
+            long e = epoch;
+            if (MappingValue.isData(v) && birth == e) {
+                // owned by the head alone: overwrite in place, no metadata
+                engine.writePhysical(MappingValue.phys(v), within, length, src);
+                return 0;
+            }
+            return redirect(page, i, cluster, v, birth, e, within, length, src);
+        });
     }
 
     /** Writes into a fresh cluster (first write, or copy-on-write of a shared one) and maps it. */
@@ -377,42 +392,31 @@ public final class VolumeState {
     }
 
     private void unmapCluster(long cluster) {
-        ReentrantLock lock = engine.stripe(id, cluster);
-        lock.lock();
-        try {
-            MapPage page = engine.cache.pinnedPage(pages, cluster);
-            long seq = 0;
-            try {
-                int i = (int) (cluster & (MapPage.SIZE - 1));
-                long v = page.values[i];
-                long birth = page.births[i];
-                long e = epoch;
-                if (MappingValue.isHole(v) || (MappingValue.isNone(v) && origin == null)) {
-                    return;   // already reads as zeros
-                }
-                MetaBatch change = new MetaBatch();
-                long freed = retire(cluster, v, birth, e, change);
-                if (origin != null || freed == RETAINED || MappingValue.shadows(v)) {
-                    change.put(Keys.mapping(id, cluster, e), MappingValue.encode(MappingValue.hole()));
-                    page.values[i] = MappingValue.hole();
-                    page.births[i] = e;
-                } else {
-                    if (birth == e) {
-                        change.delete(Keys.mapping(id, cluster, e));
-                    }
-                    page.values[i] = MappingValue.NONE;
-                    page.births[i] = 0;
-                }
-                seq = engine.pipeline.stage(change, freed == RETAINED ? -1 : freed);
-                if (MappingValue.isData(v)) {
-                    headClusters.decrementAndGet();
-                }
-            } finally {
-                page.unpin(seq);
+        changeSlot(cluster, (page, i) -> {
+            long v = page.values[i];
+            long birth = page.births[i];
+            long e = epoch;
+            if (MappingValue.isHole(v) || (MappingValue.isNone(v) && origin == null)) {
+                return 0;   // already reads as zeros
             }
-        } finally {
-            lock.unlock();
-        }
+            MetaBatch change = new MetaBatch();
+            long freed = retire(cluster, v, birth, e, change);
+            if (origin != null || freed == RETAINED || MappingValue.shadows(v)) {
+                change.put(Keys.mapping(id, cluster, e), MappingValue.encode(MappingValue.hole()));
+                page.values[i] = MappingValue.hole();
+                page.births[i] = e;
+            } else {
+                if (birth == e) {
+                    change.delete(Keys.mapping(id, cluster, e));
+                }
+                page.values[i] = MappingValue.NONE;
+                page.births[i] = 0;
+            }
+            if (MappingValue.isData(v)) {
+                headClusters.decrementAndGet();
+            }
+            return engine.pipeline.stage(change, freed == RETAINED ? -1 : freed);
+        });
     }
 
     private void zeroPartial(long cluster, int within, int length) {
