@@ -71,9 +71,13 @@ final class CowSimulation {
     /** An operation: what it does to the engine and the model, and what a crash inside it may leave. */
     private record Op(String description, Runnable action, Function<ReferenceModel, List<ReferenceModel>> crashOutcomes) {}
 
+    /** Full checks without a crash every this many operations ({@code -Ddepot.sim.checkEvery=1} to pin down a failure). */
+    private static final int CHECK_EVERY = Integer.getInteger("depot.sim.checkEvery", 25);
+
     private final long seed;
     private final int operations;
     private final Random random;
+    private final Random probeRandom;   // for checks only: checking more often must not change the operations
     private final CrashSwitch crashSwitch;
     private final SimulatedMetadataStore meta;
     private SimulatedBlockStore blocks;
@@ -92,6 +96,7 @@ final class CowSimulation {
         this.operations = operations;
         // scrambled: java.util.Random's first outputs for neighbouring seeds are alike
         this.random = new Random(seed * 0x9E3779B97F4A7C15L + 0x632BE59BD9B4E019L);
+        this.probeRandom = new Random(~seed * 0xC2B2AE3D27D4EB4FL);
         this.crashSwitch = new CrashSwitch(random);
         this.meta = new SimulatedMetadataStore(crashSwitch);
         this.blocks = new SimulatedBlockStore(crashSwitch);
@@ -148,7 +153,7 @@ final class CowSimulation {
             return;
         }
         crashSwitch.reset();
-        if (opIndex % 25 == 24) {
+        if (opIndex % CHECK_EVERY == CHECK_EVERY - 1) {
             checkpoint();
         }
     }
@@ -752,7 +757,7 @@ final class CowSimulation {
 
     private long randomCluster(long sizeBytes) {
         long clusters = (sizeBytes + CLUSTER - 1) / CLUSTER;
-        return (long) (random.nextDouble() * clusters);
+        return (long) (probeRandom.nextDouble() * clusters);
     }
 
     // ------------------------------------------------------------------ reading and decoding
