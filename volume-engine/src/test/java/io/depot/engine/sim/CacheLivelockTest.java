@@ -27,7 +27,7 @@ class CacheLivelockTest {
     private static final int CACHE_PAGES = 64;           // the engine's floor; 256 KiB asks for fewer
 
     @Test
-    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    @Timeout(value = 10, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void unflushedWritesToMorePagesThanTheCacheHoldsComplete() {
         CrashSwitch sw = new CrashSwitch(new Random(1));
         Engine engine = Engine.create(new SimulatedMetadataStore(sw), new SimulatedBlockStore(sw), CLUSTER,
