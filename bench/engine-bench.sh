@@ -2,7 +2,7 @@
 # Engine benchmark: Depot volumes side by side with raw positional I/O on a plain file, same disk.
 #
 #   bench/engine-bench.sh [--dir DIR] [--rounds 5] [--warmup 1] [--threads 4] [--size 1g]
-#                         [--ops 32768] [--snapshots 50] [--seed 42] [--only REGEX] [--keep]
+#                         [--ops 32768] [--snapshots 50] [--seed 42] [--only REGEX] [--keep] [--controls]
 #
 # DIR (default: bench/out/scratch, ignored by git) must be on the disk you want to measure; it needs
 # free space of about 10x --size. Builds the engine, then prints the machine facts and a markdown

@@ -16,9 +16,10 @@ import java.util.regex.Pattern;
  * @param seed       base seed of the random offsets; round r of a workload uses seed + r
  * @param only       runs only workloads whose name matches (null: all)
  * @param keep       leaves the scratch files in place after the run
+ * @param controls   also runs the raw-file-only controls of {@link FilesystemControls}
  */
 record BenchOptions(Path dir, int rounds, int warmup, int threads, long sizeBytes, int ops4k, int snapshots,
-                    long seed, Pattern only, boolean keep) {
+                    long seed, Pattern only, boolean keep, boolean controls) {
 
     static BenchOptions parse(String[] args) {
         Path dir = Path.of("bench/out/scratch");
@@ -31,6 +32,7 @@ record BenchOptions(Path dir, int rounds, int warmup, int threads, long sizeByte
         long seed = 42;
         Pattern only = null;
         boolean keep = false;
+        boolean controls = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -44,6 +46,7 @@ record BenchOptions(Path dir, int rounds, int warmup, int threads, long sizeByte
                 case "--seed" -> seed = Long.parseLong(args[++i]);
                 case "--only" -> only = Pattern.compile(args[++i]);
                 case "--keep" -> keep = true;
+                case "--controls" -> controls = true;
                 default -> throw new IllegalArgumentException("unknown argument " + a + "\n" + usage());
             }
         }
@@ -53,12 +56,12 @@ record BenchOptions(Path dir, int rounds, int warmup, int threads, long sizeByte
         if (rounds < 1 || threads < 1 || ops < threads) {
             throw new IllegalArgumentException("need rounds >= 1, threads >= 1 and ops >= threads");
         }
-        return new BenchOptions(dir, rounds, warmup, threads, size, ops, snapshots, seed, only, keep);
+        return new BenchOptions(dir, rounds, warmup, threads, size, ops, snapshots, seed, only, keep, controls);
     }
 
     static String usage() {
         return "usage: EngineBench [--dir DIR] [--rounds 5] [--warmup 1] [--threads 4] [--size 1g] [--ops 32768]"
-                + " [--snapshots 50] [--seed 42] [--only REGEX] [--keep]";
+                + " [--snapshots 50] [--seed 42] [--only REGEX] [--keep] [--controls]";
     }
 
     /** "1g", "512m", "4096k" or plain bytes. */

@@ -47,6 +47,7 @@ public final class EngineBench {
     private final Path runDir;
     private final List<Result> results = new ArrayList<>();
     private final List<SnapshotLatency.Result> latencies = new ArrayList<>();
+    private final List<Result> controls = new ArrayList<>();
     private Pool pool;
     private FileChannel rawChannel;
     private IoTarget raw;
@@ -87,19 +88,23 @@ public final class EngineBench {
             reusedClusters();
             snapshotLatency(plain);
             fullClone(plain);
-        } finally {
-            if (pool != null) {
-                pool.close();
+            if (o.controls()) {
+                controls.addAll(FilesystemControls.run(o, runDir, raw, clusterSize));
             }
+        } finally {
+            // the tables first: whatever happens while closing, the measurements are not lost
+            ResultTable.print(System.out, o, results, latencies, controls);
+            System.out.printf("%nTotal benchmark time: %.0f s%n", (System.nanoTime() - started) / 1e9);
             if (rawChannel != null) {
                 rawChannel.close();
+            }
+            if (pool != null) {
+                pool.close();
             }
             if (!o.keep()) {
                 Scratch.deleteTree(runDir);
             }
         }
-        ResultTable.print(System.out, o, results, latencies);
-        System.out.printf("%nTotal benchmark time: %.0f s%n", (System.nanoTime() - started) / 1e9);
     }
 
     // ---------------------------------------------------------------- workloads without snapshots
@@ -207,6 +212,7 @@ public final class EngineBench {
         String gib = (o.sizeBytes() >> 20) + " MiB";
         latencies.add(SnapshotLatency.measure("snapshot create, " + gib + " vol, idle", plain, o.snapshots(), false, o.seed()));
         latencies.add(SnapshotLatency.measure("snapshot create, " + gib + " vol, 1 MiB dirty", plain, o.snapshots(), true, o.seed()));
+        long usedBefore = pool.usage().usedBytes();
         Volume thin = pool.createVolume("thin-1t", 1L << 40);
         // data spread over the whole terabyte: 1 MiB every 1/256th of it
         ByteBuffer chunk = Scratch.filled(M1, 11);
@@ -220,6 +226,7 @@ public final class EngineBench {
         latencies.add(SnapshotLatency.measure("snapshot create, 1 TiB thin vol, idle", thin, o.snapshots(), false, o.seed()));
         latencies.add(SnapshotLatency.measure("snapshot create, 1 TiB thin vol, 1 MiB dirty", thin, o.snapshots(), true, o.seed()));
         thin.delete();
+        Scratch.awaitUsedAtMost(pool, usedBefore);
     }
 
     // ---------------------------------------------------------------- full clone vs cp

@@ -8,7 +8,8 @@ import java.util.List;
 final class ResultTable {
     private ResultTable() {}
 
-    static void print(PrintStream out, BenchOptions o, List<Result> results, List<SnapshotLatency.Result> latencies) {
+    static void print(PrintStream out, BenchOptions o, List<Result> results, List<SnapshotLatency.Result> latencies,
+                      List<Result> controls) {
         out.printf("%n## Engine vs raw file: %d MiB working set, %d threads, median of %d interleaved rounds (+%d warm-up)%n%n",
                 o.sizeBytes() >> 20, o.threads(), o.rounds(), o.warmup());
         if (!results.isEmpty()) {
@@ -31,6 +32,16 @@ final class ResultTable {
             for (SnapshotLatency.Result l : latencies) {
                 out.printf("| %s | %.2f | %.2f | %.2f | < 5 ms | %s |%n", l.name(), l.median(), l.p99(), l.max(),
                         l.median() < 5 ? (l.p99() < 5 ? "yes" : "median only") : "**no**");
+            }
+        }
+        if (!controls.isEmpty()) {
+            out.printf("%n### Filesystem controls (raw files only; the \"depot\" column is the variant named)%n%n");
+            out.println("| control | unit | variant | raw preallocated | ratio | variant min-max | raw min-max | note |");
+            out.println("|---|---|---:|---:|---:|---:|---:|---|");
+            for (Result r : controls) {
+                out.printf("| %s | %s | %s | %s | %.2f | %s-%s | %s-%s | %s |%n", r.name(), r.unit().label(),
+                        num(r.depotMedian()), num(r.rawMedian()), r.ratio(), num(Stats.min(r.depot())), num(Stats.max(r.depot())),
+                        num(Stats.min(r.raw())), num(Stats.max(r.raw())), r.note());
             }
         }
         out.println();
