@@ -48,24 +48,26 @@ final class Comparison {
             long[][] offsets = offsetsForRound.apply(round);
             int ops = OffsetPattern.total(offsets);
             boolean depotFirst = round % 2 == 0;
-            double first = once(depotFirst ? depot : raw, round, offsets, buffers, write, unit, block, ops);
-            double second = once(depotFirst ? raw : depot, round, offsets, buffers, write, unit, block, ops);
+            TimedRound.Timing first = once(depotFirst ? depot : raw, round, offsets, buffers, write);
+            TimedRound.Timing second = once(depotFirst ? raw : depot, round, offsets, buffers, write);
+            TimedRound.Timing dt = depotFirst ? first : second;
+            TimedRound.Timing rt = depotFirst ? second : first;
             int m = round - o.warmup();
             if (m >= 0) {
-                d[m] = depotFirst ? first : second;
-                r[m] = depotFirst ? second : first;
+                d[m] = unit.of(ops, block, dt.nanos());
+                r[m] = unit.of(ops, block, rt.nanos());
             }
-            System.err.printf("  %-34s round %d%s: depot %,.0f  raw %,.0f %s (%d ops)%n", name, round,
-                    m < 0 ? " (warm-up)" : "", depotFirst ? first : second, depotFirst ? second : first, unit.label(), ops);
+            System.err.printf("  %-34s round %d%s: depot %,.0f  raw %,.0f %s (%d ops; flush %d ms / %d ms)%n", name, round,
+                    m < 0 ? " (warm-up)" : "", unit.of(ops, block, dt.nanos()), unit.of(ops, block, rt.nanos()), unit.label(), ops,
+                    dt.flushNanos() / 1_000_000, rt.flushNanos() / 1_000_000);
         }
         return new Result(name, unit, d, r, targetRatio, note);
     }
 
-    private static double once(Side side, int round, long[][] offsets, ByteBuffer[] buffers, boolean write,
-                               Unit unit, int block, int ops) {
+    private static TimedRound.Timing once(Side side, int round, long[][] offsets, ByteBuffer[] buffers, boolean write) {
         IoTarget target = side.prepare(round);
-        long nanos = TimedRound.run(target, offsets, buffers, write);
+        TimedRound.Timing t = TimedRound.timed(target, offsets, buffers, write);
         side.cleanUp(round);
-        return unit.of(ops, block, nanos);
+        return t;
     }
 }

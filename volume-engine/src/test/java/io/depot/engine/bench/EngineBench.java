@@ -78,10 +78,10 @@ public final class EngineBench {
         System.err.printf("EngineBench: dir %s, size %d MiB, %d threads, %d rounds (+%d warm-up), %d x 4 KiB ops per round, seed %d%n",
                 runDir, o.sizeBytes() >> 20, o.threads(), o.rounds(), o.warmup(), o.ops4k(), o.seed());
         try {
-            rawChannel = Scratch.preallocatedFile(runDir.resolve("raw.img"), o.sizeBytes(), o.threads());
-            raw = IoTarget.of(rawChannel);
             pool = Pool.create(runDir.resolve("pool"), PoolOptions.ofCapacity(64 * o.sizeBytes()));
             clusterSize = pool.clusterSize();
+            rawChannel = Scratch.preallocatedFile(runDir.resolve("raw.img"), o.sizeBytes(), o.threads(), clusterSize);
+            raw = IoTarget.of(rawChannel);
             Volume plain = filledVolume("plain", o.sizeBytes());
             withoutSnapshots(plain);
             withSnapshots();

@@ -30,7 +30,7 @@ final class FilesystemControls {
         int k4 = 4096;
         int m1 = 1 << 20;
         Side raw = round -> baseline;
-        try (FileChannel second = Scratch.preallocatedFile(dir.resolve("raw-second.img"), o.sizeBytes(), o.threads())) {
+        try (FileChannel second = Scratch.preallocatedFile(dir.resolve("raw-second.img"), o.sizeBytes(), o.threads(), clusterSize)) {
             IoTarget other = IoTarget.of(second);
             out.add(Comparison.run("A/A: 4k randwrite, 2nd preallocated file", Unit.IOPS, Double.NaN, "noise check", o, k4, true,
                     r -> OffsetPattern.random(o.seed() + r, o.threads(), o.ops4k(), o.sizeBytes(), k4), round -> other, raw));

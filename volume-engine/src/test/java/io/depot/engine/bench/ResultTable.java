@@ -46,7 +46,9 @@ final class ResultTable {
         }
         out.println();
         out.println("Notes: the raw side is positional FileChannel I/O on a plain file of the working-set size, fully");
-        out.println("written and synced beforehand, on the same filesystem as the pool. Both sides use the same threads,");
+        out.println("written (in cluster-sized writes, as the engine fills its data file: ext4 caches a file in folios");
+        out.println("as large as the writes that filled it, which changes 4 KiB costs ~2x) and synced beforehand,");
+        out.println("on the same filesystem as the pool. Both sides use the same threads,");
         out.println("the same offsets and the same direct buffers. The data fits in RAM, so reads come from the page");
         out.println("cache on both sides and writes reach the disk through the flush (engine flush / fdatasync) that");
         out.println("ends every write round and is counted in its time. 4 KiB first-write and COW rounds touch each");

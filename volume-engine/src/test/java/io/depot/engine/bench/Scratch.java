@@ -15,10 +15,16 @@ import java.util.stream.Stream;
 final class Scratch {
     private Scratch() {}
 
-    /** A plain file of {@code size} bytes, every block written (allocated on disk) and synced. */
-    static FileChannel preallocatedFile(Path path, long size, int threads) throws IOException {
+    /**
+     * A plain file of {@code size} bytes, every block written (allocated on disk) and synced, in
+     * {@code block}-sized writes. The write size matters: on recent kernels ext4 caches a file in
+     * folios as large as the writes that filled it, and a 4 KiB overwrite into a 1 MiB folio costs
+     * about twice one into a 64 KiB folio. The engine writes its data file a cluster at a time, so
+     * the baseline is filled a cluster at a time too (-Dbench.preallocBlock overrides it).
+     */
+    static FileChannel preallocatedFile(Path path, long size, int threads, int clusterSize) throws IOException {
         FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        int block = 1 << 20;
+        int block = Integer.getInteger("bench.preallocBlock", clusterSize);
         TimedRound.run(IoTarget.of(ch), OffsetPattern.sequentialSlices(threads, size, block),
                 TimedRound.buffers(threads, block, 7), true);
         return ch;

@@ -24,8 +24,15 @@ final class TimedRound {
         return out;
     }
 
+    /** Elapsed time of a round, and the part of it spent in the final flush. */
+    record Timing(long nanos, long flushNanos) {}
+
     /** Returns the elapsed nanoseconds. */
     static long run(IoTarget target, long[][] offsets, ByteBuffer[] buffers, boolean write) {
+        return timed(target, offsets, buffers, write).nanos();
+    }
+
+    static Timing timed(IoTarget target, long[][] offsets, ByteBuffer[] buffers, boolean write) {
         int threads = offsets.length;
         CountDownLatch ready = new CountDownLatch(threads);
         CountDownLatch go = new CountDownLatch(1);
@@ -62,10 +69,12 @@ final class TimedRound {
             if (failure.get() != null) {
                 throw new IllegalStateException("benchmark I/O failed: " + failure.get(), failure.get());
             }
+            long ioDone = System.nanoTime();
             if (write) {
                 target.flush();
             }
-            return System.nanoTime() - start;
+            long end = System.nanoTime();
+            return new Timing(end - start, end - ioDone);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
