@@ -369,6 +369,17 @@ public final class Engine implements AutoCloseable {
 
     // ---------------------------------------------------------------- volumes
 
+    /** Takes the admin lock; refuses changes once a failed commit has made the pool read-only. */
+    private void lockAdmin() {
+        admin.lock();
+        try {
+            pipeline.throwIfFailed();
+        } catch (RuntimeException e) {
+            admin.unlock();
+            throw e;
+        }
+    }
+
     public int clusterSize() { return clusterSize; }
 
     public PoolRecord poolRecord() { return poolRecord; }
@@ -376,7 +387,7 @@ public final class Engine implements AutoCloseable {
     public VolumeState createVolume(String name, long sizeBytes) {
         checkName(name);
         checkSize(sizeBytes);
-        admin.lock();
+        lockAdmin();
         try {
             requireFreeName(name);
             return insertVolume(name, sizeBytes, null, 0, false);
@@ -427,7 +438,7 @@ public final class Engine implements AutoCloseable {
 
     public void rename(VolumeState v, String newName) {
         checkName(newName);
-        admin.lock();
+        lockAdmin();
         try {
             v.checkAlive();
             if (v.name.equals(newName)) {
@@ -446,7 +457,7 @@ public final class Engine implements AutoCloseable {
     /** Grows a volume, or shrinks it when {@code allowShrink} (the cut-off data is unmapped). */
     public void resize(VolumeState v, long newSize, boolean allowShrink) {
         checkSize(newSize);
-        admin.lock();
+        lockAdmin();
         try {
             v.checkAlive();
             long old = v.sizeBytes;
@@ -455,11 +466,12 @@ public final class Engine implements AutoCloseable {
                         + " bytes discards data; ask for it explicitly");
             }
             if (newSize < old) {
-                // unmap the tail while I/O can still reach it, then cut the size under the exclusive lock
+                // cut the tail with I/O drained; the size changes only once the tail is gone (zeroing a
+                // partial end cluster may need a free cluster and fail out of space: then nothing changed size)
                 v.ioLock.writeLock().lock();
                 try {
-                    v.sizeBytes = newSize;
                     v.unmapTail(newSize, old - newSize);
+                    v.sizeBytes = newSize;
                 } finally {
                     v.ioLock.writeLock().unlock();
                 }
@@ -479,7 +491,7 @@ public final class Engine implements AutoCloseable {
      * clone still reads through one of its snapshots.
      */
     public void deleteVolume(VolumeState v) {
-        admin.lock();
+        lockAdmin();
         try {
             v.checkAlive();
             List<VolumeState> clones = dependents(v, -1);
@@ -646,7 +658,7 @@ public final class Engine implements AutoCloseable {
     public List<SnapshotRef> snapshotGroup(List<VolumeState> group, String name) {
         checkName(name);
         List<VolumeState> sorted = group.stream().distinct().sorted(Comparator.comparingLong(v -> v.id)).toList();
-        admin.lock();
+        lockAdmin();
         try {
             for (VolumeState v : sorted) {
                 v.checkAlive();
@@ -695,7 +707,7 @@ public final class Engine implements AutoCloseable {
      */
     public long deleteSnapshot(SnapshotRef snap) {
         VolumeState v = snap.volume();
-        admin.lock();
+        lockAdmin();
         try {
             v.checkAlive();
             if (!v.snapshots.containsKey(snap.epoch())) {
@@ -766,7 +778,7 @@ public final class Engine implements AutoCloseable {
      */
     public void rollback(SnapshotRef snap, boolean destroyNewer) {
         VolumeState v = snap.volume();
-        admin.lock();
+        lockAdmin();
         try {
             v.checkAlive();
             List<Long> newer = new ArrayList<>(v.snapshots.tailMap(snap.epoch(), false).keySet());
@@ -836,7 +848,7 @@ public final class Engine implements AutoCloseable {
         checkName(name);
         VolumeState origin = snap.volume();
         VolumeState clone;
-        admin.lock();
+        lockAdmin();
         try {
             origin.checkAlive();
             if (!origin.snapshots.containsKey(snap.epoch())) {
@@ -930,7 +942,12 @@ public final class Engine implements AutoCloseable {
     private void flatten(FlattenTask task) {
         VolumeState clone = task.clone;
         Roaring64NavigableMap shared = new Roaring64NavigableMap();
-        long sizeClusters = (clone.sizeBytes + clusterSize - 1) >>> clusterShift;
+        // the head may have shrunk since older snapshots were taken: they still read their tails through the origin
+        long largest = clone.sizeBytes;
+        for (SnapshotRecord r : clone.snapshots.values()) {
+            largest = Math.max(largest, r.sizeBytes());
+        }
+        long sizeClusters = (largest + clusterSize - 1) >>> clusterShift;
         for (VolumeState o = clone.origin; o != null; o = o.origin) {
             meta.scan(Keys.prefix(Keys.MAPPING, o.id), Keys.prefixEnd(Keys.MAPPING, o.id), (k, value) -> {
                 long c = Keys.field(k, 1);
@@ -1126,7 +1143,7 @@ public final class Engine implements AutoCloseable {
 
     /** Grows the pool (the data file or device must have room). */
     public void growCapacity(long capacityBytes) {
-        admin.lock();
+        lockAdmin();
         try {
             if (capacityBytes % clusterSize != 0 || capacityBytes < poolRecord.capacityBytes()) {
                 throw new InvalidIoException("new capacity must be a multiple of the cluster size and not smaller than today's");
@@ -1177,6 +1194,9 @@ public final class Engine implements AutoCloseable {
             long cluster = Keys.field(k, 2);
             long birth = Keys.field(k, 3);
             deadlisted.add(new Slot(vol, cluster, birth));
+            if (reclaiming.contains(vol)) {
+                return true;   // a deleted volume part way through reclaim: its entries go in any order
+            }
             byte[] mapped = meta.get(Keys.mapping(vol, cluster, birth));
             if (mapped == null) {
                 problems.add("deadlist entry " + vol + "/" + cluster + "@" + birth + " has no mapping");
@@ -1215,7 +1235,7 @@ public final class Engine implements AutoCloseable {
                 }
             }
             Slot prev = previous[0];
-            if (prev != null) {
+            if (prev != null && !reclaiming.contains(prev.vol())) {
                 boolean sameCluster = prev.vol() == slot.vol() && prev.cluster() == slot.cluster();
                 checkRetired(prev, sameCluster, previousValue[0], deadlisted, problems, headCounts);
             }
@@ -1223,7 +1243,7 @@ public final class Engine implements AutoCloseable {
             previousValue[0] = m;
             return true;
         });
-        if (previous[0] != null) {
+        if (previous[0] != null && !reclaiming.contains(previous[0].vol())) {
             checkRetired(previous[0], false, previousValue[0], deadlisted, problems, headCounts);
         }
         RoaringBitmap used = allocator.usedSnapshot();
