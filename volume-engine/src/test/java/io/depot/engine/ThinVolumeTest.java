@@ -206,4 +206,30 @@ class ThinVolumeTest extends PoolFixture {
         assertArrayEquals(expected(1, 0, 65536), read(pool.volume("v"), 0, 65536));
         assertTrue(java.nio.file.Files.exists(data));
     }
+
+    @Test
+    void largeReadsAcrossContiguousRedirectedAndUnmappedClustersMatchTheModel() {
+        Volume v = pool().createVolume("v", GiB);
+        int cs = 65536;
+        byte[] model = new byte[10 * cs];
+        byte[] data = expected(1, 0, 8 * cs);
+        v.write(0, java.nio.ByteBuffer.wrap(data.clone()));              // clusters 0-7, physically contiguous
+        System.arraycopy(data, 0, model, 0, data.length);
+        v.createSnapshot("s");
+        byte[] patch = expected(2, 3L * cs + 4096, 8192);
+        v.write(3L * cs + 4096, java.nio.ByteBuffer.wrap(patch.clone()));  // cluster 3 moves elsewhere (copy-on-write)
+        System.arraycopy(patch, 0, model, 3 * cs + 4096, patch.length);
+        v.unmap(5L * cs, cs);                                              // cluster 5 becomes a hole
+        java.util.Arrays.fill(model, 5 * cs, 6 * cs, (byte) 0);
+        for (int[] range : new int[][] {{0, 10 * cs}, {512, 10 * cs - 1024}, {2 * cs + 512, 2 * cs}, {6 * cs - 512, cs + 1024}}) {
+            byte[] got = read(v, range[0], range[1]);
+            assertArrayEquals(java.util.Arrays.copyOfRange(model, range[0], range[0] + range[1]), got,
+                    "read at " + range[0] + " length " + range[1]);
+        }
+        Volume clone = v.snapshot("s").linkedClone("c");                   // reads through the origin in the middle
+        write(clone, 2L * cs, 3, cs);
+        byte[] want = java.util.Arrays.copyOf(data, 8 * cs);
+        System.arraycopy(expected(3, 2L * cs, cs), 0, want, 2 * cs, cs);
+        assertArrayEquals(want, read(clone, 0, 8 * cs));
+    }
 }

@@ -83,10 +83,67 @@ public final class VolumeState {
         ioLock.readLock().lock();
         try {
             checkIo(offset, length);
-            forEachCluster(offset, length, (cluster, within, n) -> readHeadCluster(cluster, within, n, dst));
+            if (length == 0) {
+                return;
+            }
+            long first = offset >>> engine.clusterShift;
+            long last = (offset + length - 1) >>> engine.clusterShift;
+            if (first == last) {
+                readHeadCluster(first, (int) (offset & (engine.clusterSize - 1)), length, dst);
+                return;
+            }
+            // a multi-cluster read holds all its stripes (in index order) so contiguous clusters go in one call
+            ReentrantLock[] locks = engine.stripesFor(id, first, last);
+            for (ReentrantLock l : locks) {
+                l.lock();
+            }
+            try {
+                readHeadRuns(offset, length, dst);
+            } finally {
+                for (int i = locks.length - 1; i >= 0; i--) {
+                    locks[i].unlock();
+                }
+            }
         } finally {
             ioLock.readLock().unlock();
         }
+    }
+
+    /**
+     * Reads a range whose stripes the caller holds, issuing one positional read per run of clusters
+     * that are mapped to consecutive physical clusters (the allocator hands them out in order, so
+     * sequentially written data usually is).
+     */
+    private void readHeadRuns(long offset, int length, ByteBuffer dst) {
+        int cs = engine.clusterSize;
+        long pos = offset;
+        long end = offset + length;
+        while (pos < end) {
+            long cluster = pos >>> engine.clusterShift;
+            int within = (int) (pos & (cs - 1));
+            long v = headValue(cluster);
+            if (!MappingValue.isData(v)) {
+                int n = (int) Math.min(cs - within, end - pos);
+                readHeadCluster(cluster, within, n, dst);
+                pos += n;
+                continue;
+            }
+            long phys = MappingValue.phys(v);
+            long runEnd = Math.min((cluster + 1) << engine.clusterShift, end);
+            while (runEnd < end) {
+                long next = headValue(runEnd >>> engine.clusterShift);
+                if (!MappingValue.isData(next) || MappingValue.phys(next) != phys + ((runEnd >>> engine.clusterShift) - cluster)) {
+                    break;
+                }
+                runEnd = Math.min(runEnd + cs, end);
+            }
+            engine.readPhysical(phys, within, (int) (runEnd - pos), dst);
+            pos = runEnd;
+        }
+    }
+
+    private long headValue(long cluster) {
+        return engine.cache.page(pages, cluster).values[(int) (cluster & (MapPage.SIZE - 1))];
     }
 
     /** Writes {@code src.remaining()} bytes at {@code offset}; with {@code fua} they are durable on return. */
