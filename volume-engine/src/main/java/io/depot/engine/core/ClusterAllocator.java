@@ -20,6 +20,8 @@ import org.roaringbitmap.RoaringBitmap;
 public final class ClusterAllocator {
     private final RoaringBitmap used = new RoaringBitmap();
     private final RoaringBitmap dirtyFree = new RoaringBitmap();
+    /** Clean clusters below the frontier: reserved for a write and handed back unused. */
+    private final RoaringBitmap cleanFree = new RoaringBitmap();
     private long capacity;
     private long cleanFrom;   // every cluster >= cleanFrom that is not used is clean
     private int dirtyCursor;
@@ -55,6 +57,12 @@ public final class ClusterAllocator {
 
     /** Hands out one free cluster, clean ones first. */
     public synchronized Allocation allocate() {
+        if (!cleanFree.isEmpty()) {
+            int phys = cleanFree.first();
+            cleanFree.remove(phys);
+            used.add(phys);
+            return new Allocation(phys, true);
+        }
         if (cleanFrom < capacity) {
             long phys = cleanFrom++;
             used.add((int) phys);
@@ -69,6 +77,28 @@ public final class ClusterAllocator {
         used.add(phys);
         dirtyCursor = phys + 1;
         return new Allocation(phys, false);
+    }
+
+    /**
+     * Reserves {@code n} consecutive clean clusters from the frontier, so one multi-cluster write lands
+     * contiguously even while other writers allocate; returns the first, or -1 if the frontier lacks room.
+     */
+    public synchronized long reserveRun(int n) {
+        if (n < 2 || cleanFrom + n > capacity) {
+            return -1;
+        }
+        long first = cleanFrom;
+        cleanFrom += n;
+        used.add(first, first + n);
+        return first;
+    }
+
+    /** Hands back reserved clusters that were never written: they are still clean. */
+    public synchronized void returnUnused(long first, long end) {
+        if (first < end) {
+            used.remove(first, end);
+            cleanFree.add(first, end);
+        }
     }
 
     /** Returns clusters whose release is now durable. */

@@ -152,7 +152,17 @@ public final class VolumeState {
         ioLock.readLock().lock();
         try {
             checkIo(offset, length);
-            forEachCluster(offset, length, (cluster, within, n) -> writeCluster(cluster, within, n, src));
+            long last = length == 0 ? 0 : (offset + length - 1) >>> engine.clusterShift;
+            if (length > 0 && last == offset >>> engine.clusterShift) {
+                writeCluster(offset >>> engine.clusterShift, (int) (offset & (engine.clusterSize - 1)), length, src, null);
+            } else {
+                Reservation run = new Reservation(last);
+                try {
+                    forEachCluster(offset, length, (cluster, within, n) -> writeCluster(cluster, within, n, src, run));
+                } finally {
+                    run.returnUnused(engine.allocator);
+                }
+            }
         } finally {
             ioLock.readLock().unlock();
         }
@@ -362,7 +372,43 @@ public final class VolumeState {
         }
     }
 
+    /**
+     * Fresh clusters for one multi-cluster write: reserved as a run on first need, so the request's
+     * new clusters are physically contiguous (one syscall when read back sequentially).
+     */
+    static final class Reservation {
+        private final long lastCluster;
+        private long next = -1;
+        private long end = -1;
+
+        Reservation(long lastCluster) { this.lastCluster = lastCluster; }
+
+        ClusterAllocator.Allocation take(Engine engine, long cluster) {
+            if (next < 0 || next >= end) {
+                int remaining = (int) Math.min(1024, lastCluster - cluster + 1);
+                long first = engine.allocator.reserveRun(remaining);
+                if (first < 0) {
+                    return engine.allocate();
+                }
+                next = first;
+                end = first + remaining;
+            }
+            return new ClusterAllocator.Allocation(next++, true);
+        }
+
+        void returnUnused(ClusterAllocator allocator) {
+            if (next >= 0) {
+                allocator.returnUnused(next, end);
+                next = end;
+            }
+        }
+    }
+
     private void writeCluster(long cluster, int within, int length, ByteBuffer src) {
+        writeCluster(cluster, within, length, src, null);
+    }
+
+    private void writeCluster(long cluster, int within, int length, ByteBuffer src, Reservation run) {
         changeSlot(cluster, (page, i) -> {
             long v = page.values[i];
             long birth = page.births[i];
@@ -372,13 +418,14 @@ public final class VolumeState {
                 engine.writePhysical(MappingValue.phys(v), within, length, src);
                 return 0;
             }
-            return redirect(page, i, cluster, v, birth, e, within, length, src);
+            ClusterAllocator.Allocation a = run == null ? engine.allocate() : run.take(engine, cluster);
+            return redirect(page, i, cluster, v, birth, e, within, length, src, a);
         });
     }
 
     /** Writes into a fresh cluster (first write, or copy-on-write of a shared one) and maps it. */
-    private long redirect(MapPage page, int i, long cluster, long v, long birth, long e, int within, int length, ByteBuffer src) {
-        ClusterAllocator.Allocation a = engine.allocate();
+    private long redirect(MapPage page, int i, long cluster, long v, long birth, long e, int within, int length, ByteBuffer src,
+                          ClusterAllocator.Allocation a) {
         try {
             int cs = engine.clusterSize;
             boolean readsThrough = MappingValue.isNone(v) && origin != null;
