@@ -310,17 +310,20 @@ public final class VolumeState {
         ReentrantLock lock = engine.stripe(id, cluster);
         lock.lock();
         try {
-            MapPage page = engine.cache.page(pages, cluster);
-            long v = page.values[(int) (cluster & (MapPage.SIZE - 1))];
-            if (MappingValue.isData(v)) {
-                engine.readPhysical(MappingValue.phys(v), within, length, dst);
-            } else if (MappingValue.isNone(v) && origin != null) {
-                origin.readClusterAt(originEpoch, cluster, within, length, dst);
-            } else {
-                Engine.putZeros(dst, length);
-            }
+            readMapped(headValue(cluster), cluster, within, length, dst);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Reads part of a cluster given its mapping: its data, else the clone origin's, else zeros. */
+    private void readMapped(long v, long cluster, int within, int length, ByteBuffer dst) {
+        if (MappingValue.isData(v)) {
+            engine.readPhysical(MappingValue.phys(v), within, length, dst);
+        } else if (MappingValue.isNone(v) && origin != null) {
+            origin.readClusterAt(originEpoch, cluster, within, length, dst);
+        } else {
+            Engine.putZeros(dst, length);
         }
     }
 
@@ -330,14 +333,7 @@ public final class VolumeState {
      * see never change, so no stripe lock is needed.
      */
     void readClusterAt(long atEpoch, long cluster, int within, int length, ByteBuffer dst) {
-        long v = mappingAt(atEpoch, cluster);
-        if (MappingValue.isData(v)) {
-            engine.readPhysical(MappingValue.phys(v), within, length, dst);
-        } else if (MappingValue.isNone(v) && origin != null) {
-            origin.readClusterAt(originEpoch, cluster, within, length, dst);
-        } else {
-            Engine.putZeros(dst, length);
-        }
+        readMapped(mappingAt(atEpoch, cluster), cluster, within, length, dst);
     }
 
     /** The mapping a snapshot at {@code atEpoch} sees for a cluster, from the committed store. */
