@@ -139,10 +139,7 @@ public final class Pool implements AutoCloseable {
                 .stream().map(r -> new Snapshot(this, r)).toList();
     }
 
-    public PoolUsage usage() {
-        Engine.Usage u = engine.usage();
-        return new PoolUsage(u.capacityBytes(), u.usedBytes(), u.provisionedBytes(), engine.clusterSize(), u.volumes(), u.snapshots());
-    }
+    public PoolUsage usage() { return engine.usage(); }
 
     /**
      * Waits until the background reclaim of deleted volumes is done, so {@link #usage()} shows their

@@ -1,10 +1,8 @@
 package io.depot.engine;
 
-import io.depot.engine.core.Engine;
 import io.depot.engine.core.Engine.SnapshotRef;
 import java.nio.ByteBuffer;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -61,14 +59,7 @@ public final class Snapshot {
 
     /** The extents that differ from {@code base} (an older snapshot of the same volume), or every data extent if base is null. */
     public List<Extent> changedSince(Snapshot base) {
-        int cs = pool.engine().clusterSize();
-        List<Extent> out = new ArrayList<>();
-        for (Engine.ChangedRange r : pool.engine().diff(base == null ? null : base.ref, ref)) {
-            long offset = r.firstCluster() * cs;
-            long length = Math.min(r.clusters() * cs, sizeBytes() - offset);
-            out.add(new Extent(offset, length, r.data()));
-        }
-        return out;
+        return pool.engine().diff(base == null ? null : base.ref, ref);
     }
 
     @Override

@@ -94,7 +94,7 @@ public final class Volume {
     /** Starts making this linked clone independent (the background copy of a full clone). */
     public FlattenJob flatten() { return new FlattenJob(pool.engine().startFlatten(state)); }
 
-    /** The running flatten of this clone, or null. */
+    /** The running flatten of this clone, or the last one that ended (finished, cancelled or failed), or null. */
     public FlattenJob flattenJob() {
         Engine.FlattenTask t = pool.engine().flattenTask(state);
         return t == null ? null : new FlattenJob(t);

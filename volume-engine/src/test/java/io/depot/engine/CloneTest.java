@@ -54,10 +54,10 @@ class CloneTest extends PoolFixture {
         Volume c = s.fullClone("full");
         write(c, 0, 3, 512);   // usable at once, even while the copy runs
         FlattenJob job = c.flattenJob();
-        if (job != null) {
-            assertTrue(job.await(30, TimeUnit.SECONDS), "flatten finishes");
-            assertNull(job.error());
-        }
+        assertNotNull(job, "a full clone's flatten stays visible, running or ended");
+        assertTrue(job.await(30, TimeUnit.SECONDS), "flatten finishes");
+        assertNull(job.error());
+        assertTrue(job.isFinished());
         assertFalse(c.isLinkedClone());
         assertEquals(4 * 65536, c.allocatedBytes(), "only allocated clusters are copied");
         byte[] want = expected(1, 0, 65536);

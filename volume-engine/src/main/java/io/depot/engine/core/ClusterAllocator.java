@@ -123,8 +123,6 @@ public final class ClusterAllocator {
 
     public synchronized long capacityClusters() { return capacity; }
 
-    public synchronized boolean isUsed(long phys) { return used.contains((int) phys); }
-
     public synchronized RoaringBitmap usedSnapshot() { return used.clone(); }
 
     /** A cluster handed out; {@code clean} says it reads as zeros today. */

@@ -31,7 +31,6 @@ public final class CommitPipeline {
     private RoaringBitmap stagedFrees = new RoaringBitmap();
     private long openSeq = 1;
     private volatile long durableSeq = 0;
-    private volatile long commits;
     private volatile RuntimeException failure;
 
     public CommitPipeline(MetadataStore meta, BlockStore blocks, ClusterAllocator allocator) {
@@ -61,11 +60,7 @@ public final class CommitPipeline {
         return openSeq;
     }
 
-    public synchronized int stagedCount() { return staged.size() + stagedFrees.getCardinality(); }
-
     public long durableSeq() { return durableSeq; }
-
-    public long commits() { return commits; }
 
     /** Makes every write completed and every change staged before this call durable. */
     public void flush() {
@@ -124,7 +119,6 @@ public final class CommitPipeline {
             throw e;
         }
         durableSeq = seq;
-        commits++;
         if (!frees.isEmpty()) {
             allocator.release(frees);
         }

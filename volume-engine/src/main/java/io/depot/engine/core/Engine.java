@@ -6,7 +6,9 @@ import io.depot.engine.NameInUseException;
 import io.depot.engine.NoSuchSnapshotException;
 import io.depot.engine.NoSuchVolumeException;
 import io.depot.engine.OutOfSpaceException;
+import io.depot.engine.Extent;
 import io.depot.engine.PoolFormatException;
+import io.depot.engine.PoolUsage;
 import io.depot.engine.core.Records.PoolRecord;
 import io.depot.engine.core.Records.SnapshotRecord;
 import io.depot.engine.core.Records.VolumeRecord;
@@ -25,8 +27,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.LongConsumer;
 import org.roaringbitmap.RoaringBitmap;
 import org.roaringbitmap.longlong.Roaring64NavigableMap;
 import org.slf4j.Logger;
@@ -71,6 +74,7 @@ public final class Engine implements AutoCloseable {
     private final ExecutorService workers;
     private final Map<Long, FlattenTask> flattens = new ConcurrentHashMap<>();
     private final ReentrantLock reclaimLock = new ReentrantLock();
+    private final AtomicBoolean commitRequested = new AtomicBoolean();
     private final Object reclaimDone = new Object();
     private volatile PoolRecord poolRecord;
     private volatile boolean closed;
@@ -245,8 +249,6 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    private final java.util.concurrent.atomic.AtomicBoolean commitRequested = new java.util.concurrent.atomic.AtomicBoolean();
-
     /** Schedules a commit soon without waiting for it (no-op without background threads). */
     private void requestCommit() {
         if (ticker != null && commitRequested.compareAndSet(false, true)) {
@@ -255,7 +257,7 @@ public final class Engine implements AutoCloseable {
                     commitRequested.set(false);
                     backgroundCommit();
                 });
-            } catch (java.util.concurrent.RejectedExecutionException closing) {
+            } catch (RejectedExecutionException closing) {
                 commitRequested.set(false);
             }
         }
@@ -470,7 +472,7 @@ public final class Engine implements AutoCloseable {
                 // partial end cluster may need a free cluster and fail out of space: then nothing changed size)
                 v.ioLock.writeLock().lock();
                 try {
-                    v.unmapTail(newSize, old - newSize);
+                    v.unmapRange(newSize, old - newSize);
                     v.sizeBytes = newSize;
                 } finally {
                     v.ioLock.writeLock().unlock();
@@ -499,7 +501,7 @@ public final class Engine implements AutoCloseable {
                 throw new DependentClonesException("volume " + v.name + " has linked clones ("
                         + clones.stream().map(c -> c.name).toList() + "); delete or flatten them first");
             }
-            FlattenTask running = flattens.get(v.id);
+            FlattenTask running = flattens.remove(v.id);
             if (running != null) {
                 running.cancel();
                 running.awaitQuietly();
@@ -889,6 +891,8 @@ public final class Engine implements AutoCloseable {
 
         public void cancel() { cancelled = true; }
 
+        boolean hasEnded() { return end.getCount() == 0; }
+
         public boolean await(long timeout, TimeUnit unit) throws InterruptedException { return end.await(timeout, unit); }
 
         void awaitQuietly() {
@@ -906,8 +910,7 @@ public final class Engine implements AutoCloseable {
                 error = t;
                 log.error("flatten of volume {} failed: {}", clone.name, t.toString());
             } finally {
-                flattens.remove(clone.id, this);
-                end.countDown();
+                end.countDown();   // the task stays visible (progress, error) until the next flatten or a delete
             }
         }
     }
@@ -919,8 +922,8 @@ public final class Engine implements AutoCloseable {
             throw new InvalidIoException("volume " + clone.name + " is not a linked clone");
         }
         FlattenTask task = new FlattenTask(clone);
-        FlattenTask running = flattens.putIfAbsent(clone.id, task);
-        if (running != null) {
+        FlattenTask running = flattens.compute(clone.id, (id, last) -> last != null && !last.hasEnded() ? last : task);
+        if (running != task) {
             return running;
         }
         if (!clone.flattening) {
@@ -935,6 +938,7 @@ public final class Engine implements AutoCloseable {
         return task;
     }
 
+    /** The running flatten of a clone, or the last one that ended (to read its outcome), or null. */
     public FlattenTask flattenTask(VolumeState clone) {
         return flattens.get(clone.id);
     }
@@ -1048,14 +1052,11 @@ public final class Engine implements AutoCloseable {
 
     // ---------------------------------------------------------------- diff
 
-    /** A run of clusters that changed: {@code data} false means it now reads as zeros. */
-    public record ChangedRange(long firstCluster, long clusters, boolean data) {}
-
     /**
      * The clusters whose contents differ between two snapshots of a volume ({@code from} null: between
      * nothing and {@code to}, i.e. every cluster holding data). The basis of incremental backup.
      */
-    public List<ChangedRange> diff(SnapshotRef from, SnapshotRef to) {
+    public List<Extent> diff(SnapshotRef from, SnapshotRef to) {
         VolumeState v = to.volume();
         if (from != null && (from.volume() != v || from.epoch() >= to.epoch())) {
             throw new InvalidIoException("diff needs an older snapshot of the same volume as its base");
@@ -1078,7 +1079,8 @@ public final class Engine implements AutoCloseable {
                 });
             }
         }
-        List<ChangedRange> out = new ArrayList<>();
+        List<Extent> out = new ArrayList<>();
+        long size = to.record().sizeBytes();
         long runStart = -1;
         long runEnd = -1;
         boolean runData = false;
@@ -1097,16 +1099,22 @@ public final class Engine implements AutoCloseable {
                 continue;
             }
             if (runStart >= 0) {
-                out.add(new ChangedRange(runStart, runEnd - runStart, runData));
+                out.add(extent(runStart, runEnd, runData, size));
             }
             runStart = c;
             runEnd = c + 1;
             runData = data;
         }
         if (runStart >= 0) {
-            out.add(new ChangedRange(runStart, runEnd - runStart, runData));
+            out.add(extent(runStart, runEnd, runData, size));
         }
         return out;
+    }
+
+    /** Clusters [first, end) as a byte extent, the last one cut at the snapshot's size. */
+    private Extent extent(long first, long end, boolean data, long size) {
+        long offset = first << clusterShift;
+        return new Extent(offset, Math.min(end << clusterShift, size) - offset, data);
     }
 
     private boolean viewHasData(VolumeState v, long epoch, long cluster) {
@@ -1123,22 +1131,15 @@ public final class Engine implements AutoCloseable {
 
     // ---------------------------------------------------------------- space and checks
 
-    /** Pool-wide space figures. */
-    public record Usage(long capacityBytes, long usedBytes, long provisionedBytes, int volumes, int snapshots) {
-        public long freeBytes() { return capacityBytes - usedBytes; }
-
-        public double overcommitRatio() { return capacityBytes == 0 ? 0 : (double) provisionedBytes / capacityBytes; }
-    }
-
-    public Usage usage() {
+    public PoolUsage usage() {
         long provisioned = 0;
         int snaps = 0;
         for (VolumeState v : volumes.values()) {
             provisioned += v.sizeBytes;
             snaps += v.snapshots.size();
         }
-        return new Usage(allocator.capacityClusters() << clusterShift, allocator.usedClusters() << clusterShift,
-                provisioned, volumes.size(), snaps);
+        return new PoolUsage(allocator.capacityClusters() << clusterShift, allocator.usedClusters() << clusterShift,
+                provisioned, clusterSize, volumes.size(), snaps);
     }
 
     /** Grows the pool (the data file or device must have room). */
@@ -1164,8 +1165,6 @@ public final class Engine implements AutoCloseable {
     public void flush() {
         pipeline.flush();
     }
-
-    public long commits() { return pipeline.commits(); }
 
     public long cachePageLoads() { return cache.pageLoads(); }
 
@@ -1286,23 +1285,6 @@ public final class Engine implements AutoCloseable {
             }
         } else if (MappingValue.isData(value)) {
             headCounts.merge(slot.vol(), 1L, Long::sum);
-        }
-    }
-
-    /** For tests: a callback per cluster index the head maps (in order). */
-    public void forEachHeadCluster(VolumeState v, LongConsumer consumer) {
-        long[] state = {-1, MappingValue.NONE};
-        meta.scan(Keys.prefix(Keys.MAPPING, v.id), Keys.prefixEnd(Keys.MAPPING, v.id), (k, value) -> {
-            long c = Keys.field(k, 1);
-            if (c != state[0] && state[0] >= 0 && MappingValue.isData(state[1])) {
-                consumer.accept(state[0]);
-            }
-            state[0] = c;
-            state[1] = MappingValue.decode(value);
-            return true;
-        });
-        if (state[0] >= 0 && MappingValue.isData(state[1])) {
-            consumer.accept(state[0]);
         }
     }
 }

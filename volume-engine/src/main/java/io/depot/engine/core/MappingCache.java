@@ -2,10 +2,12 @@ package io.depot.engine.core;
 
 import io.depot.engine.store.MetadataStore;
 import java.util.Iterator;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
 
 /**
  * Pages of head mappings for every volume of a pool, bounded by a page budget and evicted with a
@@ -24,6 +26,7 @@ final class MappingCache {
     private final ConcurrentLinkedQueue<MapPage> clock = new ConcurrentLinkedQueue<>();
     private final ReentrantLock sweepLock = new ReentrantLock();
     private final AtomicLong loads = new AtomicLong();
+    private final ConcurrentHashMap<Long, Directory> directories = new ConcurrentHashMap<>();
 
     private final Runnable commitRequest;
 
@@ -166,7 +169,7 @@ final class MappingCache {
     }
 
     /** Calls {@code consumer} with every cached head mapping in clusters [from, to) that is not NONE. */
-    void forEachCachedMapping(Directory dir, long from, long to, java.util.function.LongConsumer consumer) {
+    void forEachCachedMapping(Directory dir, long from, long to, LongConsumer consumer) {
         for (long pageIndex = from >>> MapPage.SHIFT; pageIndex <= (to - 1) >>> MapPage.SHIFT; ) {
             AtomicReferenceArray<MapPage> chunk = dir.chunks.get((int) (pageIndex / CHUNK));
             if (chunk == null) {
@@ -185,8 +188,6 @@ final class MappingCache {
             pageIndex++;
         }
     }
-
-    private final java.util.concurrent.ConcurrentHashMap<Long, Directory> directories = new java.util.concurrent.ConcurrentHashMap<>();
 
     Directory directory(long volume, long maxClusters) {
         return directories.computeIfAbsent(volume, v -> new Directory(v, maxClusters));

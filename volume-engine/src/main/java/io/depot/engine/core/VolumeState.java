@@ -82,7 +82,7 @@ public final class VolumeState {
         int length = dst.remaining();
         ioLock.readLock().lock();
         try {
-            checkIo(offset, length);
+            checkRange(offset, length);
             if (length == 0) {
                 return;
             }
@@ -151,7 +151,7 @@ public final class VolumeState {
         int length = src.remaining();
         ioLock.readLock().lock();
         try {
-            checkIo(offset, length);
+            checkRange(offset, length);
             long last = length == 0 ? 0 : (offset + length - 1) >>> engine.clusterShift;
             if (length > 0 && last == offset >>> engine.clusterShift) {
                 writeCluster(offset >>> engine.clusterShift, (int) (offset & (engine.clusterSize - 1)), length, src, null);
@@ -185,12 +185,8 @@ public final class VolumeState {
         }
     }
 
-    /** Unmaps what lies past a new, smaller size (the caller holds {@link #ioLock} exclusively). */
-    void unmapTail(long from, long length) {
-        unmapRange(from, length);
-    }
-
-    private void unmapRange(long offset, long length) {
+    /** Unmaps a range without the bounds check (a shrink cuts its tail this way, holding {@link #ioLock} exclusively). */
+    void unmapRange(long offset, long length) {
         if (length == 0) {
             return;
         }
@@ -235,7 +231,7 @@ public final class VolumeState {
         }
         ioLock.readLock().lock();
         try {
-            checkIo(offset, length);
+            checkRange(offset, length);
             ReentrantLock[] locks = engine.stripesFor(id, offset >>> engine.clusterShift, (offset + length - 1) >>> engine.clusterShift);
             for (ReentrantLock l : locks) {
                 l.lock();
@@ -538,10 +534,6 @@ public final class VolumeState {
         if (deleted) {
             throw new NoSuchVolumeException("volume " + name + " was deleted");
         }
-    }
-
-    private void checkIo(long offset, long length) {
-        checkRange(offset, length);
     }
 
     void checkRange(long offset, long length) {

@@ -159,7 +159,7 @@ final class CowSimulation {
     }
 
     private Op chooseOperation() {
-        Engine.Usage usage = engine.usage();
+        io.depot.engine.PoolUsage usage = engine.usage();
         boolean nearlyFull = usage.usedBytes() > usage.capacityBytes() * 97 / 100;
         int liveVolumes = model.volumes.size();
         if (liveVolumes < 2) {
@@ -296,12 +296,17 @@ final class CowSimulation {
         }, before -> List.of(before, after(before, effect)));
     }
 
-    private Op deleteSnapshot() {
+    /** A random volume of the model that has at least one snapshot, or null. */
+    private VolumeModel randomVolumeWithSnapshots() {
         List<VolumeModel> withSnapshots = model.volumes.values().stream().filter(v -> !v.snapshots.isEmpty()).toList();
-        if (withSnapshots.isEmpty()) {
+        return withSnapshots.isEmpty() ? null : withSnapshots.get(random.nextInt(withSnapshots.size()));
+    }
+
+    private Op deleteSnapshot() {
+        VolumeModel vm = randomVolumeWithSnapshots();
+        if (vm == null) {
             return null;
         }
-        VolumeModel vm = withSnapshots.get(random.nextInt(withSnapshots.size()));
         List<String> snaps = new ArrayList<>(vm.snapshots.keySet());
         String snap = snaps.get(random.nextInt(snaps.size()));
         String name = vm.name;
@@ -327,11 +332,10 @@ final class CowSimulation {
     }
 
     private Op rollbackToLatest() {
-        List<VolumeModel> withSnapshots = model.volumes.values().stream().filter(v -> !v.snapshots.isEmpty()).toList();
-        if (withSnapshots.isEmpty()) {
+        VolumeModel vm = randomVolumeWithSnapshots();
+        if (vm == null) {
             return null;
         }
-        VolumeModel vm = withSnapshots.get(random.nextInt(withSnapshots.size()));
         SnapshotModel latest = null;
         for (SnapshotModel s : vm.snapshots.values()) {
             latest = s;
@@ -351,11 +355,10 @@ final class CowSimulation {
     }
 
     private Op cloneOf(boolean full) {
-        List<VolumeModel> withSnapshots = model.volumes.values().stream().filter(v -> !v.snapshots.isEmpty()).toList();
-        if (withSnapshots.isEmpty() || model.volumes.size() >= 6) {
+        VolumeModel vm = model.volumes.size() >= 6 ? null : randomVolumeWithSnapshots();
+        if (vm == null) {
             return null;
         }
-        VolumeModel vm = withSnapshots.get(random.nextInt(withSnapshots.size()));
         List<SnapshotModel> snaps = new ArrayList<>(vm.snapshots.values());
         SnapshotModel snap = snaps.get(random.nextInt(snaps.size()));
         String origin = vm.name;
