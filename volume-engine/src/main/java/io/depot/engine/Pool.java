@@ -139,6 +139,9 @@ public final class Pool implements AutoCloseable {
                 .stream().map(r -> new Snapshot(this, r)).toList();
     }
 
+    /** Durable key/value settings stored with the pool (target and export configuration, reservations). */
+    public Settings settings() { return engine.settings(); }
+
     public PoolUsage usage() { return engine.usage(); }
 
     /**

@@ -55,6 +55,12 @@ public final class Volume {
         state.compareAndWrite(offset, expected, replacement, false);
     }
 
+    /**
+     * Where {@code offset} lies: the extent from it (at most {@code maxLength} bytes, cluster-granular
+     * beyond the first cluster) that all holds data or all reads as zeros.
+     */
+    public Extent allocationAt(long offset, long maxLength) { return state.allocationAt(offset, maxLength); }
+
     /** Bytes of data the volume holds (what it would free if deleted, were nothing shared). */
     public long allocatedBytes() { return state.allocatedBytes(); }
 

@@ -58,6 +58,7 @@ public final class Engine implements AutoCloseable {
     }
 
     final MetadataStore meta;
+    private final io.depot.engine.Settings settings;
     final BlockStore blocks;
     final ClusterAllocator allocator;
     final CommitPipeline pipeline;
@@ -81,6 +82,7 @@ public final class Engine implements AutoCloseable {
 
     private Engine(MetadataStore meta, BlockStore blocks, PoolRecord record, Options options) {
         this.meta = meta;
+        this.settings = new io.depot.engine.Settings(meta);
         this.blocks = blocks;
         this.options = options;
         this.poolRecord = record;
@@ -118,6 +120,9 @@ public final class Engine implements AutoCloseable {
     // ---------------------------------------------------------------- create / open / close
 
     /** Formats an empty pool on the given stores. */
+    /** Durable settings of the layers above, kept in this pool's metadata store. */
+    public io.depot.engine.Settings settings() { return settings; }
+
     public static Engine create(MetadataStore meta, BlockStore blocks, int clusterSize, long capacityBytes, Options options) {
         if (Integer.bitCount(clusterSize) != 1 || clusterSize < 4096 || clusterSize > (1 << 20)) {
             throw new InvalidIoException("cluster size must be a power of two from 4 KiB to 1 MiB, not " + clusterSize);

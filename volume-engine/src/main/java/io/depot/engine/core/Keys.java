@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
  * D vol death cluster birth           deadlist: mapping (vol,cluster,birth) replaced at epoch death
  *                                     but still visible to a snapshot; value = MappingValue
  * R vol                               volume deleted, clusters still being reclaimed
+ * C name (UTF-8)                      a setting of the layers above (targets, exports, reservations)
  * </pre>
  *
  * The deadlist is ordered by death epoch so that deleting a snapshot only visits the mappings
@@ -25,6 +26,7 @@ public final class Keys {
     public static final byte MAPPING = 'M';
     public static final byte DEAD = 'D';
     public static final byte RECLAIM = 'R';
+    public static final byte SETTING = 'C';
 
     private Keys() {}
 
@@ -44,6 +46,11 @@ public final class Keys {
 
     public static byte[] dead(long vol, long death, long cluster, long birth) {
         return ByteBuffer.allocate(33).put(DEAD).putLong(vol).putLong(death).putLong(cluster).putLong(birth).array();
+    }
+
+    public static byte[] setting(String name) {
+        byte[] n = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(1 + n.length).put(SETTING).put(n).array();
     }
 
     /** The smallest key with this prefix and these leading fields. */

@@ -277,6 +277,47 @@ public final class VolumeState {
         }
     }
 
+    /**
+     * The extent starting at {@code offset} (at most {@code maxLength} long) whose clusters all hold
+     * data, or all read as zeros (SCSI GET LBA STATUS). Data seen through a clone's origin counts.
+     */
+    public io.depot.engine.Extent allocationAt(long offset, long maxLength) {
+        ioLock.readLock().lock();
+        try {
+            checkRange(offset, 0);
+            long end = Math.min(sizeBytes, offset + maxLength);
+            if (offset >= end) {
+                throw new io.depot.engine.InvalidIoException("offset " + offset + " is at or past the end of volume " + name);
+            }
+            long cluster = offset >>> engine.clusterShift;
+            boolean data = headHasData(cluster);
+            long pos = Math.min((cluster + 1) << engine.clusterShift, end);
+            while (pos < end && headHasData(pos >>> engine.clusterShift) == data) {
+                pos = Math.min(pos + engine.clusterSize, end);
+            }
+            return new io.depot.engine.Extent(offset, pos - offset, data);
+        } finally {
+            ioLock.readLock().unlock();
+        }
+    }
+
+    private boolean headHasData(long cluster) {
+        ReentrantLock lock = engine.stripe(id, cluster);
+        long v;
+        lock.lock();
+        try {
+            v = headValue(cluster);
+        } finally {
+            lock.unlock();
+        }
+        return MappingValue.isData(v) || (MappingValue.isNone(v) && origin != null && origin.hasDataAt(originEpoch, cluster));
+    }
+
+    private boolean hasDataAt(long atEpoch, long cluster) {
+        long v = mappingAt(atEpoch, cluster);
+        return MappingValue.isData(v) || (MappingValue.isNone(v) && origin != null && origin.hasDataAt(originEpoch, cluster));
+    }
+
     /** Makes every completed write of the pool durable (one group commit for all volumes). */
     public void flush() {
         checkAlive();

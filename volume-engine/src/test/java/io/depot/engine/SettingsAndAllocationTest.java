@@ -1,0 +1,59 @@
+package io.depot.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The two services the protocol layers need beyond I/O: pool-held settings and allocation status. */
+class SettingsAndAllocationTest extends PoolFixture {
+
+    private static byte[] utf8(String s) { return s.getBytes(StandardCharsets.UTF_8); }
+
+    @Test
+    void settingsSurviveReopenAndListByPrefix() {
+        Settings s = pool().settings();
+        s.put("iscsi/target/a", utf8("1"));
+        s.put("iscsi/target/b", utf8("2"));
+        s.put("iscsi/targetx", utf8("3"));
+        s.put("nfs/export/x", utf8("4"));
+        Map<String, byte[]> changes = new LinkedHashMap<>();
+        changes.put("iscsi/target/b", null);
+        changes.put("iscsi/target/c", utf8("5"));
+        s.apply(changes);
+
+        Settings after = reopen().settings();
+        assertEquals(List.of("iscsi/target/a", "iscsi/target/c"), List.copyOf(after.list("iscsi/target/").keySet()));
+        assertArrayEquals(utf8("5"), after.get("iscsi/target/c"));
+        assertNull(after.get("iscsi/target/b"));
+        after.delete("nfs/export/x");
+        assertEquals(Map.of(), after.list("nfs/"));
+        assertEquals(List.of(), pool.verify());
+    }
+
+    @Test
+    void allocationAtReportsDataAndHoleRunsIncludingCloneOrigin() {
+        Volume v = pool().createVolume("v", 64 * MiB);
+        int cs = pool.clusterSize();
+        write(v, 2L * cs, 1, 3 * cs);   // clusters 2..4 hold data
+        assertEquals(new Extent(0, 2L * cs, false), v.allocationAt(0, 64 * MiB));
+        assertEquals(new Extent(2L * cs + 512, 3L * cs - 512, true), v.allocationAt(2L * cs + 512, 64 * MiB));
+        assertEquals(new Extent(2L * cs, cs, true), v.allocationAt(2L * cs, cs));
+        assertEquals(new Extent(5L * cs, 64 * MiB - 5L * cs, false), v.allocationAt(5L * cs, Long.MAX_VALUE / 2));
+
+        Volume clone = v.createSnapshot("s").linkedClone("c");
+        clone.unmap(3L * cs, cs);
+        assertEquals(new Extent(2L * cs, cs, true), clone.allocationAt(2L * cs, 64 * MiB));
+        assertEquals(new Extent(3L * cs, cs, false), clone.allocationAt(3L * cs, 64 * MiB));
+        assertEquals(new Extent(4L * cs, cs, true), clone.allocationAt(4L * cs, 64 * MiB));
+
+        assertThrows(InvalidIoException.class, () -> v.allocationAt(64 * MiB, 512));
+        assertThrows(InvalidIoException.class, () -> v.allocationAt(100, 512));
+    }
+}
