@@ -47,7 +47,14 @@ public enum SenseReason {
     THIN_PROVISIONING_SOFT_THRESHOLD_REACHED(0x6, 0x38, 0x07),
     // ABORTED COMMAND (Bh)
     DATA_PHASE_ERROR(0xb, 0x4b, 0x00),
-    COPY_ABORTED_TARGET_FAILURE(0xa, 0x0d, 0x02);
+
+    // COPY ABORTED (Ah)
+    /** 0D/02 COPY TARGET DEVICE NOT REACHABLE: a CSCD we cannot resolve (unknown designator, NUL, bad index). */
+    COPY_ABORTED_TARGET_FAILURE(0xa, 0x0d, 0x02),
+    /** 0D/01 THIRD PARTY DEVICE FAILURE: reading or writing a copy target failed. */
+    COPY_ABORTED_THIRD_PARTY_DEVICE_FAILURE(0xa, 0x0d, 0x01),
+    /** 00/00: a segment could not be processed (e.g. it runs past a device's end); the segment pointer says which. */
+    COPY_ABORTED(0xa, 0x00, 0x00);
 
     public final int key;
     public final int asc;
