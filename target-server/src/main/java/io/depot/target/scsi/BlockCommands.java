@@ -5,6 +5,7 @@ import static io.depot.target.scsi.BlockLimits.*;
 import io.depot.engine.Extent;
 import io.depot.target.backstore.BlockBackend;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 
 /**
  * The SBC-3 commands that move or describe data. Each decodes its CDB with {@link BlockRequest},
@@ -85,11 +86,17 @@ final class BlockCommands {
             while (done < total) {
                 int n = (int) Math.min(medium.capacity(), total - done);
                 lu.backend().read(r.offsetBytes() + done, medium.nioBuffer(0, n));
-                for (int i = 0; i < n; i++) {
-                    long at = done + i;
-                    int expectedIndex = out.readerIndex() + (int) (bytchk == 3 ? at & (BLOCK_SIZE - 1) : at);
-                    if (medium.getByte(i) != out.getByte(expectedIndex)) {
-                        throw ScsiFailure.withInformation(SenseReason.MISCOMPARE_DURING_VERIFY, at);
+                medium.setIndex(0, n);   // ByteBufUtil.equals compares readable bytes only
+                if (bytchk == 1) {
+                    // compare the whole chunk at once; look for the byte only when it differs
+                    if (!ByteBufUtil.equals(medium, 0, out, out.readerIndex() + (int) done, n)) {
+                        throw ScsiFailure.withInformation(SenseReason.MISCOMPARE_DURING_VERIFY, done + firstDifference(medium, out, out.readerIndex() + (int) done, n));
+                    }
+                } else {
+                    for (int b = 0; b < n; b += BLOCK_SIZE) {
+                        if (!ByteBufUtil.equals(medium, b, out, out.readerIndex(), BLOCK_SIZE)) {
+                            throw ScsiFailure.withInformation(SenseReason.MISCOMPARE_DURING_VERIFY, done + b + firstDifference(medium.slice(b, BLOCK_SIZE), out, out.readerIndex(), BLOCK_SIZE));
+                        }
                     }
                 }
                 done += n;
@@ -307,6 +314,15 @@ final class BlockCommands {
             throw ScsiFailure.invalidCdb(r.lengthOffset(), -1);
         }
         return r;
+    }
+
+    private static int firstDifference(ByteBuf a, ByteBuf b, int bIndex, int length) {
+        for (int i = 0; i < length; i++) {
+            if (a.getByte(a.readerIndex() + i) != b.getByte(bIndex + i)) {
+                return i;
+            }
+        }
+        return length;
     }
 
     private static long receivedBlocks(ScsiCommand command) {
