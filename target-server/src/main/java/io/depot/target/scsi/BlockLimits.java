@@ -1,0 +1,35 @@
+package io.depot.target.scsi;
+
+/**
+ * Every size limit the logical unit advertises (Block Limits VPD page B0h, SBC-3 §6.5.3) and
+ * enforces, kept in one place so what we report and what we check cannot drift apart.
+ */
+final class BlockLimits {
+    private BlockLimits() {}
+
+    /** Logical block size in bytes. */
+    static final int BLOCK_SIZE = 512;
+    static final int BLOCK_SHIFT = 9;
+    /** 2^3 logical blocks per 4096-byte physical block (READ CAPACITY(16) LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT). */
+    static final int PHYSICAL_BLOCK_EXPONENT = 3;
+
+    /** MAXIMUM TRANSFER LENGTH: 8 MiB per READ/WRITE/VERIFY. */
+    static final int MAX_TRANSFER_BLOCKS = 16384;
+    /** OPTIMAL TRANSFER LENGTH GRANULARITY: 64 KiB, the engine's default cluster. */
+    static final int OPTIMAL_GRANULARITY_BLOCKS = 128;
+    /** OPTIMAL TRANSFER LENGTH: 1 MiB. */
+    static final int OPTIMAL_TRANSFER_BLOCKS = 2048;
+    /** MAXIMUM UNMAP LBA COUNT: 256 MiB per UNMAP command (summed over its descriptors). */
+    static final int MAX_UNMAP_BLOCKS = 512 * 1024;
+    /** MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT. */
+    static final int MAX_UNMAP_DESCRIPTORS = 256;
+    /** OPTIMAL UNMAP GRANULARITY: one cluster; smaller unmaps only zero-fill. */
+    static final int UNMAP_GRANULARITY_BLOCKS = 128;
+    /** MAXIMUM WRITE SAME LENGTH: 128 MiB, so one pattern write cannot hold a worker for long. */
+    static final long MAX_WRITE_SAME_BLOCKS = 256 * 1024;
+    /** MAXIMUM COMPARE AND WRITE LENGTH (VMware ATS uses one block). */
+    static final int MAX_COMPARE_AND_WRITE_BLOCKS = 1;
+
+    /** Buffer for WRITE SAME patterns and VERIFY reads: pooled, reused across the range. */
+    static final int CHUNK_BYTES = 1 << 20;
+}
