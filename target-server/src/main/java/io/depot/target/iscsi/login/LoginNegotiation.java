@@ -234,8 +234,8 @@ public final class LoginNegotiation {
         if (initiatorName == null || initiatorName.isEmpty()) {
             throw new LoginFailure(LoginStatus.MISSING_PARAMETER, "no InitiatorName in the first request");
         }
-        if (utf8Length(initiatorName) > MAX_NAME_LENGTH) {
-            throw new LoginFailure(LoginStatus.INITIATOR_ERROR, "InitiatorName longer than 223 bytes");
+        if (utf8Length(initiatorName) > MAX_NAME_LENGTH || !isIscsiName(initiatorName)) {
+            throw new LoginFailure(LoginStatus.INITIATOR_ERROR, "InitiatorName is not an iSCSI name of at most 223 bytes");
         }
         initiatorAlias = first.get("InitiatorAlias");
         if (initiatorAlias != null && utf8Length(initiatorAlias) > MAX_SIMPLE_VALUE_LENGTH) {
@@ -391,6 +391,12 @@ public final class LoginNegotiation {
         }
         int csg = stage == null ? 0 : Math.min(stage.code, LoginStage.OPERATIONAL.code);
         return new LoginResponse(false, false, csg, 0, failure.statusClass(), failure.statusDetail(), EMPTY);
+    }
+
+    /** RFC 7143 §4.2.7: iqn., eui. or naa. names (compared without regard to case, §4.2.7.1). */
+    private static boolean isIscsiName(String name) {
+        String prefix = name.length() > 4 ? name.substring(0, 4).toLowerCase(java.util.Locale.ROOT) : "";
+        return prefix.equals("iqn.") || prefix.equals("eui.") || prefix.equals("naa.");
     }
 
     private static int utf8Length(String s) {

@@ -175,6 +175,8 @@ class LoginConversationTest {
                 Arguments.of("ACL", LoginStatus.AUTHORIZATION_FAILURE, new String[] {me, "TargetName=" + TestTargets.PRIVATE}),
                 Arguments.of("bad SessionType", LoginStatus.SESSION_TYPE_NOT_SUPPORTED, new String[] {me, "SessionType=Bogus"}),
                 Arguments.of("InitiatorName too long", LoginStatus.INITIATOR_ERROR, new String[] {"InitiatorName=iqn." + "a".repeat(230), "TargetName=" + TestTargets.OPEN}),
+                Arguments.of("InitiatorName not an iSCSI name", LoginStatus.INITIATOR_ERROR, new String[] {"InitiatorName=Reject", "TargetName=" + TestTargets.OPEN}),
+                Arguments.of("EUI InitiatorName", LoginStatus.SUCCESS, new String[] {"InitiatorName=eui.02004567A425678D", "TargetName=" + TestTargets.OPEN}),
                 Arguments.of("TargetName too long", LoginStatus.NOT_FOUND, new String[] {me, "TargetName=iqn." + "a".repeat(230)}),
                 Arguments.of("target-only key", LoginStatus.INITIATOR_ERROR, new String[] {me, "TargetName=" + TestTargets.OPEN, "TargetPortalGroupTag=1"}),
                 Arguments.of("key twice in one text", LoginStatus.INITIATOR_ERROR, new String[] {me, "TargetName=" + TestTargets.OPEN, "MaxBurstLength=512", "MaxBurstLength=1024"}),
@@ -186,9 +188,13 @@ class LoginConversationTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("refusals")
-    void refusedInTheOperationalStage(String what, LoginStatus expected, String[] pairs) {
+    void firstRequestIsCheckedInTheOperationalStage(String what, LoginStatus expected, String[] pairs) {
         Initiator i = new Initiator();
         assertStatus(expected, i.send(OPERATIONAL, FULL_FEATURE, true, pairs));
+        if (expected == LoginStatus.SUCCESS) {
+            assertTrue(i.login.isComplete());
+            return;
+        }
         assertTrue(i.login.isFailed());
         assertFalse(i.login.isComplete());
         assertEquals(expected, i.login.failureStatus());
