@@ -10,7 +10,7 @@ final class ExpectedTransfer {
     private ExpectedTransfer() {}
 
     /** Bytes of data-out the command carries per its CDB, or -1 when this opcode is not known here. */
-    static int dataOutBytes(byte[] cdb, int expectedLength) {
+    static int dataOutBytes(byte[] cdb) {
         int op = cdb[0] & 0xff;
         long bytes = switch (op) {
             case 0x0a -> blocks(((cdb[4] & 0xff) == 0) ? 256 : cdb[4] & 0xff);           // WRITE(6)

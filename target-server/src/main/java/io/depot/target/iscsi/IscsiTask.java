@@ -35,7 +35,9 @@ final class IscsiTask {
     /** Next offset not yet asked for by an R2T. */
     int nextSolicitOffset;
     int r2tSN;
-    /** Open R2Ts as {target transfer tag, buffer offset, length, bytes received}; a handful, so a list. */
+    /** DataSN the next unsolicited Data-Out must carry. */
+    int unsolicitedDataSN;
+    /** Open R2Ts as {target transfer tag, buffer offset, length, bytes received, next DataSN}; a handful, so a list. */
     final java.util.ArrayList<int[]> r2ts = new java.util.ArrayList<>(4);
 
     /** Completed when the task's work has stopped (status sent, or abort finished). */

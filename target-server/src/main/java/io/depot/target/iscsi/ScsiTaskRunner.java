@@ -79,11 +79,13 @@ final class ScsiTaskRunner {
             drop(task);
             return;
         }
-        if (!write || edtl == 0) {
+        if (write) {
+            task.wanted = ExpectedTransfer.dataOutBytes(cdb);
+        }
+        if (!write || task.needed() == 0) {
             execute(task);
             return;
         }
-        task.wanted = ExpectedTransfer.dataOutBytes(cdb, edtl);
         if (immediate > 0) {
             accept(task, 0, pdu.data());
         }
@@ -123,9 +125,14 @@ final class ScsiTaskRunner {
             conn.reject(pdu.bhs(), IscsiConnection.REJECT_PROTOCOL_ERROR);
             return;
         }
+        int dataSN = pdu.getInt(36);
         if (ttt == RESERVED_TAG) {
             if (task.unsolicitedDone || (long) offset + length > params().firstBurstLength()) {
                 conn.reject(pdu.bhs(), IscsiConnection.REJECT_PROTOCOL_ERROR); // unsolicited data beyond FirstBurstLength
+                return;
+            }
+            if (dataSN != task.unsolicitedDataSN++) {
+                sequenceError(pdu, task, dataSN);
                 return;
             }
             accept(task, offset, pdu.data());
@@ -138,6 +145,10 @@ final class ScsiTaskRunner {
                 conn.reject(pdu.bhs(), IscsiConnection.REJECT_PROTOCOL_ERROR);
                 return;
             }
+            if (dataSN != r2t[4]++) {
+                sequenceError(pdu, task, dataSN);
+                return;
+            }
             accept(task, offset, pdu.data());
             r2t[3] += length;
             if (pdu.finalFlag() || r2t[3] >= r2t[2]) {
@@ -145,6 +156,17 @@ final class ScsiTaskRunner {
             }
         }
         continueReceiving(task);
+    }
+
+    /**
+     * A Data-Out out of sequence (RFC 7143 §11.7.5: DataSN counts from 0 within each sequence).
+     * Error recovery level 0 cannot ask for the missing PDU, so the PDU is rejected, which fails
+     * the command at the initiator, and the task is dropped without a status.
+     */
+    private void sequenceError(Pdu pdu, IscsiTask task, int dataSN) {
+        log.warn("{}: Data-Out with DataSN {} out of sequence for {}; rejecting it and dropping the task", conn, dataSN, task);
+        conn.reject(pdu.bhs(), IscsiConnection.REJECT_PROTOCOL_ERROR);
+        drop(task);
     }
 
     private static int[] findR2T(IscsiTask task, int ttt) {
@@ -194,7 +216,7 @@ final class ScsiTaskRunner {
         while (task.r2ts.size() < maxOpen && task.nextSolicitOffset < task.needed()) {
             int length = Math.min(maxBurst, task.needed() - task.nextSolicitOffset);
             int ttt = conn.newTargetTag();
-            task.r2ts.add(new int[] {ttt, task.nextSolicitOffset, length, 0});
+            task.r2ts.add(new int[] {ttt, task.nextSolicitOffset, length, 0, 0});
             OutPdu r2t = OutPdu.of(conn.ctx().alloc(), Opcode.R2T, 0x80, null)
                     .setLong(8, task.lunField).setInt(16, task.itt).setInt(20, ttt)
                     .setInt(36, task.r2tSN++).setInt(40, task.nextSolicitOffset).setInt(44, length);

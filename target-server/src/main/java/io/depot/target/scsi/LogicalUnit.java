@@ -129,11 +129,11 @@ final class LogicalUnit {
         reservations.nexusRemoved(nexus);
     }
 
-    /** LOGICAL UNIT RESET (SAM-5 §7.7): RESERVE released, mode pages to defaults, others told. */
+    /** LOGICAL UNIT RESET (SAM-5 §7.7): RESERVE released, mode pages to defaults, every nexus told (the requester too). */
     void reset(ItNexus requester) {
         reservations.lunReset();
         modePages.reset();
-        unitAttentions.raiseForOthers(requester, SenseReason.BUS_DEVICE_RESET);
+        unitAttentions.raiseForOthers(null, SenseReason.BUS_DEVICE_RESET);
     }
 
     @Override

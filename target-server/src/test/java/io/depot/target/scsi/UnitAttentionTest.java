@@ -51,7 +51,7 @@ class UnitAttentionTest extends ScsiFixture {
     }
 
     @Test
-    void lunResetReachesOtherNexusesAndReleasesReserveHolds() {
+    void lunResetReachesEveryNexusAndReleasesReserveHolds() {
         target.nexusAdded(NEXUS);
         target.nexusAdded(OTHER);
         drainUnitAttentions(0, NEXUS);
@@ -59,7 +59,8 @@ class UnitAttentionTest extends ScsiFixture {
         assertEquals(true, target.lunReset(0, NEXUS));
         assertEquals(false, target.lunReset(42, NEXUS));
         assertEquals(List.of(SenseReason.BUS_DEVICE_RESET), drainUnitAttentions(0, OTHER));
-        assertEquals(List.of(), drainUnitAttentions(0, NEXUS));
+        // SAM-5 §7.7: every I_T nexus, the requester's included (libiscsi's MultipathIO.Reset checks both paths)
+        assertEquals(List.of(SenseReason.BUS_DEVICE_RESET), drainUnitAttentions(0, NEXUS));
         assertEquals(1, reservations.values().iterator().next().lunResets.get());
     }
 
