@@ -3,6 +3,9 @@ package io.depot.appliance;
 import io.depot.engine.Pool;
 import io.depot.engine.PoolOptions;
 import io.depot.engine.PoolUsage;
+import io.depot.target.IscsiService;
+import io.depot.target.iscsi.IscsiSettings;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -14,8 +17,9 @@ import picocli.CommandLine.Option;
 
 /**
  * Runs the daemon on an embedded default: a pool under {@code ./data} created on first start.
- * Today it owns the pool and shuts it down cleanly on SIGTERM/Ctrl-C; the iSCSI target, the NFS
- * gateway and the HTTP API are wired in here as they land.
+ * It owns the pool and the iSCSI target (targets and LUN maps come from the pool's settings) and
+ * shuts them down cleanly on SIGTERM/Ctrl-C; the NFS gateway and the HTTP API are wired in here as
+ * they land.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the Depot daemon.")
 final class ServeCommand implements Callable<Integer> {
@@ -29,6 +33,10 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--cluster-size", defaultValue = "65536", description = "Cluster size of a newly created pool in bytes (default: ${DEFAULT-VALUE}).")
     int clusterSize;
+
+    @Option(names = "--iscsi-portal", defaultValue = "0.0.0.0:3260",
+            description = "Address the iSCSI target listens on, host:port (default: ${DEFAULT-VALUE}); 'off' disables it.")
+    String iscsiPortal;
 
     @Override
     public Integer call() throws Exception {
@@ -46,9 +54,26 @@ final class ServeCommand implements Callable<Integer> {
         PoolUsage u = pool.usage();
         log.info("Depot is serving pool {} from {}: {} volumes, {} used of {}", pool.uuid(), poolDir, u.volumes(),
                 Sizes.format(u.usedBytes()), Sizes.format(u.capacityBytes()));
-        log.info("protocol servers (iSCSI, NFS) and the HTTP API are not built yet; stop with Ctrl-C or SIGTERM");
+        IscsiService iscsi = null;
+        if (!"off".equalsIgnoreCase(iscsiPortal)) {
+            iscsi = new IscsiService(pool);
+            try {
+                iscsi.start(IscsiSettings.defaults().withPortal(portal(iscsiPortal)));
+            } catch (IllegalStateException e) {
+                log.error("{}; choose another address with --iscsi-portal host:port, or --iscsi-portal off", e.getMessage());
+                pool.close();
+                return 2;
+            }
+            log.info("iSCSI: {} target(s) on {}", iscsi.targets().size(), iscsi.address());
+        }
+        log.info("the NFS gateway and the HTTP API are not built yet; stop with Ctrl-C or SIGTERM");
         CountDownLatch stopped = new CountDownLatch(1);
+        IscsiService iscsiService = iscsi;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (iscsiService != null) {
+                log.info("shutting down: closing iSCSI sessions");
+                iscsiService.close();
+            }
             log.info("shutting down: flushing and closing pool {}", poolDir);
             pool.close();
             log.info("pool closed cleanly");
@@ -56,5 +81,17 @@ final class ServeCommand implements Callable<Integer> {
         }, "depot-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    /** "host:port", "[v6]:port" or ":port". */
+    static InetSocketAddress portal(String spec) {
+        int colon = spec.lastIndexOf(':');
+        if (colon < 0) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new ServeCommand()),
+                    "--iscsi-portal must be host:port, got " + spec);
+        }
+        String host = spec.substring(0, colon).replace("[", "").replace("]", "");
+        int port = Integer.parseInt(spec.substring(colon + 1));
+        return new InetSocketAddress(host.isEmpty() ? "0.0.0.0" : host, port);
     }
 }
