@@ -42,7 +42,8 @@ final class ExternalTool {
                     p.destroyForcibly().waitFor();
                     fail(String.join(" ", cmd) + " did not finish within " + timeout + "; output:\n" + Files.readString(log));
                 }
-                return new Result(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+                // ISO-8859-1: tools print raw designator bytes that are not valid UTF-8
+                return new Result(p.exitValue(), new String(Files.readAllBytes(log), StandardCharsets.ISO_8859_1));
             } finally {
                 Files.deleteIfExists(log);
             }
