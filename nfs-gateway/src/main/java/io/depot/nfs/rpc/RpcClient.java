@@ -55,6 +55,9 @@ public final class RpcClient implements AutoCloseable {
             if (local != null) {
                 ch.bind(local);
             }
+            if (!(server instanceof UnixDomainSocketAddress)) {
+                ch.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+            }
             ScheduledFuture<?> t = TIMER.schedule(() -> closeQuietly(ch), timeout.toMillis(), TimeUnit.MILLISECONDS);
             try {
                 ch.connect(server);
