@@ -77,10 +77,17 @@ public final class PortAdvertiser implements AutoCloseable {
         try {
             InetSocketAddress bound = server.listen(pmapAddress);
             registry.set(new Mapping(Portmap.PROGRAM, Portmap.VERSION, Portmap.IPPROTO_TCP, bound.getPort()));
+            // rpcinfo, showmount and mount.nfs ask the portmapper over UDP first
+            try {
+                server.listenUdp(new InetSocketAddress(bound.getAddress(), bound.getPort()));
+                registry.set(new Mapping(Portmap.PROGRAM, Portmap.VERSION, Portmap.IPPROTO_UDP, bound.getPort()));
+            } catch (IOException e) {
+                log.warn("Portmapper: UDP port {} is taken ({}); only TCP portmapper queries will be answered", bound.getPort(), e.getMessage());
+            }
             for (Service s : services) {
                 registry.set(new Mapping(s.program(), s.version(), Portmap.IPPROTO_TCP, s.port()));
             }
-            log.info("Portmapper: port {} was free, so Depot answers portmapper (rpcbind version 2, TCP only) queries itself on {}. "
+            log.info("Portmapper: port {} was free, so Depot answers portmapper (rpcbind version 2) queries itself on {}. "
                     + "Advertised: {}. Do not start the system rpcbind while Depot runs.", bound.getPort(), bound, what);
             return new PortAdvertiser(Mode.EMBEDDED, config, List.of(), false, registry, bound);
         } catch (IOException e) {

@@ -12,7 +12,7 @@ import java.util.List;
  *
  * <p>SET and UNSET are honoured only from loopback callers (as rpcbind does): anyone else could
  * redirect clients to a port of their choosing. CALLIT is not offered (PROC_UNAVAIL): indirect
- * calls are a UDP broadcast feature and an amplification vector; we serve TCP only.
+ * calls are a UDP broadcast feature and an amplification vector; we do not forward calls.
  */
 public final class PortmapProgram {
     private PortmapProgram() {}

@@ -1,15 +1,18 @@
 package io.depot.nfs.rpc;
 
+import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
@@ -112,6 +115,35 @@ public final class RpcServer implements AutoCloseable {
         InetSocketAddress bound = (InetSocketAddress) ch.localAddress();
         log.debug("RPC listening on {}", bound);
         return bound;
+    }
+
+    /**
+     * Also serves the registered programs over UDP on {@code address} (one datagram per call, at
+     * most 8 KiB). Meant for the portmapper, which classic clients query over UDP.
+     */
+    public InetSocketAddress listenUdp(InetSocketAddress address) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("server closed");
+        }
+        Bootstrap b = new Bootstrap()
+                .group(io)
+                .channel(NioDatagramChannel.class)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(8192))
+                .handler(new RpcDatagramHandler(dispatcher, workers, maxOutstanding));
+        Channel ch;
+        try {
+            ch = b.bind(address).sync().channel();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while binding " + address, e);
+        } catch (Exception e) {
+            if (e instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
+        }
+        channels.add(ch);
+        return (InetSocketAddress) ch.localAddress();
     }
 
     @Override
