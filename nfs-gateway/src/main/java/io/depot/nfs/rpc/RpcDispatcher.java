@@ -1,0 +1,187 @@
+package io.depot.nfs.rpc;
+
+import io.depot.nfs.xdr.XdrDecodeException;
+import io.depot.nfs.xdr.XdrReader;
+import io.depot.nfs.xdr.XdrWriter;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import java.net.InetSocketAddress;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ConcurrentSkipListMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes RPC calls to registered programs. Work is split in two: {@link #decode} reads the call
+ * header and answers everything that needs no handler (RPC_MISMATCH, auth errors, PROG_UNAVAIL,
+ * PROG_MISMATCH, PROC_UNAVAIL) on the event loop; {@link #execute} runs the handler on a worker
+ * thread and builds the reply.
+ *
+ * <p>Order of checks (as Linux's svc_process does): RPC version, credential and verifier, then
+ * program, version, procedure, then the program's accepted flavors.
+ */
+public final class RpcDispatcher {
+    private static final Logger log = LoggerFactory.getLogger(RpcDispatcher.class);
+
+    /** Outcome of reading a call header. */
+    public sealed interface Decoded permits Reply, Drop, Call {}
+
+    /** Answer at once with this reply (owned by the receiver). */
+    public record Reply(ByteBuf reply) implements Decoded {}
+
+    /** Not answerable (not a call, or too short to have an xid). */
+    public record Drop(String why) implements Decoded {}
+
+    /** A call to run; {@code record} is owned by it and positioned at the arguments. */
+    public record Call(RpcCall call, RpcProcedure procedure, ByteBuf record) implements Decoded {}
+
+    private final ConcurrentSkipListMap<Integer, RpcProgram> programs = new ConcurrentSkipListMap<>();
+    private final DuplicateRequestCache drc;
+
+    /** @param drc the cache for non-idempotent procedures, or null for none */
+    public RpcDispatcher(DuplicateRequestCache drc) {
+        this.drc = drc;
+    }
+
+    public void register(RpcProgram program) {
+        if (programs.putIfAbsent(program.number(), program) != null) {
+            throw new IllegalArgumentException("program " + program.number() + " is already registered");
+        }
+    }
+
+    public void unregister(int program) {
+        programs.remove(program);
+    }
+
+    public Collection<RpcProgram> programs() { return List.copyOf(programs.values()); }
+
+    public DuplicateRequestCache duplicateRequestCache() { return drc; }
+
+    /** Reads the call header of {@code record} (taking ownership of it). Runs on the event loop. */
+    public Decoded decode(ByteBuf record, InetSocketAddress remote, ByteBufAllocator alloc) {
+        boolean handedOver = false;
+        try {
+            if (record.readableBytes() < 8) {
+                return new Drop("record of " + record.readableBytes() + " bytes has no call header");
+            }
+            int xid = record.readInt();
+            int type = record.readInt();
+            if (type != Rpc.CALL) {
+                return new Drop("message type " + type + " is not a call");
+            }
+            XdrReader r = new XdrReader(record);
+            int prog, vers, proc, credFlavor, verfFlavor;
+            byte[] credBody;
+            try {
+                int rpcvers = r.readInt();
+                if (rpcvers != Rpc.VERSION) {
+                    return new Reply(RpcReplies.rpcMismatch(alloc, xid));
+                }
+                prog = r.readInt();
+                vers = r.readInt();
+                proc = r.readInt();
+                credFlavor = r.readInt();
+                credBody = readAuthBody(r, Rpc.AUTH_BADCRED);
+                verfFlavor = r.readInt();
+                readAuthBody(r, Rpc.AUTH_BADVERF);
+            } catch (XdrDecodeException e) {
+                return new Reply(RpcReplies.accepted(alloc, xid, Rpc.GARBAGE_ARGS));
+            } catch (RpcErrorException e) {
+                return new Reply(RpcReplies.authError(alloc, xid, e.stat()));
+            }
+            Credential credential;
+            try {
+                credential = CredentialDecoder.decode(credFlavor, credBody);
+            } catch (RpcErrorException e) {
+                return new Reply(RpcReplies.authError(alloc, xid, e.stat()));
+            }
+            // AUTH_NONE and AUTH_SYS calls carry an AUTH_NONE verifier (RFC 5531 §10.1, §10.2)
+            if (verfFlavor != Rpc.AUTH_NONE) {
+                return new Reply(RpcReplies.authError(alloc, xid, Rpc.AUTH_BADVERF));
+            }
+            RpcProgram program = programs.get(prog);
+            if (program == null) {
+                return new Reply(RpcReplies.accepted(alloc, xid, Rpc.PROG_UNAVAIL));
+            }
+            if (!program.hasVersion(vers)) {
+                return new Reply(RpcReplies.progMismatch(alloc, xid, program.lowVersion(), program.highVersion()));
+            }
+            RpcProcedure procedure = program.procedure(vers, proc);
+            if (procedure == null) {
+                return new Reply(RpcReplies.accepted(alloc, xid, Rpc.PROC_UNAVAIL));
+            }
+            if (proc != 0 && !program.accepts(credFlavor)) {
+                return new Reply(RpcReplies.authError(alloc, xid, Rpc.AUTH_TOOWEAK));
+            }
+            handedOver = true;
+            return new Call(new RpcCall(xid, prog, vers, proc, credential, remote), procedure, record);
+        } finally {
+            if (!handedOver) {
+                record.release();
+            }
+        }
+    }
+
+    /** opaque_auth body: at most 400 bytes (RFC 5531 §8.2), else the given auth_stat. */
+    private static byte[] readAuthBody(XdrReader r, int badStat) {
+        long n = r.readUnsignedInt();
+        if (n > Rpc.MAX_AUTH_BYTES) {
+            throw RpcErrorException.authError(badStat, "opaque_auth of " + n + " bytes");
+        }
+        return r.readFixedOpaque((int) n);
+    }
+
+    /**
+     * Runs the handler and returns the reply (owned by the caller), or null when the call is a
+     * retransmission of one still executing. Releases the call's record. Runs on a worker thread.
+     */
+    public ByteBuf execute(Call c, ByteBufAllocator alloc) {
+        try {
+            DuplicateRequestCache.Key key = null;
+            if (!c.procedure().idempotent() && drc != null) {
+                key = DuplicateRequestCache.key(c.call(), c.record());
+                DuplicateRequestCache.Lookup seen = drc.begin(key);
+                if (seen instanceof DuplicateRequestCache.Lookup.InProgress) {
+                    log.debug("dropping retransmission of {} still in progress", c.call());
+                    return null;
+                }
+                if (seen instanceof DuplicateRequestCache.Lookup.Replay replay) {
+                    log.debug("replaying the cached reply to {}", c.call());
+                    return Unpooled.wrappedBuffer(replay.reply());
+                }
+            }
+            ByteBuf reply = run(c, alloc);
+            if (key != null) {
+                drc.complete(key, reply);
+            }
+            return reply;
+        } finally {
+            c.record().release();
+        }
+    }
+
+    private ByteBuf run(Call c, ByteBufAllocator alloc) {
+        RpcCall call = c.call();
+        XdrWriter w = new XdrWriter(alloc);
+        try {
+            RpcReplies.acceptedHeader(w, call.xid(), Rpc.SUCCESS);
+            c.procedure().handler().handle(call, new XdrReader(c.record()), w);
+            return w.finish();
+        } catch (XdrDecodeException e) {
+            w.release();
+            log.debug("GARBAGE_ARGS for {} {}: {}", c.procedure().name(), call, e.getMessage());
+            return RpcReplies.accepted(alloc, call.xid(), Rpc.GARBAGE_ARGS);
+        } catch (RpcErrorException e) {
+            w.release();
+            log.debug("{} refused {}: {}", c.procedure().name(), call, e.getMessage());
+            return e.denied() ? RpcReplies.authError(alloc, call.xid(), e.stat())
+                    : RpcReplies.accepted(alloc, call.xid(), e.stat());
+        } catch (Exception e) {
+            w.release();
+            log.warn("{} failed for {}: answering SYSTEM_ERR", c.procedure().name(), call, e);
+            return RpcReplies.accepted(alloc, call.xid(), Rpc.SYSTEM_ERR);
+        }
+    }
+}

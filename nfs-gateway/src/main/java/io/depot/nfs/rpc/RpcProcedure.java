@@ -1,0 +1,8 @@
+package io.depot.nfs.rpc;
+
+/**
+ * A registered procedure. Non-idempotent procedures (NFS CREATE, REMOVE, RENAME...) go through
+ * the duplicate request cache, so a retransmission after a lost reply gets the first reply back
+ * instead of being executed twice.
+ */
+public record RpcProcedure(int number, String name, RpcHandler handler, boolean idempotent) {}

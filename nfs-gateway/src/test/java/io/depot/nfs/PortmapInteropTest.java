@@ -1,0 +1,80 @@
+package io.depot.nfs;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Independent clients that insist on port 111 (rpcinfo -p, showmount, libnfs's nfs-ls) against
+ * our gateway, in a private network namespace so that port 111 there is ours to take (or a real
+ * rpcbind's). Needs root (unshare -n -m) and Debian's rpcbind, nfs-common and libnfs-utils;
+ * skipped where those are missing.
+ */
+class PortmapInteropTest {
+    @TempDir
+    Path tmp;
+
+    private String scenario(String name) throws Exception {
+        assumeTrue(exec("unshare", "-n", "-m", "true") == 0, "cannot create a network namespace here");
+        for (String tool : new String[] {"rpcinfo", "showmount", "nfs-ls", "rpcbind"}) {
+            assumeTrue(exec("sh", "-c", "command -v " + tool) == 0, tool + " not installed");
+        }
+        Path script = tmp.resolve("portmap-netns.sh");
+        try (var in = getClass().getResourceAsStream("/interop/portmap-netns.sh")) {
+            Files.copy(in, script);
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder("unshare", "-n", "-m", "bash", script.toString(), java,
+                System.getProperty("java.class.path"), name, tmp.toString())
+                .redirectErrorStream(true).start();
+        boolean done = p.waitFor(120, TimeUnit.SECONDS);
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!done) {
+            p.destroyForcibly();
+        }
+        assertTrue(done, "scenario timed out:\n" + out);
+        Path log = tmp.resolve("server.log");
+        return out + (Files.exists(log) ? "\n== server log\n" + Files.readString(log) : "");
+    }
+
+    private static int exec(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
+    }
+
+    @Test
+    void embeddedPortmapperOnPort111ServesRpcinfoShowmountAndLibnfs() throws Exception {
+        String out = scenario("embedded");
+        assertTrue(out.contains("READY mode=EMBEDDED"), out);
+        // rpcinfo -p: PMAPPROC_DUMP
+        assertTrue(out.matches("(?s).*100000\\s+2\\s+tcp\\s+111\\s+portmapper.*"), out);
+        assertTrue(out.matches("(?s).*100005\\s+3\\s+tcp\\s+\\d+\\s+mountd.*"), out);
+        // rpcinfo -t: GETPORT then NULL on the mount port
+        assertTrue(out.contains("program 100005 version 3 ready and waiting"), out);
+        // showmount -e: GETPORT + MOUNT v1/v3 EXPORT
+        assertTrue(out.contains("/open    (everyone)") || out.matches("(?s).*/open\\s+\\(everyone\\).*"), out);
+        assertTrue(out.matches("(?s).*/private\\s+10\\.9\\.9\\.9.*"), out);
+        // nfs-ls: GETPORT for MOUNT v3, MNT; it then fails to find NFS (not served yet), but
+        // showmount -a (DUMP) proves the MNT landed
+        assertTrue(out.contains("127.0.0.1:/open"), out);
+        assertTrue(out.contains("CLOSED"), out);
+    }
+
+    @Test
+    void withASystemRpcbindWeRegisterAndUnregister() throws Exception {
+        String out = scenario("rpcbind");
+        assertTrue(out.contains("READY mode=SYSTEM_RPCBIND"), out);
+        assertTrue(out.contains("program 100005 version 3 ready and waiting"), out);
+        assertTrue(out.matches("(?s).*/private\\s+10\\.9\\.9\\.9.*"), out);
+        String after = out.substring(out.indexOf("== after shutdown"));
+        assertFalse(after.contains("mountd"), "registrations must be gone after shutdown:\n" + out);
+        assertTrue(after.contains("portmapper"), out);
+    }
+}

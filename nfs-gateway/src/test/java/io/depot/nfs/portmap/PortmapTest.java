@@ -1,0 +1,172 @@
+package io.depot.nfs.portmap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.depot.nfs.mount.Mount;
+import io.depot.nfs.mount.MountList;
+import io.depot.nfs.mount.MountProgram;
+import io.depot.nfs.mount.TestExports;
+import io.depot.nfs.rpc.Rpc;
+import io.depot.nfs.rpc.RpcClient;
+import io.depot.nfs.rpc.RpcServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The portmapper: the embedded one through our client and through rpcinfo (an independent
+ * TI-RPC client), registration with another portmapper when the port is taken, and the
+ * "nobody answers" case.
+ */
+class PortmapTest {
+    static final Duration T = Duration.ofSeconds(10);
+    static final InetAddress LO = InetAddress.getLoopbackAddress();
+
+    @TempDir
+    Path tmp;
+    private RpcServer server;
+    private int mountPort;
+    private PortAdvertiser advertiser;
+
+    @BeforeEach
+    void start() throws IOException {
+        server = RpcServer.builder().ioThreads(2).build();
+        server.register(new MountProgram(new TestExports(), new MountList(100)).program());
+        mountPort = server.listen(new InetSocketAddress(LO, 0)).getPort();
+        advertiser = PortAdvertiser.start(server, services(mountPort), new PortAdvertiser.Config(LO, 0, tmp.resolve("no-rpcbind.sock")));
+    }
+
+    static List<PortAdvertiser.Service> services(int port) {
+        return List.of(new PortAdvertiser.Service(Mount.PROGRAM, 1, "mount", port),
+                new PortAdvertiser.Service(Mount.PROGRAM, 3, "mount", port));
+    }
+
+    @AfterEach
+    void stop() {
+        advertiser.close();
+        server.close();
+    }
+
+    @Test
+    void embeddedPortmapperAnswersGetportAndDump() throws IOException {
+        assertEquals(PortAdvertiser.Mode.EMBEDDED, advertiser.mode());
+        try (PortmapClient pm = PortmapClient.connect(advertiser.embeddedAddress(), T)) {
+            pm.ping();
+            assertEquals(mountPort, pm.getPort(Mount.PROGRAM, 3, Portmap.IPPROTO_TCP));
+            assertEquals(0, pm.getPort(Mount.PROGRAM, 3, Portmap.IPPROTO_UDP), "we serve TCP only");
+            assertEquals(0, pm.getPort(Mount.PROGRAM, 2, Portmap.IPPROTO_TCP));
+            assertEquals(0, pm.getPort(100003, 3, Portmap.IPPROTO_TCP));
+            List<Mapping> all = pm.dump();
+            assertTrue(all.contains(new Mapping(Mount.PROGRAM, 3, Portmap.IPPROTO_TCP, mountPort)), all.toString());
+            assertTrue(all.contains(new Mapping(Portmap.PROGRAM, 2, Portmap.IPPROTO_TCP, advertiser.embeddedAddress().getPort())));
+
+            // SET from loopback, refused when another port already holds the triple; UNSET drops every protocol
+            assertTrue(pm.set(new Mapping(100003, 3, Portmap.IPPROTO_TCP, 2049)));
+            assertFalse(pm.set(new Mapping(100003, 3, Portmap.IPPROTO_TCP, 2050)));
+            assertEquals(2049, pm.getPort(100003, 3, Portmap.IPPROTO_TCP));
+            assertTrue(pm.unset(100003, 3));
+            assertFalse(pm.unset(100003, 3));
+            assertEquals(0, pm.getPort(100003, 3, Portmap.IPPROTO_TCP));
+        }
+        try (RpcClient c = RpcClient.connect(advertiser.embeddedAddress(), T)) {
+            assertEquals(Rpc.PROC_UNAVAIL, c.call(Portmap.PROGRAM, 2, Portmap.PROC_CALLIT, null).acceptStat());
+            assertEquals(Rpc.PROG_MISMATCH, c.call(Portmap.PROGRAM, 4, Portmap.PROC_DUMP, null).acceptStat());
+            assertEquals(Rpc.GARBAGE_ARGS, c.call(Portmap.PROGRAM, 2, Portmap.PROC_GETPORT, w -> w.writeInt(1)).acceptStat());
+        }
+    }
+
+    @Test
+    void whenThePortIsTakenByAPortmapperWeRegisterWithItAndUnregisterOnClose() throws IOException {
+        // our embedded portmapper plays the system rpcbind for a second gateway
+        int pmapPort = advertiser.embeddedAddress().getPort();
+        try (RpcServer second = RpcServer.builder().ioThreads(2).build()) {
+            int port2 = second.listen(new InetSocketAddress(LO, 0)).getPort();
+            List<PortAdvertiser.Service> svc = List.of(new PortAdvertiser.Service(100003, 3, "nfs", port2));
+            PortAdvertiser adv2 = PortAdvertiser.start(second, svc, new PortAdvertiser.Config(LO, pmapPort, tmp.resolve("none.sock")));
+            assertEquals(PortAdvertiser.Mode.SYSTEM_RPCBIND, adv2.mode());
+            assertEquals(port2, advertiser.registry().getPort(100003, 3, Portmap.IPPROTO_TCP));
+            adv2.close();
+            assertEquals(0, advertiser.registry().getPort(100003, 3, Portmap.IPPROTO_TCP));
+        }
+    }
+
+    @Test
+    void aStaleRegistrationFromAnEarlierRunIsReplaced() throws IOException {
+        int pmapPort = advertiser.embeddedAddress().getPort();
+        int deadPort;
+        try (ServerSocket s = new ServerSocket(0, 1, LO)) {
+            deadPort = s.getLocalPort(); // closed again: nothing listens there
+        }
+        advertiser.registry().set(new Mapping(100003, 3, Portmap.IPPROTO_TCP, deadPort));
+        try (RpcServer second = RpcServer.builder().ioThreads(2).build()) {
+            int port2 = second.listen(new InetSocketAddress(LO, 0)).getPort();
+            PortAdvertiser adv2 = PortAdvertiser.start(second, List.of(new PortAdvertiser.Service(100003, 3, "nfs", port2)),
+                    new PortAdvertiser.Config(LO, pmapPort, tmp.resolve("none.sock")));
+            assertEquals(port2, advertiser.registry().getPort(100003, 3, Portmap.IPPROTO_TCP));
+            adv2.close();
+        }
+    }
+
+    @Test
+    void aPortHeldBySomethingElseIsReportedAsNone() throws IOException {
+        try (ServerSocket squatter = new ServerSocket(0, 50, LO); RpcServer second = RpcServer.builder().ioThreads(2).build()) {
+            Thread.ofVirtual().start(() -> { // accepts and hangs up, like a non-RPC service
+                while (!squatter.isClosed()) {
+                    try {
+                        squatter.accept().close();
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            PortAdvertiser adv = PortAdvertiser.start(second, services(1),
+                    new PortAdvertiser.Config(LO, squatter.getLocalPort(), tmp.resolve("none.sock")));
+            assertEquals(PortAdvertiser.Mode.NONE, adv.mode());
+            adv.close();
+        }
+    }
+
+    /**
+     * rpcinfo (Debian package rpcbind) pings our services at a universal address:
+     * -a 127.0.0.1.P1.P2 -T tcp PROG [VERS]. (Its -n PORT is ignored by rpcinfo 1.2.6, which
+     * asks port 111 regardless.)
+     */
+    @Test
+    void rpcinfoFromTiRpcTalksToUs() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/rpcinfo")) || Files.isExecutable(Path.of("/usr/bin/rpcinfo")),
+                "rpcinfo not installed (Debian package rpcbind)");
+        int pm = advertiser.embeddedAddress().getPort();
+        String out = run("rpcinfo", "-a", uaddr(pm), "-T", "tcp", "100000", "2");
+        assertTrue(out.contains("program 100000 version 2 ready and waiting"), out);
+        // no version given: rpcinfo provokes PROG_MISMATCH and pings every version in low..high
+        out = run("rpcinfo", "-a", uaddr(mountPort), "-T", "tcp", "100005");
+        for (int v = 1; v <= 3; v++) {
+            assertTrue(out.contains("program 100005 version " + v + " ready and waiting"), out);
+        }
+        out = run("rpcinfo", "-a", uaddr(mountPort), "-T", "tcp", "100099", "1");
+        assertTrue(out.contains("is not available") || out.contains("Program unavailable"), out);
+    }
+
+    static String uaddr(int port) {
+        return "127.0.0.1." + (port >> 8) + "." + (port & 0xff);
+    }
+
+    static String run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "timed out: " + String.join(" ", cmd));
+        return new String(p.getInputStream().readAllBytes());
+    }
+}
