@@ -2,7 +2,6 @@ package io.depot.nfs;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,17 +13,18 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Independent clients that insist on port 111 (rpcinfo -p, showmount, libnfs's nfs-ls) against
  * our gateway, in a private network namespace so that port 111 there is ours to take (or a real
- * rpcbind's). Needs root (unshare -n -m) and Debian's rpcbind, nfs-common and libnfs-utils;
- * skipped where those are missing.
+ * rpcbind's). Needs root (unshare -n -m) and Debian's rpcbind, nfs-common and libnfs-utils
+ * (.ci/run installs them); fails, saying what is missing, where they are not.
  */
 class PortmapInteropTest {
     @TempDir
     Path tmp;
 
     private String scenario(String name) throws Exception {
-        assumeTrue(exec("unshare", "-n", "-m", "true") == 0, "cannot create a network namespace here");
+        assertTrue(exec("unshare", "-n", "-m", "true") == 0, "cannot create a network namespace here (needs root: unshare -n -m)");
         for (String tool : new String[] {"rpcinfo", "showmount", "nfs-ls", "rpcbind"}) {
-            assumeTrue(exec("sh", "-c", "command -v " + tool) == 0, tool + " not installed");
+            assertTrue(exec("sh", "-c", "command -v " + tool) == 0,
+                    tool + " is not installed; install Debian's rpcbind, nfs-common and libnfs-utils (.ci/run does)");
         }
         Path script = tmp.resolve("portmap-netns.sh");
         try (var in = getClass().getResourceAsStream("/interop/portmap-netns.sh")) {
