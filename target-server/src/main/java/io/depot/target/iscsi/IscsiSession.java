@@ -22,6 +22,8 @@ final class IscsiSession {
     int expCmdSN;
     /** Non-immediate commands accepted and not yet finished: they hold window slots. */
     int inFlight;
+    /** CmdSNs an ABORT TASK named before the command arrived (RFC 7143 §11.5.1): dropped on arrival. */
+    final java.util.Set<Integer> abortedBeforeArrival = new java.util.HashSet<>();
     /** Tasks by initiator task tag. */
     final Map<Integer, IscsiTask> tasks = new HashMap<>();
 

@@ -30,6 +30,8 @@ final class IscsiTask {
     /** The gathered data-out: either a retained slice of the command PDU (all data immediate) or a buffer of expectedLength. */
     ByteBuf dataOut;
     int received;
+    /** Bytes of the gathering buffer counted against the connection's write budget (0 for a slice). */
+    int bufferBytes;
     /** Set once no more unsolicited data will come (command F bit, or F on an unsolicited Data-Out). */
     boolean unsolicitedDone;
     /** Next offset not yet asked for by an R2T. */

@@ -29,7 +29,16 @@ final class ScsiTaskRunner {
     private static final Logger log = LoggerFactory.getLogger(ScsiTaskRunner.class);
     private static final int RESERVED_TAG = IscsiConnection.RESERVED_TAG;
 
+    /**
+     * Write data a connection may hold in gathering buffers. A task that would exceed it gets its
+     * R2Ts only when earlier tasks free their buffers, so a client cannot make us hold window x
+     * 8 MiB of data at once; one task is always admitted so a maximal command still runs.
+     */
+    static final long WRITE_BUFFER_BUDGET = 64L << 20;
+
     private final IscsiConnection conn;
+    private long bufferedBytes;
+    private final java.util.ArrayDeque<IscsiTask> waitingForBuffer = new java.util.ArrayDeque<>();
 
     ScsiTaskRunner(IscsiConnection conn) {
         this.conn = conn;
@@ -54,6 +63,10 @@ final class ScsiTaskRunner {
         byte[] cdb = cdb(pdu);
         if (cdb == null) {
             conn.reject(pdu.bhs(), IscsiConnection.REJECT_INVALID_PDU_FIELD);
+            return;
+        }
+        if (!pdu.immediate() && s.abortedBeforeArrival.remove(pdu.cmdSN())) {
+            log.debug("{}: dropping CmdSN {}, aborted before it arrived", conn, pdu.cmdSN());
             return;
         }
         int edtl = pdu.word20();
@@ -187,14 +200,20 @@ final class ScsiTaskRunner {
                 task.received = length;
                 return;
             }
-            task.dataOut = conn.ctx().alloc().directBuffer(task.needed(), task.needed());
-            task.dataOut.writerIndex(task.needed());
+            allocateBuffer(task);
         }
         int usable = Math.max(0, Math.min(length, task.needed() - offset));
         if (usable > 0) {
             task.dataOut.setBytes(offset, data, data.readerIndex(), usable);
         }
         task.received += length;
+    }
+
+    private void allocateBuffer(IscsiTask task) {
+        task.dataOut = conn.ctx().alloc().directBuffer(task.needed(), task.needed());
+        task.dataOut.writerIndex(task.needed());
+        task.bufferBytes = task.needed();
+        bufferedBytes += task.bufferBytes;
     }
 
     /** After some data arrived: run the task if it is complete, else keep R2Ts open. */
@@ -209,6 +228,16 @@ final class ScsiTaskRunner {
         }
         if (task.nextSolicitOffset < task.received && task.r2ts.isEmpty() && task.r2tSN == 0) {
             task.nextSolicitOffset = task.received; // solicited data starts where unsolicited data ended
+        }
+        if (task.dataOut == null) {
+            // the first R2T: the task's buffer is reserved now, within the connection's budget
+            if (bufferedBytes > 0 && bufferedBytes + task.needed() > WRITE_BUFFER_BUDGET) {
+                if (!waitingForBuffer.contains(task)) {
+                    waitingForBuffer.add(task);
+                }
+                return;
+            }
+            allocateBuffer(task);
         }
         int maxBurst = params().maxBurstLength();
         int maxOpen = Math.max(1, params().maxOutstandingR2T());
@@ -271,7 +300,12 @@ final class ScsiTaskRunner {
 
     /** Removes a task from the session and gives back its window slot and buffers. */
     private void retire(IscsiTask task) {
+        if (task.dataOut != null) {
+            bufferedBytes -= task.bufferBytes;
+            task.bufferBytes = 0;
+        }
         task.releaseData();
+        waitingForBuffer.remove(task);
         task.r2ts.clear();
         IscsiSession s = session();
         if (s.tasks.remove(task.itt, task)) {
@@ -279,6 +313,14 @@ final class ScsiTaskRunner {
                 conn.immediateFinished();
             } else {
                 s.inFlight--;
+            }
+        }
+        IscsiTask next;
+        while ((next = waitingForBuffer.peek()) != null
+                && (bufferedBytes == 0 || bufferedBytes + next.needed() <= WRITE_BUFFER_BUDGET)) {
+            waitingForBuffer.poll();
+            if (next.state == IscsiTask.State.RECEIVING_DATA) {
+                continueReceiving(next);
             }
         }
     }

@@ -55,10 +55,15 @@ final class TaskManagement {
             case ABORT_TASK -> {
                 IscsiTask task = conn.runner().task(rtt);
                 if (task == null || task.lun != lun) {
-                    // RFC 7143 §11.5.1: a task we never saw whose CmdSN is already past counts as done
-                    boolean past = IscsiSession.before(refCmdSN, s.expCmdSN)
-                            && !IscsiSession.before(refCmdSN, s.expCmdSN - s.window);
-                    respond(itt, past ? FUNCTION_COMPLETE : TASK_DOES_NOT_EXIST);
+                    // A task already answered is gone: TASK DOES NOT EXIST (what initiators such as
+                    // libiscsi expect when the status crossed the abort). RFC 7143 §11.5.1: a command
+                    // not yet received but inside the window is considered received, and aborted.
+                    boolean notYetReceived = !IscsiSession.before(refCmdSN, s.expCmdSN)
+                            && !IscsiSession.before(s.maxCmdSN(), refCmdSN);
+                    if (notYetReceived && s.abortedBeforeArrival.size() < s.window) {
+                        s.abortedBeforeArrival.add(refCmdSN);
+                    }
+                    respond(itt, notYetReceived ? FUNCTION_COMPLETE : TASK_DOES_NOT_EXIST);
                     return;
                 }
                 after(conn.abortTasks(t -> t == task, "ABORT TASK"), itt, FUNCTION_COMPLETE);
