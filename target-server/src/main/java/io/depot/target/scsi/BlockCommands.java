@@ -125,8 +125,9 @@ final class BlockCommands {
         boolean unmap = (r.flags() & 0x08) != 0;
         boolean ndob = command.opcode() == 0x93 && (r.flags() & 0x01) != 0;
         ByteBuf out = command.dataOut();
-        if (!ndob && (out == null || out.readableBytes() != BLOCK_SIZE)) {
-            // the data-out of WRITE SAME is exactly one logical block
+        if (!ndob && (command.expectedLength() != BLOCK_SIZE || out == null || out.readableBytes() != BLOCK_SIZE)) {
+            // the data-out of WRITE SAME is exactly one logical block: an initiator that announces
+            // more or less is confused about the command, so refuse it rather than guess (as LIO does)
             throw ScsiFailure.invalidCdb(r.lengthOffset(), -1);
         }
         boolean zeros = ndob || isZero(out);
@@ -186,7 +187,11 @@ final class BlockCommands {
             int at = 8 + 16 * i;
             long lba = Fields.u64(p, at);
             long blocks = Fields.u32(p, at + 8);
-            new BlockRequest(lba, blocks, false, false, 0, 0).checkRange(capacity);
+            // SBC-3 §5.28: out of range only when LBA + NUMBER OF LOGICAL BLOCKS exceeds the
+            // capacity, so an empty descriptor at the capacity itself names no block and is fine
+            if (Long.compareUnsigned(lba, capacity) > 0 || blocks > capacity - lba) {
+                throw ScsiFailure.of(SenseReason.LBA_OUT_OF_RANGE);
+            }
             total += blocks;
             if (total > MAX_UNMAP_BLOCKS) {
                 throw ScsiFailure.invalidParameter(at + 8, -1);
@@ -207,18 +212,28 @@ final class BlockCommands {
 
     /**
      * COMPARE AND WRITE (SBC-3 §5.2): the data-out is N verify blocks then N write blocks; the
-     * backend compares and writes atomically against every other writer (VMware ATS).
+     * backend compares and writes atomically against every other writer (VMware ATS), across
+     * cluster boundaries too (it holds every stripe lock of the range at once).
+     *
+     * <p>The initiator's expected transfer length must be exactly 2N blocks. One that differs means
+     * initiator and target disagree on which blocks are compared and which written, so the
+     * command is refused before anything is compared (as LIO does) rather than truncated into a
+     * compare of the wrong bytes. This also catches N = 0 sent with data (an initiator that wrote
+     * 256 into the one-byte NUMBER OF LOGICAL BLOCKS field).
      */
     static ScsiResult compareAndWrite(LogicalUnit lu, ScsiCommand command) {
         BlockRequest r = BlockRequest.decode(command.cdb());
         r.checkRange(lu.capacityBlocks());
-        if (r.blocks() == 0) {
-            return ScsiResult.OK;   // SBC-3: zero blocks is not an error
-        }
         if (r.blocks() > MAX_COMPARE_AND_WRITE_BLOCKS) {
             throw ScsiFailure.invalidCdb(13, -1);
         }
         int length = (int) r.lengthBytes();
+        if (command.expectedLength() != 2 * length) {
+            throw ScsiFailure.invalidCdb(13, -1);
+        }
+        if (r.blocks() == 0) {
+            return ScsiResult.OK;   // SBC-3: zero blocks is not an error
+        }
         ByteBuf out = command.dataOut();
         if (out == null || out.readableBytes() != 2 * length) {
             throw ScsiFailure.invalidCdb(13, -1);
