@@ -248,6 +248,71 @@ final class BlockCommands {
         return ScsiResult.OK;
     }
 
+    /** Attempts one ORWRITE makes before answering BUSY; each failed one means another writer got in. */
+    private static final int OR_WRITE_ATTEMPTS = 64;
+
+    /**
+     * ORWRITE(16) (SBC-3 §5.10): each block becomes the bitwise OR of itself and the data-out. The
+     * read-OR-write is made atomic against other writers by writing with the engine's compare
+     * and write: if the blocks changed after we read them, we read again. After
+     * {@link #OR_WRITE_ATTEMPTS} lost races we answer BUSY (SAM-5 §5.3.1) rather than loop on.
+     * As for WRITE, only the whole blocks the initiator sent are processed.
+     */
+    static ScsiResult orWrite(LogicalUnit lu, ScsiCommand command) {
+        BlockRequest r = transfer(lu, command);
+        int blocks = (int) Math.min(r.blocks(), receivedBlocks(command));
+        if (blocks == 0) {
+            return ScsiResult.OK;
+        }
+        int length = blocks << BLOCK_SHIFT;
+        ByteBuf out = command.dataOut();
+        java.nio.ByteBuffer current = java.nio.ByteBuffer.allocate(length);
+        java.nio.ByteBuffer result = java.nio.ByteBuffer.allocate(length);
+        for (int attempt = 0; attempt < OR_WRITE_ATTEMPTS; attempt++) {
+            current.clear();
+            lu.backend().read(r.offsetBytes(), current);
+            current.flip();
+            result.clear();
+            int in = out.readerIndex();
+            int i = 0;
+            for (; i + 8 <= length; i += 8) {
+                result.putLong(i, current.getLong(i) | out.getLong(in + i));
+            }
+            for (; i < length; i++) {
+                result.put(i, (byte) (current.get(i) | out.getByte(in + i)));
+            }
+            try {
+                lu.backend().compareAndWrite(r.offsetBytes(), current.duplicate(), result.duplicate());
+            } catch (io.depot.engine.CompareMismatchException raced) {
+                continue;
+            }
+            if (r.fua() || !lu.modePages().writeCacheEnabled()) {
+                lu.backend().flush();
+            }
+            return ScsiResult.OK;
+        }
+        return new ScsiResult(ScsiResult.BUSY, null, null);
+    }
+
+    /**
+     * READ DEFECT DATA(10/12) (SBC-3 §5.18, §5.19): a virtual disk has no defects, so both lists
+     * are valid and empty, in whichever format was asked for (an empty list reads the same in
+     * every format). PLISTV/GLISTV say which lists the header speaks for: the ones requested.
+     */
+    static ScsiResult readDefectData(LogicalUnit lu, ScsiCommand command) {
+        byte[] cdb = command.cdb();
+        boolean ten = command.opcode() == 0x37;
+        int flags = (ten ? cdb[2] : cdb[1]) & 0x1f;   // REQ_PLIST, REQ_GLIST, DEFECT LIST FORMAT
+        if ((flags & 0x07) == 0x07) {
+            throw ScsiFailure.invalidCdb(ten ? 2 : 1, 2);   // format 111b is reserved
+        }
+        byte[] header = new byte[ten ? 4 : 8];
+        header[1] = (byte) flags;   // PLISTV, GLISTV and the format echo the request bit for bit
+        // DEFECT LIST LENGTH (and READ DEFECT DATA(12)'s GENERATION CODE) stay zero
+        long allocation = ten ? Fields.u16(cdb, 7) : Fields.u32(cdb, 6);
+        return DataIn.good(command, header, allocation);
+    }
+
     /** SYNCHRONIZE CACHE(10/16): the range is checked, then everything is flushed (one group commit). */
     static ScsiResult synchronizeCache(LogicalUnit lu, ScsiCommand command) {
         BlockRequest r = BlockRequest.decode(command.cdb());
