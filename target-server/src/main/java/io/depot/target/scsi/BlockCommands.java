@@ -125,8 +125,9 @@ final class BlockCommands {
         boolean unmap = (r.flags() & 0x08) != 0;
         boolean ndob = command.opcode() == 0x93 && (r.flags() & 0x01) != 0;
         ByteBuf out = command.dataOut();
-        if (!ndob && (out == null || out.readableBytes() != BLOCK_SIZE)) {
-            // the data-out of WRITE SAME is exactly one logical block
+        if (!ndob && (command.expectedLength() != BLOCK_SIZE || out == null || out.readableBytes() != BLOCK_SIZE)) {
+            // the data-out of WRITE SAME is exactly one logical block: an initiator that announces
+            // more or less is confused about the command, so refuse it rather than guess (as LIO does)
             throw ScsiFailure.invalidCdb(r.lengthOffset(), -1);
         }
         boolean zeros = ndob || isZero(out);
@@ -186,7 +187,11 @@ final class BlockCommands {
             int at = 8 + 16 * i;
             long lba = Fields.u64(p, at);
             long blocks = Fields.u32(p, at + 8);
-            new BlockRequest(lba, blocks, false, false, 0, 0).checkRange(capacity);
+            // SBC-3 §5.28: out of range only when LBA + NUMBER OF LOGICAL BLOCKS exceeds the
+            // capacity, so an empty descriptor at the capacity itself names no block and is fine
+            if (Long.compareUnsigned(lba, capacity) > 0 || blocks > capacity - lba) {
+                throw ScsiFailure.of(SenseReason.LBA_OUT_OF_RANGE);
+            }
             total += blocks;
             if (total > MAX_UNMAP_BLOCKS) {
                 throw ScsiFailure.invalidParameter(at + 8, -1);
@@ -207,18 +212,28 @@ final class BlockCommands {
 
     /**
      * COMPARE AND WRITE (SBC-3 §5.2): the data-out is N verify blocks then N write blocks; the
-     * backend compares and writes atomically against every other writer (VMware ATS).
+     * backend compares and writes atomically against every other writer (VMware ATS), across
+     * cluster boundaries too (it holds every stripe lock of the range at once).
+     *
+     * <p>The initiator's expected transfer length must be exactly 2N blocks. One that differs means
+     * initiator and target disagree on which blocks are compared and which written, so the
+     * command is refused before anything is compared (as LIO does) rather than truncated into a
+     * compare of the wrong bytes. This also catches N = 0 sent with data (an initiator that wrote
+     * 256 into the one-byte NUMBER OF LOGICAL BLOCKS field).
      */
     static ScsiResult compareAndWrite(LogicalUnit lu, ScsiCommand command) {
         BlockRequest r = BlockRequest.decode(command.cdb());
         r.checkRange(lu.capacityBlocks());
-        if (r.blocks() == 0) {
-            return ScsiResult.OK;   // SBC-3: zero blocks is not an error
-        }
         if (r.blocks() > MAX_COMPARE_AND_WRITE_BLOCKS) {
             throw ScsiFailure.invalidCdb(13, -1);
         }
         int length = (int) r.lengthBytes();
+        if (command.expectedLength() != 2 * length) {
+            throw ScsiFailure.invalidCdb(13, -1);
+        }
+        if (r.blocks() == 0) {
+            return ScsiResult.OK;   // SBC-3: zero blocks is not an error
+        }
         ByteBuf out = command.dataOut();
         if (out == null || out.readableBytes() != 2 * length) {
             throw ScsiFailure.invalidCdb(13, -1);
@@ -231,6 +246,71 @@ final class BlockCommands {
             lu.backend().flush();
         }
         return ScsiResult.OK;
+    }
+
+    /** Attempts one ORWRITE makes before answering BUSY; each failed one means another writer got in. */
+    private static final int OR_WRITE_ATTEMPTS = 64;
+
+    /**
+     * ORWRITE(16) (SBC-3 §5.10): each block becomes the bitwise OR of itself and the data-out. The
+     * read-OR-write is made atomic against other writers by writing with the engine's compare
+     * and write: if the blocks changed after we read them, we read again. After
+     * {@link #OR_WRITE_ATTEMPTS} lost races we answer BUSY (SAM-5 §5.3.1) rather than loop on.
+     * As for WRITE, only the whole blocks the initiator sent are processed.
+     */
+    static ScsiResult orWrite(LogicalUnit lu, ScsiCommand command) {
+        BlockRequest r = transfer(lu, command);
+        int blocks = (int) Math.min(r.blocks(), receivedBlocks(command));
+        if (blocks == 0) {
+            return ScsiResult.OK;
+        }
+        int length = blocks << BLOCK_SHIFT;
+        ByteBuf out = command.dataOut();
+        java.nio.ByteBuffer current = java.nio.ByteBuffer.allocate(length);
+        java.nio.ByteBuffer result = java.nio.ByteBuffer.allocate(length);
+        for (int attempt = 0; attempt < OR_WRITE_ATTEMPTS; attempt++) {
+            current.clear();
+            lu.backend().read(r.offsetBytes(), current);
+            current.flip();
+            result.clear();
+            int in = out.readerIndex();
+            int i = 0;
+            for (; i + 8 <= length; i += 8) {
+                result.putLong(i, current.getLong(i) | out.getLong(in + i));
+            }
+            for (; i < length; i++) {
+                result.put(i, (byte) (current.get(i) | out.getByte(in + i)));
+            }
+            try {
+                lu.backend().compareAndWrite(r.offsetBytes(), current.duplicate(), result.duplicate());
+            } catch (io.depot.engine.CompareMismatchException raced) {
+                continue;
+            }
+            if (r.fua() || !lu.modePages().writeCacheEnabled()) {
+                lu.backend().flush();
+            }
+            return ScsiResult.OK;
+        }
+        return new ScsiResult(ScsiResult.BUSY, null, null);
+    }
+
+    /**
+     * READ DEFECT DATA(10/12) (SBC-3 §5.18, §5.19): a virtual disk has no defects, so both lists
+     * are valid and empty, in whichever format was asked for (an empty list reads the same in
+     * every format). PLISTV/GLISTV say which lists the header speaks for: the ones requested.
+     */
+    static ScsiResult readDefectData(LogicalUnit lu, ScsiCommand command) {
+        byte[] cdb = command.cdb();
+        boolean ten = command.opcode() == 0x37;
+        int flags = (ten ? cdb[2] : cdb[1]) & 0x1f;   // REQ_PLIST, REQ_GLIST, DEFECT LIST FORMAT
+        if ((flags & 0x07) == 0x07) {
+            throw ScsiFailure.invalidCdb(ten ? 2 : 1, 2);   // format 111b is reserved
+        }
+        byte[] header = new byte[ten ? 4 : 8];
+        header[1] = (byte) flags;   // PLISTV, GLISTV and the format echo the request bit for bit
+        // DEFECT LIST LENGTH (and READ DEFECT DATA(12)'s GENERATION CODE) stay zero
+        long allocation = ten ? Fields.u16(cdb, 7) : Fields.u32(cdb, 6);
+        return DataIn.good(command, header, allocation);
     }
 
     /** SYNCHRONIZE CACHE(10/16): the range is checked, then everything is flushed (one group commit). */

@@ -25,10 +25,18 @@ final class BlockLimits {
     static final int MAX_UNMAP_DESCRIPTORS = 256;
     /** OPTIMAL UNMAP GRANULARITY: one cluster; smaller unmaps only zero-fill. */
     static final int UNMAP_GRANULARITY_BLOCKS = 128;
-    /** MAXIMUM WRITE SAME LENGTH: 128 MiB, so one pattern write cannot hold a worker for long. */
-    static final long MAX_WRITE_SAME_BLOCKS = 256 * 1024;
-    /** MAXIMUM COMPARE AND WRITE LENGTH (VMware ATS uses one block). */
-    static final int MAX_COMPARE_AND_WRITE_BLOCKS = 1;
+    /**
+     * MAXIMUM WRITE SAME LENGTH: 16 MiB, so one pattern write cannot hold a worker for long; a
+     * multiple of the cluster so an initiator splitting a large range keeps its pieces aligned.
+     * Kept below 65536 blocks: libiscsi's WriteSame16.Unmap then checks that a 65536-block WRITE
+     * SAME is refused, instead of moving 65536 blocks with WRITE(16) past MAXIMUM TRANSFER LENGTH.
+     */
+    static final long MAX_WRITE_SAME_BLOCKS = 32 * 1024;
+    /**
+     * MAXIMUM COMPARE AND WRITE LENGTH: the most the one-byte field holds. VMware ATS uses one
+     * block; the engine compares and writes longer ranges atomically too (all stripe locks held).
+     */
+    static final int MAX_COMPARE_AND_WRITE_BLOCKS = 255;
 
     /** Buffer for WRITE SAME patterns and VERIFY reads: pooled, reused across the range. */
     static final int CHUNK_BYTES = 1 << 20;

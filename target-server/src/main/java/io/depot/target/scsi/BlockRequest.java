@@ -4,7 +4,7 @@ import static io.depot.target.scsi.BlockLimits.BLOCK_SHIFT;
 
 /**
  * The LBA range and flags of a block command: the one CDB decoding step for every READ, WRITE,
- * VERIFY, WRITE AND VERIFY, WRITE SAME, PRE-FETCH, SYNCHRONIZE CACHE and COMPARE AND WRITE form,
+ * VERIFY, WRITE AND VERIFY, WRITE SAME, PRE-FETCH, SYNCHRONIZE CACHE, COMPARE AND WRITE and ORWRITE form,
  * followed by the one range check.
  *
  * @param lba     first logical block
@@ -34,7 +34,7 @@ record BlockRequest(long lba, long blocks, boolean dpo, boolean fua, int flags, 
             case 0xa8, 0xaa, 0xae, 0xaf ->
                     new BlockRequest(Fields.u32(cdb, 2), Fields.u32(cdb, 6), dpo, fua, flags, 6);
             case 0x93 -> new BlockRequest(Fields.u64(cdb, 2), Fields.u32(cdb, 10), false, false, flags, 10);
-            case 0x88, 0x8a, 0x8e, 0x8f, 0x90, 0x91 ->
+            case 0x88, 0x8a, 0x8b, 0x8e, 0x8f, 0x90, 0x91 ->
                     new BlockRequest(Fields.u64(cdb, 2), Fields.u32(cdb, 10), dpo, fua, flags, 10);
             case 0x89 -> new BlockRequest(Fields.u64(cdb, 2), Fields.u8(cdb, 13), dpo, fua, flags, 13);
             default -> throw new IllegalArgumentException("not a block command: " + op);

@@ -34,6 +34,7 @@ final class CommandTable {
         l.add(CommandSpec.writing("WRITE(10)", "2a 1a ff ff ff ff 3f ff ff 00", BlockCommands::write));
         l.add(CommandSpec.writing("WRITE AND VERIFY(10)", "2e 12 ff ff ff ff 3f ff ff 00", BlockCommands::write));
         l.add(CommandSpec.of("VERIFY(10)", "2f 16 ff ff ff ff 3f ff ff 00", BlockCommands::verify));
+        l.add(CommandSpec.of("READ DEFECT DATA(10)", "37 00 1f 00 00 00 00 ff ff 00", BlockCommands::readDefectData));
         l.add(CommandSpec.of("PRE-FETCH(10)", "34 02 ff ff ff ff 3f ff ff 00", BlockCommands::prefetch));
         l.add(CommandSpec.of("SYNCHRONIZE CACHE(10)", "35 02 ff ff ff ff 3f ff ff 00", BlockCommands::synchronizeCache));
         l.add(CommandSpec.writing("WRITE SAME(10)", "41 08 ff ff ff ff 3f ff ff 00", BlockCommands::writeSame));
@@ -64,6 +65,7 @@ final class CommandTable {
         l.add(CommandSpec.of("READ(16)", "88 1a ff ff ff ff ff ff ff ff ff ff ff ff 3f 00", BlockCommands::read));
         l.add(CommandSpec.writing("COMPARE AND WRITE", "89 18 ff ff ff ff ff ff ff ff 00 00 00 ff 3f 00", BlockCommands::compareAndWrite));
         l.add(CommandSpec.writing("WRITE(16)", "8a 1a ff ff ff ff ff ff ff ff ff ff ff ff 3f 00", BlockCommands::write));
+        l.add(CommandSpec.writing("ORWRITE(16)", "8b 18 ff ff ff ff ff ff ff ff ff ff ff ff 3f 00", BlockCommands::orWrite));
         l.add(CommandSpec.writing("WRITE AND VERIFY(16)", "8e 12 ff ff ff ff ff ff ff ff ff ff ff ff 3f 00", BlockCommands::write));
         l.add(CommandSpec.of("VERIFY(16)", "8f 16 ff ff ff ff ff ff ff ff ff ff ff ff 3f 00", BlockCommands::verify));
         l.add(CommandSpec.of("PRE-FETCH(16)", "90 02 ff ff ff ff ff ff ff ff ff ff ff ff 3f 00", BlockCommands::prefetch));
@@ -84,6 +86,7 @@ final class CommandTable {
         l.add(CommandSpec.writing("WRITE(12)", "aa 1a ff ff ff ff ff ff ff ff 3f 00", BlockCommands::write));
         l.add(CommandSpec.writing("WRITE AND VERIFY(12)", "ae 12 ff ff ff ff ff ff ff ff 3f 00", BlockCommands::write));
         l.add(CommandSpec.of("VERIFY(12)", "af 16 ff ff ff ff ff ff ff ff 3f 00", BlockCommands::verify));
+        l.add(CommandSpec.of("READ DEFECT DATA(12)", "b7 1f ff ff ff ff ff ff ff ff 00 00", BlockCommands::readDefectData));
 
         for (CommandSpec s : l) {
             if (s.hasServiceAction()) {

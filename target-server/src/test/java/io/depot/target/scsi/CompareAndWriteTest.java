@@ -62,12 +62,54 @@ class CompareAndWriteTest extends ScsiFixture {
     @Test
     void badLengthsAndRangesAreRefused() {
         assertGood(exec(caw(0, 0, 0), null));                                            // zero blocks: no-op
-        assertInvalidCdbField(exec(caw(0, 2, 0), new byte[2048]), 13, -1);               // > MAXIMUM COMPARE AND WRITE LENGTH
         assertInvalidCdbField(exec(caw(0, 1, 0), new byte[512]), 13, -1);                // data-out too small
         assertInvalidCdbField(exec(caw(0, 1, 0), new byte[2048]), 13, -1);               // too large
         assertInvalidCdbField(exec(caw(0, 1, 0), null), 13, -1);
         assertCheck(exec(caw(BLOCKS, 1, 0), new byte[1024]), SenseReason.LBA_OUT_OF_RANGE);
         assertGood(exec(caw(BLOCKS - 1, 1, 0), new byte[1024]));
+    }
+
+    /**
+     * The initiator's expected transfer length must be exactly 2N blocks, even when the fabric
+     * gathered only the 2N blocks the CDB asked for: libiscsi CompareAndWrite.InvalidDataOutSize
+     * (4 blocks sent, N=1) and CompareAndWrite.Simple (256 blocks sent as N=0, the field being one
+     * byte) both expect ILLEGAL REQUEST, and nothing may be compared or written.
+     */
+    @Test
+    void expectedLengthOtherThanTwiceTheBlocksIsRefused() {
+        byte[] old = pattern(1, 1);
+        write16(0, old);
+        byte[] matching = concat(old, pattern(1, 2));
+        assertInvalidCdbField(exec(0, NEXUS, caw(0, 1, 0), matching, 2048), 13, -1);
+        assertInvalidCdbField(exec(0, NEXUS, caw(0, 1, 0), matching, 1536), 13, -1);
+        assertInvalidCdbField(exec(0, NEXUS, caw(0, 0, 0), null, 256 * 1024), 13, -1);
+        assertArrayEquals(old, read16(0, 1), "nothing written");
+        assertGood(exec(0, NEXUS, caw(0, 0, 0), null, 0));
+    }
+
+    /** Up to MAXIMUM COMPARE AND WRITE LENGTH (255) blocks, across clusters (128 blocks each). */
+    @Test
+    void multiBlockCompareAndWriteSpansClustersAndReportsTheMiscompareOffset() {
+        int max = BlockLimits.MAX_COMPARE_AND_WRITE_BLOCKS;
+        assertEquals(255, max);
+        byte[] old = pattern(max, 7);
+        byte[] replacement = pattern(max, 8);
+        write16(100, old);   // blocks 100..354: three clusters
+        assertGood(exec(caw(100, max, 0), concat(old, replacement)));
+        assertArrayEquals(replacement, read16(100, max));
+
+        byte[] stale = replacement.clone();
+        int at = 200 * 512 + 17;   // in the second cluster
+        stale[at] ^= 1;
+        Reply r = exec(caw(100, max, 0), concat(stale, old));
+        assertCheck(r, SenseReason.MISCOMPARE_DURING_VERIFY);
+        assertEquals(at, Fields.u32(r.sense(), 3), "INFORMATION: offset of the first differing byte");
+        assertArrayEquals(replacement, read16(100, max), "nothing written on a miscompare");
+
+        assertInvalidCdbField(exec(caw(0, 256 & 0xff, 0), new byte[2 * 256 * 512]), 13, -1);
+        // LBA OUT OF RANGE comes before the length checks, as for every block command
+        assertCheck(exec(caw(BLOCKS - 2, 3, 0), new byte[3 * 1024]), SenseReason.LBA_OUT_OF_RANGE);
+        assertGood(exec(caw(BLOCKS - 3, 3, 0), new byte[3 * 1024]));
     }
 
     /**

@@ -125,13 +125,13 @@ class InquiryTest extends ScsiFixture {
         Reply bl = exec(inquiry(true, 0xb0, 255));
         assertEquals(0x3c, bl.u16(2));
         assertEquals(1, bl.u8(4) & 0x01, "WSNZ");
-        assertEquals(1, bl.u8(5), "MAXIMUM COMPARE AND WRITE LENGTH");
+        assertEquals(255, bl.u8(5), "MAXIMUM COMPARE AND WRITE LENGTH");
         assertEquals(128, bl.u16(6));
         assertEquals(16384, bl.u32(8));
         assertEquals(BlockLimits.MAX_UNMAP_BLOCKS, bl.u32(20));
         assertEquals(BlockLimits.MAX_UNMAP_DESCRIPTORS, bl.u32(24));
         assertEquals(128, bl.u32(28));
-        assertEquals(BlockLimits.MAX_WRITE_SAME_BLOCKS, bl.u64(36));
+        assertEquals(32768, bl.u64(36), "MAXIMUM WRITE SAME LENGTH");
         Reply bdc = exec(inquiry(true, 0xb1, 255));
         assertEquals(1, bdc.u16(4), "non-rotating");
         Reply lbp = exec(inquiry(true, 0xb2, 255));

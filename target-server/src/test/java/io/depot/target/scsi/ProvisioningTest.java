@@ -75,6 +75,15 @@ class ProvisioningTest extends ScsiFixture {
         // zero-block descriptors, even at the last LBA, are fine
         byte[] zeros = unmapList(0, 0, BLOCKS - 1, 0);
         assertGood(exec(unmapCdb(zeros.length), zeros));
+        // LBA + 0 does not exceed the capacity at the capacity itself (libiscsi Unmap.ZeroBlocks); past it, it does
+        byte[] emptyAtEnd = unmapList(BLOCKS, 0);
+        assertGood(exec(unmapCdb(emptyAtEnd.length), emptyAtEnd));
+        byte[] emptyPastEnd = unmapList(BLOCKS + 1, 0);
+        assertCheck(exec(unmapCdb(emptyPastEnd.length), emptyPastEnd), SenseReason.LBA_OUT_OF_RANGE);
+        byte[] hugeLba = unmapList(-1L, 0);
+        assertCheck(exec(unmapCdb(hugeLba.length), hugeLba), SenseReason.LBA_OUT_OF_RANGE);
+        byte[] oneAtEnd = unmapList(BLOCKS, 1);
+        assertCheck(exec(unmapCdb(oneAtEnd.length), oneAtEnd), SenseReason.LBA_OUT_OF_RANGE);
         assertArrayEquals(data, read16(0, 8));
     }
 
@@ -120,8 +129,18 @@ class ProvisioningTest extends ScsiFixture {
         assertCheck(exec(rw16(0x93, 0, BLOCKS - 1, 2), new byte[512]), SenseReason.LBA_OUT_OF_RANGE);
         assertInvalidCdbField(exec(rw16(0x93, 0x08, 0, 1), new byte[256]), 10, -1);      // too little data-out
         assertInvalidCdbField(exec(rw16(0x93, 0x08, 0, 1), new byte[1024]), 10, -1);     // too much
+        // the fabric gathers only the one block the CDB asks for; the initiator's expected length
+        // still tells us it meant something else (libiscsi WriteSame10/16.InvalidDataOutSize)
+        write16(0, pattern(1, 6));
+        assertInvalidCdbField(exec(0, NEXUS, rw16(0x93, 0x08, 0, 1), new byte[512], 1024), 10, -1);
+        assertInvalidCdbField(exec(0, NEXUS, rw10(0x41, 0x08, 0, 1), new byte[512], 1024), 7, -1);
+        assertInvalidCdbField(exec(0, NEXUS, rw10(0x41, 0, 0, 1), new byte[256], 256), 7, -1);
+        assertArrayEquals(pattern(1, 6), read16(0, 1), "nothing unmapped or written");
         target.mapLun(5, EngineBackend.of(pool.createVolume("big", 1L << 40)));
         assertInvalidCdbField(exec(5, NEXUS, rw16(0x93, 0, 0, BlockLimits.MAX_WRITE_SAME_BLOCKS + 1), new byte[512]), 10, -1);
+        // 65536 blocks is past the limit (libiscsi WriteSame16.Unmap relies on it being refused)
+        assertInvalidCdbField(exec(5, NEXUS, rw16(0x93, 0x08, 0, 65536), new byte[512]), 10, -1);
+        assertGood(exec(5, NEXUS, rw16(0x93, 0x08, 0, BlockLimits.MAX_WRITE_SAME_BLOCKS), new byte[512]));
         assertInvalidCdbField(exec(rw10(0x41, 0x10, 0, 1), new byte[512]), 1, 4);       // ANCHOR
         assertInvalidCdbField(exec(rw10(0x41, 0x01, 0, 1), null), 1, 0);                // no NDOB in WRITE SAME(10)
     }

@@ -123,7 +123,8 @@ class ReadWriteTest extends ScsiFixture {
         Reply r = exec(1, NEXUS, rw16(0x88, 0, 500, 2), null);
         assertGood(r);
         assertArrayEquals(d, r.data());
-        for (byte[] write : new byte[][] {rw16(0x8a, 0, 500, 1), rw10(0x2a, 0, 500, 1), rw10(0x41, 0x08, 0, 1), rw16(0x89, 0, 500, 1)}) {
+        for (byte[] write : new byte[][] {rw16(0x8a, 0, 500, 1), rw10(0x2a, 0, 500, 1), rw10(0x41, 0x08, 0, 1), rw16(0x89, 0, 500, 1),
+                rw16(0x8b, 0, 500, 1)}) {
             byte[] out = write[0] == (byte) 0x89 ? new byte[1024] : new byte[512];
             assertCheck(exec(1, NEXUS, write, out), SenseReason.WRITE_PROTECTED);
         }
@@ -140,6 +141,61 @@ class ReadWriteTest extends ScsiFixture {
         assertEquals(0, msRw.u8(2) & 0x80);
         // synchronize cache on a snapshot is harmless
         assertGood(exec(1, NEXUS, rw10(0x35, 0, 0, 0), null));
+    }
+
+    /** ORWRITE(16): medium OR data-out, on unwritten (zero) blocks too; libiscsi OrWrite.* */
+    @Test
+    void orWriteOrsTheDataOutIntoTheMedium() {
+        byte[] a5 = new byte[3 * 512];
+        Arrays.fill(a5, (byte) 0xa5);
+        byte[] fa = new byte[3 * 512];
+        Arrays.fill(fa, (byte) 0x5a);
+        assertGood(exec(rw16(0x8b, 0, 40, 3), a5));              // never written: zeros | a5
+        assertArrayEquals(a5, read16(40, 3));
+        assertGood(exec(rw16(0x8b, 0x18, 40, 3), fa));           // DPO and FUA accepted
+        byte[] ff = new byte[3 * 512];
+        Arrays.fill(ff, (byte) 0xff);
+        assertArrayEquals(ff, read16(40, 3));
+        byte[] before = read16(39, 1);
+        assertArrayEquals(new byte[512], before, "neighbours untouched");
+        assertArrayEquals(new byte[512], read16(43, 1), "neighbours untouched");
+
+        assertGood(exec(rw16(0x8b, 0, 0, 0), null));              // zero blocks: nothing
+        assertCheck(exec(rw16(0x8b, 0, BLOCKS - 1, 2), new byte[1024]), SenseReason.LBA_OUT_OF_RANGE);
+        assertCheck(exec(rw16(0x8b, 0, BLOCKS, 0), null), SenseReason.LBA_OUT_OF_RANGE);
+        assertInvalidCdbField(exec(rw16(0x8b, 0x20, 0, 1), new byte[512]), 1, 5);   // ORPROTECT: no protection information
+        assertInvalidCdbField(exec(rw16(0x8b, 0, 0, BlockLimits.MAX_TRANSFER_BLOCKS + 1), new byte[512]), 10, -1);
+    }
+
+    /**
+     * Two initiators OR different bits into the same block, one byte per command: a read-OR-write
+     * that let the other's write in between would lose bits.
+     */
+    @Test
+    void concurrentOrWritesLoseNoBits() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int bit = 0; bit < 2; bit++) {
+                int mask = 1 << bit;
+                ItNexus who = bit == 0 ? NEXUS : OTHER;
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < 512; i++) {
+                        byte[] out = new byte[512];
+                        out[i] = (byte) mask;
+                        assertGood(exec(0, who, rw16(0x8b, 0, 900, 1), out));
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        byte[] both = new byte[512];
+        Arrays.fill(both, (byte) 0x03);
+        assertArrayEquals(both, read16(900, 1));
     }
 
     @Test

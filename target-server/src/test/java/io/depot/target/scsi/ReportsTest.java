@@ -1,5 +1,6 @@
 package io.depot.target.scsi;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -119,6 +120,22 @@ class ReportsTest extends ScsiFixture {
         assertEquals(11, copies.get());
         Reply listed = exec(rsoc(2, 0x83, 0, 64));
         assertEquals(0x03, listed.u8(1) & 0x07);
+    }
+
+    /** READ DEFECT DATA(10/12): both lists valid and empty, in the format asked for. */
+    @Test
+    void readDefectDataReportsEmptyLists() {
+        Reply ten = exec(cdb(0x37, 0, 0x18 | 0x05, 0, 0, 0, 0, 0, 32, 0));
+        assertGood(ten);
+        assertArrayEquals(new byte[] {0, 0x1d, 0, 0}, ten.data(), "PLISTV GLISTV, physical sector format, length 0");
+        Reply none = exec(cdb(0x37, 0, 0, 0, 0, 0, 0, 0, 32, 0));
+        assertArrayEquals(new byte[4], none.data());
+        Reply twelve = exec(cdb(0xb7, 0x08 | 0x03, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0));
+        assertGood(twelve);
+        assertArrayEquals(new byte[] {0, 0x0b, 0, 0, 0, 0, 0, 0}, twelve.data(), "GLISTV, long block format, length 0");
+        assertEquals(2, exec(cdb(0x37, 0, 0x08, 0, 0, 0, 0, 0, 2, 0)).data().length, "allocation length truncates");
+        assertInvalidCdbField(exec(cdb(0x37, 0, 0x07, 0, 0, 0, 0, 0, 32, 0)), 2, 2);   // format 111b reserved
+        assertInvalidCdbField(exec(cdb(0x37, 0, 0x20, 0, 0, 0, 0, 0, 32, 0)), 2, 5);   // reserved bit
     }
 
     @Test

@@ -90,11 +90,19 @@ abstract class ScsiFixture {
     }
 
     Reply exec(long lun, ItNexus nexus, byte[] cdb, byte[] dataOut) {
+        return exec(lun, nexus, cdb, dataOut, dataOut == null ? 0 : dataOut.length);
+    }
+
+    /**
+     * As the fabric delivers a command whose expected data transfer length (the initiator's claim)
+     * differs from the data-out gathered (what the CDB asked for, at most that length).
+     */
+    Reply exec(long lun, ItNexus nexus, byte[] cdb, byte[] dataOut, int expectedLength) {
         byte[] full = java.util.Arrays.copyOf(cdb, Math.max(16, cdb.length));
         ByteBuf out = dataOut == null ? null : alloc.directBuffer(dataOut.length).writeBytes(dataOut);
         try {
             ScsiResult r = target.execute(new ScsiCommand(lun, full, nexus, TaskAttribute.SIMPLE,
-                    dataOut == null ? 0 : dataOut.length, out, alloc));
+                    expectedLength, out, alloc));
             byte[] data = null;
             if (r.dataIn() != null) {
                 data = new byte[r.dataIn().readableBytes()];

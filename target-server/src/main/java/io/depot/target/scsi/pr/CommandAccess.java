@@ -25,6 +25,7 @@ enum CommandAccess {
                  0x2f, 0xaf, 0x8f,       // VERIFY 10/12/16
                  0x34, 0x90,             // PRE-FETCH 10/16
                  0x3c,                   // READ BUFFER
+                 0x37, 0xb7,             // READ DEFECT DATA 10/12 (SBC-3 Table 13)
                  0x84                    // RECEIVE COPY RESULTS: reads nothing, but reveals nothing to a fenced reader either
                 -> READ;
             case 0x9e -> switch (cdb[1] & 0x1f) { // SERVICE ACTION IN(16)

@@ -106,10 +106,9 @@ record CopyParameterList(int listId, int listIdUsage, List<Cscd> cscds, List<Seg
         if (type != IDENTIFICATION_CSCD) {
             throw new CopyRejected(Sense.check(Sense.invalidField(SenseReason.UNSUPPORTED_TARGET_DESCRIPTOR_TYPE, false, off, -1)));
         }
-        int luIdType = (p[off + 1] >>> 6) & 3;
-        if (luIdType != 0) {
-            throw invalid(off + 1, 7); // only LU ID TYPE 00b (a LUN), not proxy tokens
-        }
+        // LU ID TYPE (byte 1, bits 7-6) is not checked: it qualifies an LU IDENTIFIER field, and the
+        // identification descriptor has none (its designator names the LU), so SPC-4 receivers
+        // ignore it; libiscsi's ValidTgtDescr expects GOOD with a reserved value there
         if ((p[off + 1] & 0x1f) != 0) {
             throw invalid(off + 1, 4); // block-to-block copies need direct-access devices
         }
