@@ -16,7 +16,7 @@ final class ExpectedTransfer {
             case 0x0a -> blocks(((cdb[4] & 0xff) == 0) ? 256 : cdb[4] & 0xff);           // WRITE(6)
             case 0x2a, 0x2e -> blocks(u16(cdb, 7));                                           // WRITE(10), WRITE AND VERIFY(10)
             case 0xaa, 0xae -> blocks(u32(cdb, 6));                                           // WRITE(12), WRITE AND VERIFY(12)
-            case 0x8a, 0x8e -> blocks(u32(cdb, 10));                                          // WRITE(16), WRITE AND VERIFY(16)
+            case 0x8a, 0x8e, 0x8b -> blocks(u32(cdb, 10));                                    // WRITE(16), WRITE AND VERIFY(16), ORWRITE(16)
             case 0x2f -> (cdb[1] & 0x06) == 0 ? 0 : blocks(u16(cdb, 7));                      // VERIFY(10)
             case 0xaf -> (cdb[1] & 0x06) == 0 ? 0 : blocks(u32(cdb, 6));                      // VERIFY(12)
             case 0x8f -> (cdb[1] & 0x06) == 0 ? 0 : blocks(u32(cdb, 10));                     // VERIFY(16)

@@ -10,8 +10,14 @@ final class BlockLimits {
     /** Logical block size in bytes. */
     static final int BLOCK_SIZE = 512;
     static final int BLOCK_SHIFT = 9;
-    /** 2^3 logical blocks per 4096-byte physical block (READ CAPACITY(16) LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT). */
-    static final int PHYSICAL_BLOCK_EXPONENT = 3;
+    /**
+     * READ CAPACITY(16) LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT: 0, one 512-byte logical block per
+     * physical block. The engine writes 512-byte blocks in place without read-modify-write, so 512
+     * is the honest answer; the granularity that matters (the 64 KiB cluster) is advertised as the
+     * optimal transfer and unmap granularity in VPD B0h. (Claiming 4 KiB also trips libiscsi's
+     * GetLBAStatus.UnmapSingle, which queries LBA i+1 but expects a descriptor at i+lbppb.)
+     */
+    static final int PHYSICAL_BLOCK_EXPONENT = 0;
 
     /** MAXIMUM TRANSFER LENGTH: 8 MiB per READ/WRITE/VERIFY. */
     static final int MAX_TRANSFER_BLOCKS = 16384;

@@ -148,6 +148,7 @@ class ModeTest extends ScsiFixture {
 
         // a LOGICAL UNIT RESET restores the default: WCE on
         target.lunReset(2, NEXUS);
+        assertEquals(List.of(SenseReason.BUS_DEVICE_RESET), drainUnitAttentions(2, NEXUS)); // the requester is told too
         assertEquals(0x04, page(exec(2, NEXUS, modeSense6(0, 0, 0x08, 255), null), false, 0x08)[2] & 0x04);
     }
 

@@ -218,7 +218,7 @@ class ReadWriteTest extends ScsiFixture {
         assertEquals(32, r16.data().length);
         assertEquals(BLOCKS - 1, r16.u64(0));
         assertEquals(512, r16.u32(8));
-        assertEquals(3, r16.u8(13) & 0x0f, "LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT");
+        assertEquals(0, r16.u8(13) & 0x0f, "LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT");
         assertEquals(0xc0, r16.u8(14) & 0xc0, "LBPME and LBPRZ");
         assertEquals(12, exec(cdb(0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 0, 0)).data().length);
         assertInvalidCdbField(exec(cdb(0x25, 0, 0, 0, 0, 1, 0, 0, 0, 0)), 2, -1);       // LBA without PMI
