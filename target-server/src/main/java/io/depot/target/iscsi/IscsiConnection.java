@@ -308,6 +308,10 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
 
     private void onFullFeaturePdu(Pdu pdu) {
         int op = pdu.opcode();
+        if (phase == Phase.LOGGING_OUT && op != Opcode.NOP_OUT) {
+            reject(pdu.bhs(), REJECT_WAITING_FOR_LOGOUT); // the session is closing: no new work
+            return;
+        }
         if (op == Opcode.DATA_OUT) {
             runner.onDataOut(pdu);
             return;
@@ -501,7 +505,9 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         phase = Phase.LOGGING_OUT;
-        // RFC 7143 §11.14: the response goes out once the session's tasks are finished
+        // RFC 7143 §11.14: the response goes out once the session's tasks are finished; tasks still
+        // waiting for write data will never get it, so they are dropped
+        runner.abort(t -> t.state == IscsiTask.State.RECEIVING_DATA, "logout");
         runner.whenIdle().whenComplete((v, e) -> runOnLoop(() -> {
             OutPdu out = logoutResponse(itt, 0);
             send(out, true);
