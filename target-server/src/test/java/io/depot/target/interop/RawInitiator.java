@@ -223,6 +223,11 @@ final class RawInitiator implements AutoCloseable {
         return (long) lun << 48;
     }
 
+    /** A command that only sends data (or nothing). */
+    Result command(int lun, byte[] cdb, byte[] dataOut) throws IOException {
+        return command(lun, cdb, dataOut, 0);
+    }
+
     /** Runs one SCSI command and waits for its status. {@code dataOut} may be null; {@code readLength} 0 for none. */
     Result command(int lun, byte[] cdb, byte[] dataOut, int readLength) throws IOException {
         int tag = itt++;
