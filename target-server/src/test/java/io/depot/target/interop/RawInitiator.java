@@ -327,8 +327,12 @@ final class RawInitiator implements AutoCloseable {
 
     /** TEST UNIT READY until no unit attention is pending (a new nexus starts with POWER ON, RESET). */
     void clearUnitAttentions() throws IOException {
+        clearUnitAttentions(0);
+    }
+
+    void clearUnitAttentions(int lun) throws IOException {
         for (int i = 0; i < 8; i++) {
-            Result r = command(0, new byte[6], null, 0);
+            Result r = command(lun, new byte[6], null, 0);
             if (r.good()) {
                 return;
             }
