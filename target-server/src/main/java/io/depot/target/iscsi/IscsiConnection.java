@@ -213,7 +213,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
         if (firstLoginPdu) {
             firstLoginPdu = false;
             loginCmdSN = pdu.cmdSN();
-            statSN = server.random().nextInt();
+            statSN = server.random().nextInt(1 << 30); // any value is legal; small ones suit initiators with signed counters
         }
         byte[] data = new byte[pdu.data().readableBytes()];
         pdu.data().getBytes(pdu.data().readerIndex(), data);
@@ -533,7 +533,9 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
      * {@code advancesStatSN}: the PDU carries a status (responses), so the next one gets StatSN + 1.
      */
     void send(OutPdu pdu, boolean advancesStatSN) {
-        pdu.setInt(24, advancesStatSN ? statSN++ : statSN);
+        // a Data-In without status has a reserved StatSN field (RFC 7143 §11.7.7): 0, as some initiators insist
+        boolean reserved = pdu.opcode() == Opcode.DATA_IN && !advancesStatSN;
+        pdu.setInt(24, reserved ? 0 : advancesStatSN ? statSN++ : statSN);
         pdu.setInt(28, session.expCmdSN);
         pdu.setInt(32, session.maxCmdSN());
         ctx.write(pdu, ctx.voidPromise());

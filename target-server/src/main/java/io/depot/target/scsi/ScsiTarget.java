@@ -30,6 +30,13 @@ public final class ScsiTarget implements CommandLayer {
     private final CommandTable commands;
     private final ConcurrentSkipListMap<Long, LogicalUnit> luns = new ConcurrentSkipListMap<>();
     private final Set<ItNexus> nexuses = new HashSet<>();
+    /** Nexuses that were logged in and are gone, most recent last; bounded (initiators may pick a fresh ISID per login). */
+    private final java.util.LinkedHashMap<ItNexus, Boolean> formerNexuses = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<ItNexus, Boolean> eldest) {
+            return size() > 4096;
+        }
+    };
     private final Object lock = new Object();
 
     /**
@@ -143,11 +150,18 @@ public final class ScsiTarget implements CommandLayer {
         return DataIn.good(command, data, Fields.u32(cdb, 6));
     }
 
+    /**
+     * A new nexus starts without a unit attention (as LIO does: initiators such as jSCSI cannot take
+     * one on their first command); a nexus that logs in again after it was lost — the initiator's
+     * reconnect or a session reinstatement — gets I_T NEXUS LOSS OCCURRED (its RESERVE
+     * holds and mode changes may be gone).
+     */
     @Override
     public void nexusAdded(ItNexus nexus) {
         synchronized (lock) {
             nexuses.add(nexus);
-            luns.values().forEach(lu -> lu.nexusAdded(nexus, SenseReason.POWER_ON_RESET));
+            SenseReason initial = formerNexuses.remove(nexus) != null ? SenseReason.I_T_NEXUS_LOSS : null;
+            luns.values().forEach(lu -> lu.nexusAdded(nexus, initial));
         }
     }
 
@@ -155,6 +169,7 @@ public final class ScsiTarget implements CommandLayer {
     public void nexusRemoved(ItNexus nexus) {
         synchronized (lock) {
             nexuses.remove(nexus);
+            formerNexuses.put(nexus, Boolean.TRUE);
             luns.values().forEach(lu -> lu.nexusRemoved(nexus));
         }
     }

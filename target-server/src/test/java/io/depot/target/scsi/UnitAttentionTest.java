@@ -14,16 +14,21 @@ class UnitAttentionTest extends ScsiFixture {
     static final byte[] REPORT_LUNS = cdb(0xa0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0);
 
     @Test
-    void loginRaisesPowerOnResetWhichInquiryDoesNotConsume() {
+    void aNewNexusStartsCleanAReturningOneLearnsOfTheNexusLossWhichInquiryDoesNotConsume() {
+        target.nexusAdded(NEXUS);
+        assertGood(exec(rw10(0x28, 0, 0, 1)));
+        target.nexusRemoved(NEXUS);
         target.nexusAdded(NEXUS);
         assertGood(exec(INQUIRY));
         assertGood(exec(REPORT_LUNS));
-        assertCheck(exec(rw10(0x28, 0, 0, 1)), SenseReason.POWER_ON_RESET);
+        assertCheck(exec(rw10(0x28, 0, 0, 1)), SenseReason.I_T_NEXUS_LOSS);
         assertGood(exec(TUR));
     }
 
     @Test
     void requestSenseReturnsAndConsumesTheUnitAttention() {
+        target.nexusAdded(NEXUS);
+        target.nexusRemoved(NEXUS);
         target.nexusAdded(NEXUS);
         Reply r = exec(REQUEST_SENSE);
         assertGood(r);
@@ -45,7 +50,7 @@ class UnitAttentionTest extends ScsiFixture {
         assertGood(exec(0, OTHER, cdb(0x15, 0x10, 0, 0, select.length, 0), select));
         target.tasksClearedBy(0, OTHER);
         target.tasksClearedBy(0, OTHER);
-        assertEquals(List.of(SenseReason.POWER_ON_RESET, SenseReason.MODE_PARAMETERS_CHANGED,
+        assertEquals(List.of(SenseReason.MODE_PARAMETERS_CHANGED,
                 SenseReason.COMMANDS_CLEARED_BY_ANOTHER_INITIATOR), drainUnitAttentions(0, NEXUS));
         assertEquals(List.of(), drainUnitAttentions(0, OTHER));
     }
