@@ -23,9 +23,13 @@ public record NfsGatewaySettings(InetAddress bindAddress, int port, PortAdvertis
         }
     }
 
-    /** Everything on port 2049, the portmapper on 111, one export "/" for everyone. */
+    /**
+     * Everything on port 2049, the portmapper on 111, one export "/depot" for everyone. Not "/":
+     * libnfs (and so QEMU) splits nfs://host/dir/file into export and file at the last slash, and
+     * refuses the empty export that nfs://host/file gives.
+     */
     public static NfsGatewaySettings defaults() {
-        return new NfsGatewaySettings(null, NFS_PORT, PortAdvertiser.Config.defaults(), List.of(NfsExport.of("/")));
+        return new NfsGatewaySettings(null, NFS_PORT, PortAdvertiser.Config.defaults(), List.of(NfsExport.of("/depot")));
     }
 
     public NfsGatewaySettings withPort(int p) {

@@ -33,7 +33,8 @@ public final class NfsExportTable implements ExportTable {
 
     @Override
     public NfsExport find(String path) {
-        String p = path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+        // libnfs asks for "" when a URL names a file in the root export (nfs://host/file)
+        String p = path.isEmpty() ? "/" : path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
         for (NfsExport e : exports) {
             if (e.path().equals(p)) {
                 return e;
