@@ -90,6 +90,8 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
     private static final class FileData {
         final Volume volume;
         final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+        /** Whether what lies past the size was zeroed in this process (before its first I/O). */
+        volatile boolean reconciled;
 
         FileData(Volume volume) {
             this.volume = volume;
@@ -486,13 +488,30 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
 
     // ------------------------------------------------------------------ data
 
+    /** The open file for I/O: its volume, reconciled with the stored size on first use. */
     private FileData data(Inode file) {
+        FileData fd = handle(file);
+        if (!fd.reconciled) {
+            Lock l = fd.lock.writeLock();
+            l.lock();
+            try {
+                if (!fd.reconciled) {
+                    zeroBeyond(fd, getattr(file.ino()).size());
+                    fd.reconciled = true;
+                }
+            } catch (EngineException e) {
+                throw translate(e);
+            } finally {
+                l.unlock();
+            }
+        }
+        return fd;
+    }
+
+    /** The file's volume handle, without touching its data (for attributes). */
+    private FileData handle(Inode file) {
         try {
-            return files.computeIfAbsent(file.ino(), ino -> {
-                FileData fd = new FileData(pool.volume(file.volume()));
-                zeroBeyond(fd, getattr(ino).size());
-                return fd;
-            });
+            return files.computeIfAbsent(file.ino(), ino -> new FileData(pool.volume(file.volume())));
         } catch (EngineException e) {
             throw translate(e);
         }
@@ -1169,8 +1188,8 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
             return i.isDirectory() ? DIR_SIZE : 0;
         }
         try {
-            return data(i).volume.allocatedBytes();
-        } catch (FsException e) {
+            return handle(i).volume.allocatedBytes();
+        } catch (FsException | EngineException e) {
             return 0;
         }
     }
