@@ -48,6 +48,37 @@ public final class Settings {
         meta.write(new MetaBatch().delete(Keys.setting(name)));
     }
 
+    /**
+     * At most {@code limit} settings whose names start with {@code prefix} and sort after
+     * {@code startAfter} (null: from the first), in name order: a page of a large listing, such
+     * as a directory read in pieces. Names compare as their UTF-8 bytes, unsigned.
+     */
+    public Map<String, byte[]> list(String prefix, String startAfter, int limit) {
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit " + limit);
+        }
+        byte[] start = Keys.setting(prefix);
+        byte[] to = Arrays.copyOf(start, start.length + 1);
+        to[to.length - 1] = (byte) 0xff;
+        byte[] from = start;
+        if (startAfter != null) {
+            byte[] after = Keys.setting(startAfter);
+            byte[] next = Arrays.copyOf(after, after.length + 1); // the smallest key above startAfter
+            if (Arrays.compareUnsigned(next, start) > 0) {
+                from = next;
+            }
+        }
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        if (limit == 0) {
+            return out;
+        }
+        meta.scan(from, to, (k, v) -> {
+            out.put(new String(k, 1, k.length - 1, StandardCharsets.UTF_8), v);
+            return out.size() < limit;
+        });
+        return out;
+    }
+
     /** Every setting whose name starts with {@code prefix}, in name order. */
     public Map<String, byte[]> list(String prefix) {
         byte[] from = Keys.setting(prefix);

@@ -38,6 +38,35 @@ class SettingsAndAllocationTest extends PoolFixture {
     }
 
     @Test
+    void settingsListInPagesAfterAGivenName() {
+        Settings s = pool().settings();
+        for (int i = 0; i < 25; i++) {
+            s.put(String.format("nfs/c/%04d", i), utf8("v" + i));
+        }
+        s.put("nfs/d", utf8("outside"));
+        s.put("nfs/b", utf8("before"));
+        List<String> seen = new java.util.ArrayList<>();
+        String after = null;
+        while (true) {
+            Map<String, byte[]> page = s.list("nfs/c/", after, 10);
+            if (page.isEmpty()) {
+                break;
+            }
+            seen.addAll(page.keySet());
+            after = List.copyOf(page.keySet()).get(page.size() - 1);
+        }
+        assertEquals(25, seen.size());
+        assertEquals("nfs/c/0000", seen.get(0));
+        assertEquals("nfs/c/0024", seen.get(24));
+        assertEquals(List.of("nfs/c/0005"), List.copyOf(s.list("nfs/c/", "nfs/c/0004", 1).keySet()));
+        // a startAfter that is no setting, or sorts before the prefix, still starts at the right place
+        assertEquals(List.of("nfs/c/0010"), List.copyOf(s.list("nfs/c/", "nfs/c/000z", 1).keySet()));
+        assertEquals(List.of("nfs/c/0000"), List.copyOf(s.list("nfs/c/", "a", 1).keySet()));
+        assertEquals(Map.of(), s.list("nfs/c/", "nfs/c/0024", 10));
+        assertEquals(Map.of(), s.list("nfs/c/", null, 0));
+    }
+
+    @Test
     void allocationAtReportsDataAndHoleRunsIncludingCloneOrigin() {
         Volume v = pool().createVolume("v", 64 * MiB);
         int cs = pool.clusterSize();

@@ -1,0 +1,97 @@
+package io.depot.nfs;
+
+import io.depot.engine.Pool;
+import io.depot.nfs.fs.Datastore;
+import io.depot.nfs.mount.Mount;
+import io.depot.nfs.mount.MountList;
+import io.depot.nfs.mount.MountProgram;
+import io.depot.nfs.nfs3.Nfs3;
+import io.depot.nfs.nfs3.Nfs3Program;
+import io.depot.nfs.nfs3.NfsExportTable;
+import io.depot.nfs.portmap.PortAdvertiser;
+import io.depot.nfs.rpc.RpcServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Depot's NFSv3 service over one pool: the datastore (namespace in the pool's settings, files as
+ * volumes), MOUNT and NFS on one TCP port, advertised through the portmapper. What the appliance
+ * and tests drive:
+ *
+ * <pre>{@code
+ * try (NfsGateway nfs = NfsGateway.start(pool, NfsGatewaySettings.defaults())) { ... }
+ * }</pre>
+ */
+public final class NfsGateway implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NfsGateway.class);
+
+    private final Datastore datastore;
+    private final RpcServer server;
+    private final PortAdvertiser advertiser;
+    private final InetSocketAddress address;
+    private final MountProgram mount;
+    private final Nfs3Program nfs;
+
+    private NfsGateway(Datastore datastore, RpcServer server, PortAdvertiser advertiser, InetSocketAddress address,
+                       MountProgram mount, Nfs3Program nfs) {
+        this.datastore = datastore;
+        this.server = server;
+        this.advertiser = advertiser;
+        this.address = address;
+        this.mount = mount;
+        this.nfs = nfs;
+    }
+
+    /** Opens the pool's datastore (repairing what a crash left), listens, and advertises; throws when the port is taken. */
+    public static NfsGateway start(Pool pool, NfsGatewaySettings settings) {
+        Datastore store = Datastore.open(pool);
+        RpcServer server = RpcServer.builder().build();
+        try {
+            NfsExportTable exports = new NfsExportTable(store, settings.exports());
+            MountProgram mount = new MountProgram(exports, new MountList(1024));
+            Nfs3Program nfs = new Nfs3Program(store, exports, pool.uuid().getMostSignificantBits() ^ pool.uuid().getLeastSignificantBits());
+            server.register(mount.program());
+            server.register(nfs.program());
+            InetSocketAddress bound = server.listen(settings.bindAddress() == null
+                    ? new InetSocketAddress(settings.port()) : new InetSocketAddress(settings.bindAddress(), settings.port()));
+            int port = bound.getPort();
+            PortAdvertiser adv = PortAdvertiser.start(server, List.of(
+                    new PortAdvertiser.Service(Nfs3.PROGRAM, Nfs3.VERSION, "nfs", port),
+                    new PortAdvertiser.Service(Mount.PROGRAM, Mount.VERSION_1, "mount", port),
+                    new PortAdvertiser.Service(Mount.PROGRAM, Mount.VERSION, "mount", port)), settings.portmapper());
+            log.info("NFSv3 gateway on {} exporting {}", bound, settings.exports().stream().map(e -> e.path()).toList());
+            return new NfsGateway(store, server, adv, bound, mount, nfs);
+        } catch (IOException e) {
+            server.close();
+            store.close();
+            throw new UncheckedIOException("NFS gateway cannot listen on port " + settings.port() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            server.close();
+            store.close();
+            throw e;
+        }
+    }
+
+    /** Where NFS and MOUNT listen. */
+    public InetSocketAddress address() { return address; }
+
+    public PortAdvertiser.Mode portmapperMode() { return advertiser.mode(); }
+
+    public Datastore datastore() { return datastore; }
+
+    public MountProgram mount() { return mount; }
+
+    public long writeVerifier() { return nfs.writeVerifier(); }
+
+    /** Stops serving, removes portmapper registrations, and stores cached file sizes. */
+    @Override
+    public void close() {
+        advertiser.close();
+        server.close();
+        datastore.close();
+    }
+}

@@ -1,0 +1,1217 @@
+package io.depot.nfs.fs;
+
+import io.depot.engine.EngineException;
+import io.depot.engine.NoSuchVolumeException;
+import io.depot.engine.OutOfSpaceException;
+import io.depot.engine.Pool;
+import io.depot.engine.PoolUsage;
+import io.depot.engine.ReadOnlyException;
+import io.depot.engine.Settings;
+import io.depot.engine.Volume;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A datastore: a directory tree kept in the pool's settings, whose regular files are engine
+ * volumes.
+ *
+ * <h2>Layout (settings names under {@code nfs/}, inode numbers as 16 hex digits)</h2>
+ * <pre>
+ * nfs/next-ino               the next inode number (8 bytes); numbers are never reused
+ * nfs/i/INO                  the inode ({@link Inode#encode})
+ * nfs/d/DIR/NAME             a directory entry by name: child inode (8) + cookie (8)
+ * nfs/c/DIR/COOKIE           the same entry by cookie: child inode (8) + name (UTF-8)
+ * </pre>
+ * Every namespace change is one atomic {@link Settings#apply}. A directory hands each new entry
+ * the next number of its own counter as cookie, so a listing resumed after a cookie keeps its
+ * place whatever is added or removed meanwhile; the cookie verifier never needs to change.
+ *
+ * <h2>Regular files and their volumes</h2>
+ * File {@code INO}'s bytes live in the volume named {@code nfs.INO}. The inode holds the exact
+ * byte size; the volume is at least that rounded up to 512 (the engine's sector), grown with
+ * headroom as writes extend the file, and everything in it beyond the file size reads as zeros.
+ * Unaligned reads and writes are done on whole sectors, writes by read-modify-write of the edge
+ * sectors under the file's exclusive lock (aligned writes share the lock).
+ *
+ * <p>A write that extends the file updates the size and mtime in memory; they reach the store at
+ * the next COMMIT, stable write, attribute change, namespace change of the file, or close. After
+ * a crash an uncommitted extension is therefore forgotten (the client resends it: the write
+ * verifier changed), and the first open of a file in a process zeroes what lies past its size.
+ *
+ * <h2>Crash safety of create and remove</h2>
+ * Create makes the volume first, then commits inode and entry atomically; remove commits the
+ * namespace change first, then deletes the volume. A crash in between leaves a volume named like
+ * a file's that no inode references: {@link #open} deletes those before serving. An inode whose
+ * volume is missing (deleted behind our back) gets a new empty volume and size 0, loudly logged.
+ */
+public final class Datastore implements VirtualFileSystem, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Datastore.class);
+
+    public static final long ROOT = 1;
+    public static final long MAX_FILE_SIZE = 64L << 40; // the engine's largest volume
+    public static final int MAX_NAME_BYTES = 255;
+    public static final int MAX_LINKS = 65000;
+    static final long FIRST_COOKIE = 3; // 1 and 2 are "." and ".."
+    static final int SECTOR = 512;
+    private static final long GROW_STEP = 1L << 30;
+    private static final long DIR_SIZE = 4096;
+    private static final String NEXT_INO = "nfs/next-ino";
+    private static final Pattern VOLUME_NAME = Pattern.compile("nfs\\.([0-9a-f]{16})");
+
+    private final Pool pool;
+    private final Settings settings;
+    /** Serialises namespace changes and inode-cache updates; taken after a file's data lock, never before. */
+    private final ReentrantLock ns = new ReentrantLock();
+    private final ConcurrentHashMap<Long, Inode> inodes = new ConcurrentHashMap<>();
+    /** Inodes whose cached size/mtime is newer than the stored one. */
+    private final Set<Long> dirty = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap<Long, FileData> files = new ConcurrentHashMap<>();
+    private long nextIno;
+
+    /** An open regular file: its volume and the lock that orders I/O against read-modify-write and truncation. */
+    private static final class FileData {
+        final Volume volume;
+        final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+        /** Whether what lies past the size was zeroed in this process (before its first I/O). */
+        volatile boolean reconciled;
+
+        FileData(Volume volume) {
+            this.volume = volume;
+        }
+    }
+
+    private Datastore(Pool pool) {
+        this.pool = pool;
+        this.settings = pool.settings();
+    }
+
+    /** Opens the datastore of {@code pool}, creating its root on first use and repairing what a crash left. */
+    public static Datastore open(Pool pool) {
+        Datastore d = new Datastore(pool);
+        d.start();
+        return d;
+    }
+
+    private void start() {
+        byte[] n = settings.get(NEXT_INO);
+        nextIno = n == null ? ROOT + 1 : ByteBuffer.wrap(n).getLong();
+        if (settings.get(inodeKey(ROOT)) == null) {
+            long now = now();
+            Inode root = new Inode(ROOT, newGeneration(), FileType.DIRECTORY, 0755, 0, 0, 2, DIR_SIZE, now, now, now,
+                    null, ROOT, FIRST_COOKIE, 0, 0, null);
+            Txn t = new Txn();
+            t.put(root);
+            t.commit();
+            log.info("created an empty NFS datastore in pool {}", pool.uuid());
+        }
+        recover();
+    }
+
+    /** Deletes volumes no inode references, gives inodes whose volume vanished a new one. */
+    private void recover() {
+        Set<UUID> referenced = new HashSet<>();
+        List<Inode> missing = new ArrayList<>();
+        long maxIno = ROOT;
+        Map<UUID, Volume> volumes = new HashMap<>();
+        for (Volume v : pool.volumes()) {
+            volumes.put(v.uuid(), v);
+        }
+        String after = null;
+        while (true) {
+            Map<String, byte[]> page = settings.list("nfs/i/", after, 4096);
+            if (page.isEmpty()) {
+                break;
+            }
+            for (Map.Entry<String, byte[]> e : page.entrySet()) {
+                long ino = Long.parseUnsignedLong(e.getKey().substring(6), 16);
+                Inode i = Inode.decode(ino, e.getValue());
+                maxIno = Math.max(maxIno, ino);
+                if (i.isRegular()) {
+                    if (volumes.containsKey(i.volume())) {
+                        referenced.add(i.volume());
+                    } else {
+                        missing.add(i);
+                    }
+                }
+                after = e.getKey();
+            }
+        }
+        for (Volume v : volumes.values()) {
+            Matcher m = VOLUME_NAME.matcher(v.name());
+            if (m.matches() && !referenced.contains(v.uuid())) {
+                try {
+                    v.delete();
+                    log.warn("deleted volume {}: no file refers to it (left by a create or remove that a crash interrupted)", v.name());
+                } catch (EngineException e) {
+                    log.error("volume {} belongs to no file but cannot be deleted: {}", v.name(), e.getMessage());
+                }
+            }
+        }
+        nextIno = Math.max(nextIno, maxIno + 1);
+        for (Inode i : missing) {
+            Volume v = pool.createVolume(volumeName(i.ino()), SECTOR);
+            Inode fixed = i.withVolume(v.uuid()).withSize(0).modified(now());
+            Txn t = new Txn();
+            t.put(fixed);
+            t.commit();
+            log.error("file inode {} had lost its volume {}; it now has an empty one (its data is gone)", i.ino(), i.volume());
+        }
+    }
+
+    // ------------------------------------------------------------------ keys and encodings
+
+    static String hex(long v) {
+        String s = Long.toHexString(v);
+        return "0".repeat(16 - s.length()) + s;
+    }
+
+    static String inodeKey(long ino) { return "nfs/i/" + hex(ino); }
+
+    static String nameKey(long dir, String name) { return "nfs/d/" + hex(dir) + "/" + name; }
+
+    static String cookiePrefix(long dir) { return "nfs/c/" + hex(dir) + "/"; }
+
+    static String cookieKey(long dir, long cookie) { return cookiePrefix(dir) + hex(cookie); }
+
+    /** The name of the volume that holds file {@code ino}'s bytes. */
+    public static String volumeName(long ino) { return "nfs." + hex(ino); }
+
+    private record Entry(long ino, long cookie) {}
+
+    private Entry entry(long dir, String name) {
+        byte[] v = settings.get(nameKey(dir, name));
+        if (v == null) {
+            return null;
+        }
+        ByteBuffer b = ByteBuffer.wrap(v);
+        return new Entry(b.getLong(), b.getLong());
+    }
+
+    private static long now() {
+        Instant t = Instant.now();
+        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    }
+
+    private static int newGeneration() {
+        int g;
+        do {
+            g = ThreadLocalRandom.current().nextInt();
+        } while (g == 0);
+        return g;
+    }
+
+    private static long roundUp(long v) { return (v + SECTOR - 1) & ~(long) (SECTOR - 1); }
+
+    /** One atomic namespace change: inode writes and deletes, entry additions and removals. */
+    private final class Txn {
+        final Map<String, byte[]> changes = new LinkedHashMap<>();
+        final Map<Long, Inode> puts = new LinkedHashMap<>();
+        final Set<Long> deletes = new HashSet<>();
+        boolean inoUsed;
+
+        /** The working version of {@code ino}: as changed in this transaction, else as stored. */
+        Inode get(long ino) {
+            Inode i = puts.get(ino);
+            return i != null ? i : getattr(ino);
+        }
+
+        void put(Inode i) {
+            changes.put(inodeKey(i.ino()), i.encode());
+            puts.put(i.ino(), i);
+        }
+
+        void delete(long ino) {
+            changes.put(inodeKey(ino), null);
+            puts.remove(ino);
+            deletes.add(ino);
+        }
+
+        long allocateIno() {
+            inoUsed = true;
+            return nextIno++;
+        }
+
+        void addEntry(long dir, String name, long child) {
+            Inode d = get(dir);
+            long cookie = d.nextCookie();
+            changes.put(nameKey(dir, name), ByteBuffer.allocate(16).putLong(child).putLong(cookie).array());
+            byte[] n = name.getBytes(StandardCharsets.UTF_8);
+            changes.put(cookieKey(dir, cookie), ByteBuffer.allocate(8 + n.length).putLong(child).put(n).array());
+            put(d.withNextCookie(cookie + 1));
+        }
+
+        void removeEntry(long dir, String name, Entry e) {
+            changes.put(nameKey(dir, name), null);
+            changes.put(cookieKey(dir, e.cookie()), null);
+        }
+
+        void commit() {
+            if (inoUsed) {
+                changes.put(NEXT_INO, ByteBuffer.allocate(8).putLong(nextIno).array());
+            }
+            settings.apply(changes);
+            puts.forEach(inodes::put);
+            dirty.removeAll(puts.keySet());
+            for (long ino : deletes) {
+                inodes.remove(ino);
+                dirty.remove(ino);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ attributes and lookup
+
+    @Override
+    public Inode getattr(long ino, int generation) {
+        Inode i = getattr(ino);
+        if (i.generation() != generation) {
+            throw new FsException.Stale("inode " + ino + " generation " + generation + " is gone");
+        }
+        return i;
+    }
+
+    @Override
+    public Inode getattr(long ino) {
+        Inode i = inodes.get(ino);
+        if (i != null) {
+            return i;
+        }
+        ns.lock();
+        try {
+            i = inodes.get(ino);
+            if (i == null) {
+                byte[] b = settings.get(inodeKey(ino));
+                if (b == null) {
+                    throw new FsException.Stale("inode " + ino + " does not exist");
+                }
+                i = Inode.decode(ino, b);
+                inodes.put(ino, i);
+            }
+            return i;
+        } finally {
+            ns.unlock();
+        }
+    }
+
+    private Inode directory(long dir) {
+        Inode d = getattr(dir);
+        if (!d.isDirectory()) {
+            throw new FsException.NotDirectory("inode " + dir + " is not a directory");
+        }
+        return d;
+    }
+
+    /** The name rules of a component: at most 255 bytes, no '/' or NUL. */
+    private static void checkName(String name) {
+        if (name == null || name.isEmpty()) {
+            throw new FsException.NoEntry("empty name");
+        }
+        if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+            throw new FsException.NameTooLong("name of more than " + MAX_NAME_BYTES + " bytes");
+        }
+        if (name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {
+            throw new FsException.Invalid("a name cannot hold '/' or NUL");
+        }
+    }
+
+    /** For a name to be created: also not "." or "..". */
+    private static void checkNewName(String name) {
+        checkName(name);
+        if (name.equals(".") || name.equals("..")) {
+            throw new FsException.Exists("'" + name + "' always exists");
+        }
+    }
+
+    @Override
+    public Inode resolve(String path) {
+        Inode cur = getattr(ROOT);
+        for (String part : path.split("/")) {
+            if (part.isEmpty()) {
+                continue;
+            }
+            cur = lookup(Caller.ROOT, cur.ino(), part);
+        }
+        return cur;
+    }
+
+    /** The directory at {@code path}, made (as root, mode 0755) with any missing parents. */
+    public Inode makeDirectories(String path) {
+        Inode cur = getattr(ROOT);
+        for (String part : path.split("/")) {
+            if (part.isEmpty()) {
+                continue;
+            }
+            try {
+                cur = lookup(Caller.ROOT, cur.ino(), part);
+            } catch (FsException.NoEntry e) {
+                cur = mkdir(Caller.ROOT, cur.ino(), part, SetAttributes.NONE).object();
+            }
+            if (!cur.isDirectory()) {
+                throw new FsException.NotDirectory(path + ": '" + part + "' is not a directory");
+            }
+        }
+        return cur;
+    }
+
+    @Override
+    public Inode lookup(Caller caller, long dir, String name) {
+        Inode d = directory(dir);
+        Permissions.require(d, caller, Permissions.EXECUTE, "lookup");
+        if (name.equals(".")) {
+            return d;
+        }
+        if (name.equals("..")) {
+            return getattr(d.parent());
+        }
+        checkName(name);
+        Entry e = entry(dir, name);
+        if (e == null) {
+            throw new FsException.NoEntry(name);
+        }
+        try {
+            return getattr(e.ino());
+        } catch (FsException.Stale gone) { // removed between the two reads
+            throw new FsException.NoEntry(name);
+        }
+    }
+
+    @Override
+    public Change setattr(Caller caller, long ino, SetAttributes a, Long guardCtime) {
+        Inode first = getattr(ino);
+        if (a.size() != null) {
+            if (first.isDirectory()) {
+                throw new FsException.IsDirectory("cannot set the size of a directory");
+            }
+            if (!first.isRegular()) {
+                throw new FsException.Invalid("only a regular file has a settable size");
+            }
+            if (a.size() < 0 || a.size() > MAX_FILE_SIZE) {
+                throw new FsException.FileTooBig("size " + a.size());
+            }
+            FileData fd = data(first);
+            Lock l = fd.lock.writeLock(); // lock order: file data, then namespace
+            l.lock();
+            try {
+                return setattrLocked(caller, ino, a, guardCtime, fd);
+            } finally {
+                l.unlock();
+            }
+        }
+        return setattrLocked(caller, ino, a, guardCtime, null);
+    }
+
+    private Change setattrLocked(Caller caller, long ino, SetAttributes a, Long guardCtime, FileData fd) {
+        ns.lock();
+        try {
+            Inode before = getattr(ino);
+            if (guardCtime != null && guardCtime != before.ctime()) {
+                throw new FsException.NotSync("ctime changed");
+            }
+            boolean owner = Permissions.isOwnerOrRoot(before, caller);
+            if (a.mode() != null && !owner) {
+                throw new FsException.NotPermitted("only the owner or root may change the mode");
+            }
+            if (a.uid() != null && a.uid() != before.uid() && !caller.isRoot()) {
+                throw new FsException.NotPermitted("only root may change the owner");
+            }
+            if (a.gid() != null && a.gid() != before.gid() && !caller.isRoot()
+                    && !(caller.uid() == before.uid() && caller.inGroup(a.gid()))) {
+                throw new FsException.NotPermitted("the owner may only give the file to a group of theirs");
+            }
+            boolean clientTime = (a.atime() != null && a.atime() != SetAttributes.SERVER_TIME)
+                    || (a.mtime() != null && a.mtime() != SetAttributes.SERVER_TIME);
+            if (clientTime && !owner) {
+                throw new FsException.NotPermitted("only the owner or root may set times");
+            }
+            if ((a.atime() != null || a.mtime() != null) && !owner && !Permissions.allows(before, caller, Permissions.WRITE)) {
+                throw new FsException.AccessDenied("setting times needs write permission");
+            }
+            if (a.size() != null && !Permissions.allowsData(before, caller, Permissions.WRITE)) {
+                throw new FsException.AccessDenied("truncate: permission denied");
+            }
+            long now = now();
+            Inode after = before;
+            if (a.mode() != null) {
+                after = after.withMode(a.mode());
+            }
+            if (a.uid() != null || a.gid() != null) {
+                after = after.withOwner(a.uid() != null ? a.uid() : after.uid(), a.gid() != null ? a.gid() : after.gid());
+            }
+            if (a.size() != null) {
+                if (a.size() != before.size()) {
+                    truncate(fd, before.size(), a.size());
+                    after = after.withSize(a.size()).modified(now);
+                } else {
+                    after = after.modified(now); // POSIX truncate to the same size still updates the times
+                }
+            }
+            long at = a.atime() == null ? after.atime() : a.atime() == SetAttributes.SERVER_TIME ? now : a.atime();
+            long mt = a.mtime() == null ? after.mtime() : a.mtime() == SetAttributes.SERVER_TIME ? now : a.mtime();
+            after = after.withTimes(at, mt, now);
+            Txn t = new Txn();
+            t.put(after);
+            t.commit();
+            return new Change(before, after);
+        } catch (EngineException e) {
+            throw translate(e);
+        } finally {
+            ns.unlock();
+        }
+    }
+
+    @Override
+    public byte[] readlink(Caller caller, long ino) {
+        Inode i = getattr(ino);
+        if (i.type() != FileType.SYMLINK) {
+            throw new FsException.Invalid("not a symbolic link");
+        }
+        return i.target().clone();
+    }
+
+    // ------------------------------------------------------------------ data
+
+    /** The open file for I/O: its volume, reconciled with the stored size on first use. */
+    private FileData data(Inode file) {
+        FileData fd = handle(file);
+        if (!fd.reconciled) {
+            Lock l = fd.lock.writeLock();
+            l.lock();
+            try {
+                if (!fd.reconciled) {
+                    zeroBeyond(fd, getattr(file.ino()).size());
+                    fd.reconciled = true;
+                }
+            } catch (EngineException e) {
+                throw translate(e);
+            } finally {
+                l.unlock();
+            }
+        }
+        return fd;
+    }
+
+    /** The file's volume handle, without touching its data (for attributes). */
+    private FileData handle(Inode file) {
+        try {
+            return files.computeIfAbsent(file.ino(), ino -> new FileData(pool.volume(file.volume())));
+        } catch (EngineException e) {
+            throw translate(e);
+        }
+    }
+
+    /**
+     * Makes everything past {@code size} read as zeros and the volume no larger than needed: what
+     * a crash may have left of an extension that was never committed.
+     */
+    private void zeroBeyond(FileData fd, long size) {
+        Volume v = fd.volume;
+        long keep = Math.max(SECTOR, roundUp(size));
+        if (v.sizeBytes() > keep) {
+            v.shrink(keep);
+        }
+        if (size % SECTOR != 0) {
+            long sector = size & ~(long) (SECTOR - 1);
+            ByteBuffer b = ByteBuffer.allocate(SECTOR);
+            v.read(sector, b);
+            b.clear();
+            int from = (int) (size - sector);
+            b.put(from, new byte[SECTOR - from]);
+            v.write(sector, b);
+        }
+        long zeroFrom = roundUp(size);
+        if (zeroFrom < v.sizeBytes()) {
+            v.unmap(zeroFrom, v.sizeBytes() - zeroFrom);
+        }
+    }
+
+    /** Under the file's exclusive lock. */
+    private void truncate(FileData fd, long oldSize, long newSize) {
+        if (newSize < oldSize) {
+            zeroBeyond(fd, newSize);
+        } else {
+            long need = roundUp(newSize);
+            if (fd.volume.sizeBytes() < need) {
+                fd.volume.grow(need); // an explicit size (a VM disk) gets no headroom
+            }
+        }
+    }
+
+    /** Grows the volume to hold {@code end} bytes, with headroom so that appends rarely resize. */
+    private static void ensureCapacity(FileData fd, long end) {
+        long need = roundUp(end);
+        synchronized (fd) {
+            long cur = fd.volume.sizeBytes();
+            if (cur < need) {
+                long target = Math.max(need, Math.min(cur * 2, cur + GROW_STEP));
+                fd.volume.grow(Math.min(roundUp(target), MAX_FILE_SIZE));
+            }
+        }
+    }
+
+    private Inode regularFile(long ino) {
+        Inode i = getattr(ino);
+        if (i.isDirectory()) {
+            throw new FsException.IsDirectory("inode " + ino + " is a directory");
+        }
+        if (!i.isRegular()) {
+            throw new FsException.Invalid("inode " + ino + " is not a regular file");
+        }
+        return i;
+    }
+
+    @Override
+    public ReadResult read(Caller caller, long ino, long offset, int count) {
+        Inode i = regularFile(ino);
+        if (!Permissions.allowsData(i, caller, Permissions.READ)) {
+            throw new FsException.AccessDenied("read: permission denied");
+        }
+        if (offset < 0 || count < 0) {
+            throw new FsException.Invalid("offset " + offset + ", count " + count);
+        }
+        FileData fd = data(i);
+        Lock l = fd.lock.readLock();
+        l.lock();
+        try {
+            Inode cur = getattr(ino);
+            long size = cur.size();
+            if (offset >= size || count == 0) {
+                return new ReadResult(ByteBuffer.allocate(0), offset >= size, cur);
+            }
+            int n = (int) Math.min(count, size - offset);
+            long start = offset & ~(long) (SECTOR - 1);
+            long end = roundUp(offset + n);
+            ByteBuffer b = ByteBuffer.allocate((int) (end - start));
+            fd.volume.read(start, b);
+            b.position((int) (offset - start)).limit((int) (offset - start) + n);
+            return new ReadResult(b.slice(), offset + n >= size, cur);
+        } catch (EngineException e) {
+            throw translate(e);
+        } finally {
+            l.unlock();
+        }
+    }
+
+    @Override
+    public WriteResult write(Caller caller, long ino, long offset, ByteBuffer src, Stability stability) {
+        Inode i = regularFile(ino);
+        if (!Permissions.allowsData(i, caller, Permissions.WRITE)) {
+            throw new FsException.AccessDenied("write: permission denied");
+        }
+        int len = src.remaining();
+        if (offset < 0 || offset + len > MAX_FILE_SIZE || offset + len < 0) {
+            throw new FsException.FileTooBig("write of " + len + " bytes at " + offset);
+        }
+        FileData fd = data(i);
+        boolean aligned = offset % SECTOR == 0 && len % SECTOR == 0;
+        boolean fua = stability != Stability.UNSTABLE;
+        long end = offset + len;
+        // aligned writes may run side by side; a read-modify-write of edge sectors must run alone
+        Lock l = aligned ? fd.lock.readLock() : fd.lock.writeLock();
+        l.lock();
+        Inode before;
+        Inode after;
+        try {
+            before = getattr(ino);
+            if (len > 0) {
+                ensureCapacity(fd, end);
+                if (aligned) {
+                    fd.volume.write(offset, src, fua);
+                } else {
+                    long start = offset & ~(long) (SECTOR - 1);
+                    long stop = roundUp(end);
+                    ByteBuffer b = ByteBuffer.allocate((int) (stop - start));
+                    if (start != offset) {
+                        fd.volume.read(start, b.slice(0, SECTOR));
+                    }
+                    if (stop != end) {
+                        fd.volume.read(stop - SECTOR, b.slice(b.capacity() - SECTOR, SECTOR));
+                    }
+                    b.put((int) (offset - start), src, src.position(), len);
+                    fd.volume.write(start, b, fua);
+                }
+            }
+            ns.lock();
+            try {
+                Inode cur = getattr(ino);
+                after = cur.withSize(Math.max(cur.size(), end)).modified(now());
+                inodes.put(ino, after);
+                dirty.add(ino);
+                if (fua) {
+                    persist(ino);
+                }
+            } finally {
+                ns.unlock();
+            }
+        } catch (EngineException e) {
+            throw translate(e);
+        } finally {
+            l.unlock();
+        }
+        return new WriteResult(new Change(before, after), len, fua ? Stability.FILE_SYNC : Stability.UNSTABLE);
+    }
+
+    /** Stores the cached inode if it is newer than the stored one. Under {@link #ns}. */
+    private void persist(long ino) {
+        if (dirty.remove(ino)) {
+            Inode i = inodes.get(ino);
+            if (i == null) {
+                return;
+            }
+            try {
+                settings.put(inodeKey(ino), i.encode());
+            } catch (RuntimeException e) {
+                dirty.add(ino);
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public Change commit(long ino) {
+        Inode before = getattr(ino);
+        if (!before.isRegular()) {
+            return new Change(before, before);
+        }
+        try {
+            FileData fd = data(before);
+            fd.volume.flush();
+            ns.lock();
+            try {
+                persist(ino);
+            } finally {
+                ns.unlock();
+            }
+        } catch (EngineException e) {
+            throw translate(e);
+        }
+        return new Change(before, getattr(ino));
+    }
+
+    /** Engine failures in file-system terms. */
+    static FsException translate(EngineException e) {
+        if (e instanceof OutOfSpaceException) {
+            return new FsException.NoSpace(e.getMessage(), e);
+        }
+        if (e instanceof NoSuchVolumeException) {
+            return new FsException.Stale(e.getMessage(), e);
+        }
+        if (e instanceof ReadOnlyException) {
+            return new FsException.ReadOnly(e.getMessage(), e);
+        }
+        log.warn("engine error under NFS: {}", e.toString());
+        return new FsException.IoError(e.getMessage(), e);
+    }
+
+    // ------------------------------------------------------------------ namespace changes
+
+    private Inode writableDirectory(Caller caller, long dir) {
+        Inode d = directory(dir);
+        Permissions.require(d, caller, Permissions.WRITE | Permissions.EXECUTE, "directory " + dir);
+        return d;
+    }
+
+    /** A new object's owner and mode: the caller's ids (a set-gid directory passes on its group) and the asked attributes. */
+    private Inode newInode(Caller caller, Inode dir, long ino, FileType type, int defaultMode, SetAttributes a, long now) {
+        int mode = a.mode() != null ? a.mode() & 07777 : defaultMode;
+        int uid = caller.uid();
+        int gid = (dir.mode() & 02000) != 0 ? dir.gid() : caller.gid();
+        if (a.uid() != null && caller.isRoot()) {
+            uid = a.uid();
+        }
+        if (a.gid() != null && (caller.isRoot() || caller.inGroup(a.gid()))) {
+            gid = a.gid();
+        }
+        long at = a.atime() == null || a.atime() == SetAttributes.SERVER_TIME ? now : a.atime();
+        long mt = a.mtime() == null || a.mtime() == SetAttributes.SERVER_TIME ? now : a.mtime();
+        return new Inode(ino, newGeneration(), type, mode, uid, gid, 1, 0, at, mt, now, null, 0, 0, 0, 0, null);
+    }
+
+    /** RFC 1813 §3.3.8: the verifier of an exclusive create is kept in atime (high half) and mtime (low half). */
+    private static Inode withVerifier(Inode i, long verifier) {
+        long a = (verifier >>> 32) * 1_000_000_000L;
+        long m = (verifier & 0xffff_ffffL) * 1_000_000_000L;
+        return i.withTimes(a, m, i.ctime());
+    }
+
+    private static boolean hasVerifier(Inode i, long verifier) {
+        return i.atime() == (verifier >>> 32) * 1_000_000_000L && i.mtime() == (verifier & 0xffff_ffffL) * 1_000_000_000L;
+    }
+
+    @Override
+    public Created create(Caller caller, long dir, String name, SetAttributes a, CreateMode how, long verifier) {
+        checkNewName(name);
+        ns.lock();
+        try {
+            Inode d = directory(dir);
+            Permissions.require(d, caller, Permissions.EXECUTE, "create");
+            Entry e = entry(dir, name);
+            if (e != null) {
+                Inode existing = getattr(e.ino());
+                if (how == CreateMode.EXCLUSIVE && existing.isRegular() && hasVerifier(existing, verifier)) {
+                    return new Created(existing, new Change(d, d)); // a retransmission of our own create
+                }
+                if (how != CreateMode.UNCHECKED || !existing.isRegular()) {
+                    throw new FsException.Exists(name);
+                }
+                Inode after = existing;
+                if (a.size() != null) { // UNCHECKED on an existing file: only the size applies (a truncating open)
+                    ns.unlock();
+                    try {
+                        after = setattr(caller, existing.ino(), SetAttributes.size(a.size()), null).after();
+                    } finally {
+                        ns.lock();
+                    }
+                }
+                return new Created(after, new Change(d, d));
+            }
+            Permissions.require(d, caller, Permissions.WRITE | Permissions.EXECUTE, "create");
+            Txn t = new Txn();
+            long ino = t.allocateIno();
+            long now = now();
+            Volume v = pool.createVolume(volumeName(ino), SECTOR);
+            try {
+                Inode f = newInode(caller, d, ino, FileType.REGULAR, 0644, a, now).withVolume(v.uuid());
+                if (how == CreateMode.EXCLUSIVE) {
+                    f = withVerifier(f, verifier);
+                }
+                t.put(f);
+                t.addEntry(dir, name, ino);
+                t.put(t.get(dir).modified(now));
+                t.commit();
+            } catch (RuntimeException ex) {
+                deleteQuietly(v);
+                throw ex;
+            }
+            Inode created = getattr(ino);
+            Inode dirAfter = getattr(dir);
+            if (a.size() != null && a.size() > 0 && how != CreateMode.EXCLUSIVE) {
+                ns.unlock();
+                try {
+                    created = setattr(Caller.ROOT, ino, SetAttributes.size(a.size()), null).after();
+                } finally {
+                    ns.lock();
+                }
+            }
+            return new Created(created, new Change(d, dirAfter));
+        } catch (EngineException e) {
+            throw translate(e);
+        } finally {
+            ns.unlock();
+        }
+    }
+
+    private static void deleteQuietly(Volume v) {
+        try {
+            v.delete();
+        } catch (RuntimeException e) {
+            log.warn("could not delete volume {} of a failed create ({}); the next start removes it", v.name(), e.getMessage());
+        }
+    }
+
+    private Created makeNode(Caller caller, long dir, String name, FileType type, int defaultMode, SetAttributes a,
+                             java.util.function.UnaryOperator<Inode> shape) {
+        checkNewName(name);
+        ns.lock();
+        try {
+            Inode d = writableDirectory(caller, dir);
+            if (entry(dir, name) != null) {
+                throw new FsException.Exists(name);
+            }
+            Txn t = new Txn();
+            long ino = t.allocateIno();
+            long now = now();
+            Inode n = shape.apply(newInode(caller, d, ino, type, defaultMode, a, now));
+            t.put(n);
+            t.addEntry(dir, name, ino);
+            Inode dir2 = t.get(dir).modified(now);
+            if (type == FileType.DIRECTORY) {
+                if (dir2.nlink() >= MAX_LINKS) {
+                    throw new FsException.TooManyLinks("directory " + dir + " has too many subdirectories");
+                }
+                dir2 = dir2.withNlink(dir2.nlink() + 1);
+            }
+            t.put(dir2);
+            t.commit();
+            return new Created(n, new Change(d, dir2));
+        } finally {
+            ns.unlock();
+        }
+    }
+
+    @Override
+    public Created mkdir(Caller caller, long dir, String name, SetAttributes a) {
+        return makeNode(caller, dir, name, FileType.DIRECTORY, 0755, a,
+                i -> i.withParent(dir).withNextCookie(FIRST_COOKIE).withNlink(2).withSize(DIR_SIZE));
+    }
+
+    @Override
+    public Created symlink(Caller caller, long dir, String name, byte[] target, SetAttributes a) {
+        if (target.length == 0) {
+            throw new FsException.Invalid("empty symbolic link target");
+        }
+        byte[] copy = target.clone();
+        return makeNode(caller, dir, name, FileType.SYMLINK, 0777, a,
+                i -> new Inode(i.ino(), i.generation(), i.type(), 0777, i.uid(), i.gid(), 1, copy.length,
+                        i.atime(), i.mtime(), i.ctime(), null, 0, 0, 0, 0, copy));
+    }
+
+    @Override
+    public Created mknod(Caller caller, long dir, String name, FileType type, int major, int minor, SetAttributes a) {
+        switch (type) {
+            case BLOCK_DEVICE, CHAR_DEVICE -> {
+                if (!caller.isRoot()) {
+                    throw new FsException.NotPermitted("only root may create device nodes");
+                }
+            }
+            case SOCKET, FIFO -> { }
+            default -> throw new FsException.BadType("mknod cannot create a " + type);
+        }
+        boolean device = type == FileType.BLOCK_DEVICE || type == FileType.CHAR_DEVICE;
+        return makeNode(caller, dir, name, type, 0644, a,
+                i -> new Inode(i.ino(), i.generation(), i.type(), i.mode(), i.uid(), i.gid(), 1, 0,
+                        i.atime(), i.mtime(), i.ctime(), null, 0, 0, device ? major : 0, device ? minor : 0, null));
+    }
+
+    /** Sticky directories (mode 01000): only the entry's owner, the directory's owner or root may remove or replace it. */
+    private static void checkSticky(Inode dir, Inode victim, Caller caller) {
+        if ((dir.mode() & 01000) != 0 && !caller.isRoot() && caller.uid() != victim.uid() && caller.uid() != dir.uid()) {
+            throw new FsException.AccessDenied("sticky directory: not the owner");
+        }
+    }
+
+    /** Drops one link of {@code victim} in {@code t}; returns the volume to delete after commit, if any. */
+    private UUID unlink(Txn t, Inode victim, long now) {
+        if (victim.isDirectory() || victim.nlink() <= 1) {
+            t.delete(victim.ino());
+            return victim.isRegular() ? victim.volume() : null;
+        }
+        t.put(t.get(victim.ino()).withNlink(victim.nlink() - 1).changed(now));
+        return null;
+    }
+
+    private void dropVolume(long ino, UUID volume) {
+        FileData fd = files.remove(ino);
+        try {
+            (fd != null ? fd.volume : pool.volume(volume)).delete();
+        } catch (RuntimeException e) {
+            log.warn("could not delete volume of removed file {} ({}); the next start removes it", ino, e.getMessage());
+        }
+    }
+
+    @Override
+    public Change remove(Caller caller, long dir, String name) {
+        if (name.equals(".") || name.equals("..")) {
+            throw new FsException.Invalid("cannot remove '" + name + "'");
+        }
+        checkName(name);
+        UUID drop;
+        long victimIno;
+        Change result;
+        ns.lock();
+        try {
+            Inode d = writableDirectory(caller, dir);
+            Entry e = entry(dir, name);
+            if (e == null) {
+                throw new FsException.NoEntry(name);
+            }
+            Inode victim = getattr(e.ino());
+            if (victim.isDirectory()) {
+                throw new FsException.IsDirectory(name + " is a directory");
+            }
+            checkSticky(d, victim, caller);
+            long now = now();
+            Txn t = new Txn();
+            t.removeEntry(dir, name, e);
+            drop = unlink(t, victim, now);
+            Inode after = t.get(dir).modified(now);
+            t.put(after);
+            t.commit();
+            victimIno = victim.ino();
+            result = new Change(d, after);
+        } finally {
+            ns.unlock();
+        }
+        if (drop != null) {
+            dropVolume(victimIno, drop);
+        }
+        return result;
+    }
+
+    private boolean isEmpty(long dir) {
+        return settings.list(cookiePrefix(dir), null, 1).isEmpty();
+    }
+
+    @Override
+    public Change rmdir(Caller caller, long dir, String name) {
+        if (name.equals(".")) {
+            throw new FsException.Invalid("cannot remove '.'");
+        }
+        if (name.equals("..")) {
+            throw new FsException.NotEmpty("cannot remove '..'");
+        }
+        checkName(name);
+        ns.lock();
+        try {
+            Inode d = writableDirectory(caller, dir);
+            Entry e = entry(dir, name);
+            if (e == null) {
+                throw new FsException.NoEntry(name);
+            }
+            Inode victim = getattr(e.ino());
+            if (!victim.isDirectory()) {
+                throw new FsException.NotDirectory(name + " is not a directory");
+            }
+            checkSticky(d, victim, caller);
+            if (!isEmpty(victim.ino())) {
+                throw new FsException.NotEmpty(name);
+            }
+            long now = now();
+            Txn t = new Txn();
+            t.removeEntry(dir, name, e);
+            t.delete(victim.ino());
+            Inode after = t.get(dir).modified(now);
+            after = after.withNlink(after.nlink() - 1);
+            t.put(after);
+            t.commit();
+            return new Change(d, after);
+        } finally {
+            ns.unlock();
+        }
+    }
+
+    @Override
+    public Renamed rename(Caller caller, long fromDir, String fromName, long toDir, String toName) {
+        for (String n : new String[] {fromName, toName}) {
+            if (n.equals(".") || n.equals("..")) {
+                throw new FsException.Invalid("cannot rename '" + n + "'");
+            }
+            checkName(n);
+        }
+        UUID drop = null;
+        long dropIno = 0;
+        Renamed result;
+        ns.lock();
+        try {
+            Inode fd = writableDirectory(caller, fromDir);
+            Inode td = writableDirectory(caller, toDir);
+            Entry e = entry(fromDir, fromName);
+            if (e == null) {
+                throw new FsException.NoEntry(fromName);
+            }
+            Inode src = getattr(e.ino());
+            checkSticky(fd, src, caller);
+            Entry existing = entry(toDir, toName);
+            if (existing != null && existing.ino() == e.ino()) {
+                return new Renamed(new Change(fd, fd), new Change(td, td)); // POSIX: two links to one file: nothing to do
+            }
+            if (src.isDirectory() && fromDir != toDir) {
+                // a directory cannot move into itself or below itself
+                for (long p = toDir; ; ) {
+                    if (p == src.ino()) {
+                        throw new FsException.Invalid("cannot move a directory into itself");
+                    }
+                    if (p == ROOT) {
+                        break;
+                    }
+                    p = getattr(p).parent();
+                }
+            }
+            long now = now();
+            Txn t = new Txn();
+            if (existing != null) {
+                Inode target = getattr(existing.ino());
+                if (src.isDirectory() && !target.isDirectory()) {
+                    throw new FsException.NotDirectory(toName + " is not a directory");
+                }
+                if (!src.isDirectory() && target.isDirectory()) {
+                    throw new FsException.IsDirectory(toName + " is a directory");
+                }
+                if (target.isDirectory() && !isEmpty(target.ino())) {
+                    throw new FsException.NotEmpty(toName);
+                }
+                checkSticky(td, target, caller);
+                t.removeEntry(toDir, toName, existing);
+                drop = unlink(t, target, now);
+                dropIno = target.ino();
+                if (target.isDirectory()) {
+                    Inode x = t.get(toDir);
+                    t.put(x.withNlink(x.nlink() - 1));
+                }
+            }
+            t.removeEntry(fromDir, fromName, e);
+            t.addEntry(toDir, toName, src.ino());
+            Inode moved = t.get(src.ino()).changed(now);
+            if (src.isDirectory() && fromDir != toDir) {
+                moved = moved.withParent(toDir);
+                Inode f = t.get(fromDir);
+                t.put(f.withNlink(f.nlink() - 1));
+                Inode to = t.get(toDir);
+                t.put(to.withNlink(to.nlink() + 1));
+            }
+            t.put(moved);
+            t.put(t.get(fromDir).modified(now));
+            t.put(t.get(toDir).modified(now));
+            t.commit();
+            result = new Renamed(new Change(fd, getattr(fromDir)), new Change(td, getattr(toDir)));
+        } finally {
+            ns.unlock();
+        }
+        if (drop != null) {
+            dropVolume(dropIno, drop);
+        }
+        return result;
+    }
+
+    @Override
+    public Linked link(Caller caller, long ino, long dir, String name) {
+        checkNewName(name);
+        ns.lock();
+        try {
+            Inode file = getattr(ino);
+            if (file.isDirectory()) {
+                throw new FsException.IsDirectory("cannot hard-link a directory");
+            }
+            Inode d = writableDirectory(caller, dir);
+            if (entry(dir, name) != null) {
+                throw new FsException.Exists(name);
+            }
+            if (file.nlink() >= MAX_LINKS) {
+                throw new FsException.TooManyLinks("inode " + ino);
+            }
+            long now = now();
+            Txn t = new Txn();
+            Inode f2 = file.withNlink(file.nlink() + 1).changed(now);
+            t.put(f2);
+            t.addEntry(dir, name, ino);
+            Inode d2 = t.get(dir).modified(now);
+            t.put(d2);
+            t.commit();
+            return new Linked(f2, new Change(d, d2));
+        } finally {
+            ns.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ listing and statistics
+
+    @Override
+    public DirPage readdir(Caller caller, long dir, long cookie, int maxEntries, boolean withAttributes) {
+        Inode d = directory(dir);
+        Permissions.require(d, caller, Permissions.READ, "readdir");
+        if (cookie < 0 || (cookie >= FIRST_COOKIE && cookie >= d.nextCookie())) {
+            throw new FsException.BadCookie("cookie " + cookie + " was never handed out for directory " + dir);
+        }
+        List<DirEntry> out = new ArrayList<>();
+        if (cookie == 0 && out.size() < maxEntries) {
+            out.add(new DirEntry(".", d.ino(), 1, withAttributes ? d : null));
+        }
+        if (cookie <= 1 && out.size() < maxEntries) {
+            out.add(new DirEntry("..", d.parent(), 2, withAttributes ? attributesOrNull(d.parent()) : null));
+        }
+        int room = maxEntries - out.size();
+        if (room <= 0) {
+            return new DirPage(out, false);
+        }
+        String after = cookie < FIRST_COOKIE ? null : cookieKey(dir, cookie);
+        String prefix = cookiePrefix(dir);
+        Map<String, byte[]> page = settings.list(prefix, after, room + 1);
+        int taken = 0;
+        for (Map.Entry<String, byte[]> e : page.entrySet()) {
+            if (taken == room) {
+                break;
+            }
+            ByteBuffer v = ByteBuffer.wrap(e.getValue());
+            long child = v.getLong();
+            String name = new String(e.getValue(), 8, e.getValue().length - 8, StandardCharsets.UTF_8);
+            long c = Long.parseUnsignedLong(e.getKey().substring(prefix.length()), 16);
+            out.add(new DirEntry(name, child, c, withAttributes ? attributesOrNull(child) : null));
+            taken++;
+        }
+        return new DirPage(out, page.size() <= room);
+    }
+
+    private Inode attributesOrNull(long ino) {
+        try {
+            return getattr(ino);
+        } catch (FsException.Stale e) {
+            return null;
+        }
+    }
+
+    @Override
+    public long cookieVerifier(long dir) {
+        return getattr(dir).generation() & 0xffff_ffffL; // cookies never go bad: see the class comment
+    }
+
+    @Override
+    public FsStats fsstat() {
+        PoolUsage u = pool.usage();
+        long files = 1L << 32;
+        long used;
+        ns.lock();
+        try {
+            used = nextIno;
+        } finally {
+            ns.unlock();
+        }
+        long free = Math.max(0, u.freeBytes());
+        return new FsStats(u.capacityBytes(), free, free, files, Math.max(0, files - used));
+    }
+
+    /** Volumes of open files in use; for tests and diagnostics. */
+    public Volume volumeOf(long ino) {
+        Inode i = regularFile(ino);
+        return data(i).volume;
+    }
+
+    /** Bytes the engine holds for a file (NFS "used"). */
+    public long allocatedBytes(Inode i) {
+        if (!i.isRegular()) {
+            return i.isDirectory() ? DIR_SIZE : 0;
+        }
+        try {
+            return handle(i).volume.allocatedBytes();
+        } catch (FsException | EngineException e) {
+            return 0;
+        }
+    }
+
+    /** Makes cached sizes and times durable (flushing their files first). */
+    @Override
+    public void close() {
+        for (long ino : List.copyOf(dirty)) {
+            try {
+                FileData fd = files.get(ino);
+                if (fd != null) {
+                    fd.volume.flush();
+                }
+                ns.lock();
+                try {
+                    persist(ino);
+                } finally {
+                    ns.unlock();
+                }
+            } catch (RuntimeException e) {
+                log.warn("could not store the size of file {} at close: {}", ino, e.getMessage());
+            }
+        }
+    }
+}

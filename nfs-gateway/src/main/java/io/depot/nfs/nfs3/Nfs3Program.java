@@ -1,0 +1,800 @@
+package io.depot.nfs.nfs3;
+
+import io.depot.nfs.fs.Caller;
+import io.depot.nfs.fs.Change;
+import io.depot.nfs.fs.Created;
+import io.depot.nfs.fs.Datastore;
+import io.depot.nfs.fs.DirEntry;
+import io.depot.nfs.fs.DirPage;
+import io.depot.nfs.fs.FileType;
+import io.depot.nfs.fs.FsException;
+import io.depot.nfs.fs.FsStats;
+import io.depot.nfs.fs.Inode;
+import io.depot.nfs.fs.Linked;
+import io.depot.nfs.fs.Permissions;
+import io.depot.nfs.fs.ReadResult;
+import io.depot.nfs.fs.Renamed;
+import io.depot.nfs.fs.SetAttributes;
+import io.depot.nfs.fs.Stability;
+import io.depot.nfs.fs.VirtualFileSystem.CreateMode;
+import io.depot.nfs.fs.WriteResult;
+import io.depot.nfs.rpc.Credential;
+import io.depot.nfs.rpc.RpcCall;
+import io.depot.nfs.rpc.RpcErrorException;
+import io.depot.nfs.rpc.RpcProgram;
+import io.depot.nfs.xdr.XdrReader;
+import io.depot.nfs.xdr.XdrWriter;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.security.SecureRandom;
+
+/**
+ * NFS version 3 (RFC 1813) over a {@link Datastore}: decodes arguments, finds the export and
+ * caller, calls the file system, encodes results. Every failure of the file system is an
+ * {@link FsException} whose class picks the status ({@link NfsStatus}); the failure arm of each
+ * result carries what RFC 1813 asks for (post-op attributes or wcc data).
+ */
+public final class Nfs3Program {
+    private static final int ANON = 65534;
+
+    private final Datastore fs;
+    private final NfsExportTable exports;
+    private final long fsid;
+    /** Changes every start, so clients know to resend writes that were never committed (§3.3.7). */
+    private final long writeVerifier = new SecureRandom().nextLong();
+
+    public Nfs3Program(Datastore fs, NfsExportTable exports, long fsid) {
+        this.fs = fs;
+        this.exports = exports;
+        this.fsid = fsid;
+    }
+
+    public long writeVerifier() { return writeVerifier; }
+
+    public RpcProgram program() {
+        int v = Nfs3.VERSION;
+        return RpcProgram.builder(Nfs3.PROGRAM, "nfs")
+                .procedure(v, Nfs3.PROC_NULL, "NULL", (call, args, res) -> args.expectEnd())
+                .procedure(v, Nfs3.PROC_GETATTR, "GETATTR", this::getattr)
+                .nonIdempotentProcedure(v, Nfs3.PROC_SETATTR, "SETATTR", this::setattr)
+                .procedure(v, Nfs3.PROC_LOOKUP, "LOOKUP", this::lookup)
+                .procedure(v, Nfs3.PROC_ACCESS, "ACCESS", this::access)
+                .procedure(v, Nfs3.PROC_READLINK, "READLINK", this::readlink)
+                .procedure(v, Nfs3.PROC_READ, "READ", this::read)
+                .procedure(v, Nfs3.PROC_WRITE, "WRITE", this::write)
+                .nonIdempotentProcedure(v, Nfs3.PROC_CREATE, "CREATE", this::create)
+                .nonIdempotentProcedure(v, Nfs3.PROC_MKDIR, "MKDIR", this::mkdir)
+                .nonIdempotentProcedure(v, Nfs3.PROC_SYMLINK, "SYMLINK", this::symlink)
+                .nonIdempotentProcedure(v, Nfs3.PROC_MKNOD, "MKNOD", this::mknod)
+                .nonIdempotentProcedure(v, Nfs3.PROC_REMOVE, "REMOVE", this::remove)
+                .nonIdempotentProcedure(v, Nfs3.PROC_RMDIR, "RMDIR", this::rmdir)
+                .nonIdempotentProcedure(v, Nfs3.PROC_RENAME, "RENAME", this::rename)
+                .nonIdempotentProcedure(v, Nfs3.PROC_LINK, "LINK", this::link)
+                .procedure(v, Nfs3.PROC_READDIR, "READDIR", this::readdir)
+                .procedure(v, Nfs3.PROC_READDIRPLUS, "READDIRPLUS", this::readdirplus)
+                .procedure(v, Nfs3.PROC_FSSTAT, "FSSTAT", this::fsstat)
+                .procedure(v, Nfs3.PROC_FSINFO, "FSINFO", this::fsinfo)
+                .procedure(v, Nfs3.PROC_PATHCONF, "PATHCONF", this::pathconf)
+                .procedure(v, Nfs3.PROC_COMMIT, "COMMIT", this::commit)
+                .build();
+    }
+
+    // ------------------------------------------------------------------ context
+
+    /** A handle that is not one of ours: NFS3ERR_BADHANDLE. */
+    private static final class BadHandle extends RuntimeException {
+        BadHandle() { super("bad handle", null, false, false); }
+    }
+
+    /** The object a handle names, in the export it was issued for, as seen by the caller. */
+    private record Target(NfsExport export, Caller caller, long ino, Inode attributes) {
+        void requireWritable() {
+            if (export.readOnly()) {
+                throw new FsException.ReadOnly(export.path() + " is exported read-only");
+            }
+        }
+    }
+
+    private static byte[] readHandle(XdrReader args) {
+        return args.readOpaque(Nfs3.FHSIZE);
+    }
+
+    private Target target(RpcCall call, byte[] handle) {
+        FileHandle h = FileHandle.decode(handle);
+        if (h == null) {
+            throw new BadHandle();
+        }
+        NfsExport export = exports.byId(h.exportId());
+        if (export == null) {
+            throw new FsException.Stale("no export with id " + h.exportId());
+        }
+        if (!exports.allows(export, call.remote().getAddress())) {
+            throw new FsException.AccessDenied(call.remote() + " may not use " + export.path());
+        }
+        Inode i = fs.getattr(h.ino(), h.generation());
+        return new Target(export, caller(call, export), h.ino(), i);
+    }
+
+    private static Caller caller(RpcCall call, NfsExport export) {
+        if (call.credential() instanceof Credential.Sys sys) {
+            if (sys.uid() == 0 && export.rootSquash()) {
+                return new Caller(ANON, ANON, new int[0]);
+            }
+            return new Caller(sys.uid(), sys.gid(), sys.gids());
+        }
+        return Caller.NOBODY;
+    }
+
+    private byte[] handleOf(NfsExport export, Inode i) {
+        return new FileHandle(export.id(), i.ino(), i.generation()).encode();
+    }
+
+    private static int status(RuntimeException e) {
+        if (e instanceof FsException f) {
+            return NfsStatus.of(f);
+        }
+        if (e instanceof BadHandle) {
+            return Nfs3.ERR_BADHANDLE;
+        }
+        throw e;
+    }
+
+    private static String readName(XdrReader args) {
+        return args.readString(Nfs3.MAX_NAME_READ);
+    }
+
+    /** The attributes of {@code ino} now, or null (for a failure's post-op attributes). */
+    private Inode current(long ino) {
+        try {
+            return fs.getattr(ino);
+        } catch (FsException e) {
+            return null;
+        }
+    }
+
+    private Inode currentOf(byte[] handle) {
+        FileHandle h = FileHandle.decode(handle);
+        return h == null ? null : current(h.ino());
+    }
+
+    // ------------------------------------------------------------------ XDR of attributes
+
+    private static void time(XdrWriter w, long nanos) {
+        w.writeInt((int) Math.floorDiv(nanos, 1_000_000_000L));
+        w.writeInt((int) Math.floorMod(nanos, 1_000_000_000L));
+    }
+
+    /** fattr3 (§2.6). */
+    private void fattr(XdrWriter w, Inode i) {
+        w.writeInt(i.type().code());
+        w.writeInt(i.mode() & 07777);
+        w.writeInt(i.nlink());
+        w.writeInt(i.uid());
+        w.writeInt(i.gid());
+        w.writeHyper(i.size());
+        w.writeHyper(fs.allocatedBytes(i));
+        w.writeInt(i.rdevMajor());
+        w.writeInt(i.rdevMinor());
+        w.writeHyper(fsid);
+        w.writeHyper(i.ino());
+        time(w, i.atime());
+        time(w, i.mtime());
+        time(w, i.ctime());
+    }
+
+    private void postOpAttr(XdrWriter w, Inode i) {
+        w.writeBoolean(i != null);
+        if (i != null) {
+            fattr(w, i);
+        }
+    }
+
+    /** wcc_data: pre-op (size, mtime, ctime) and post-op attributes, each optional. */
+    private void wcc(XdrWriter w, Inode before, Inode after) {
+        w.writeBoolean(before != null);
+        if (before != null) {
+            w.writeHyper(before.size());
+            time(w, before.mtime());
+            time(w, before.ctime());
+        }
+        postOpAttr(w, after);
+    }
+
+    private void wcc(XdrWriter w, Change c) {
+        wcc(w, c.before(), c.after());
+    }
+
+    private void postOpHandle(XdrWriter w, NfsExport export, Inode i) {
+        w.writeBoolean(i != null);
+        if (i != null) {
+            w.writeOpaque(handleOf(export, i));
+        }
+    }
+
+    private static Long readSetTime(XdrReader args) {
+        int how = args.readInt();
+        return switch (how) {
+            case Nfs3.DONT_CHANGE -> null;
+            case Nfs3.SET_TO_SERVER_TIME -> SetAttributes.SERVER_TIME;
+            case Nfs3.SET_TO_CLIENT_TIME -> {
+                long s = args.readUnsignedInt();
+                long ns = args.readUnsignedInt();
+                if (ns >= 1_000_000_000L) {
+                    throw new FsException.Invalid("nseconds " + ns);
+                }
+                yield s * 1_000_000_000L + ns;
+            }
+            default -> throw RpcErrorException.garbageArgs("time_how " + how);
+        };
+    }
+
+    /** sattr3 (§2.6). */
+    private static SetAttributes readSattr(XdrReader args) {
+        Integer mode = args.readBoolean() ? args.readInt() & 07777 : null;
+        Integer uid = args.readBoolean() ? args.readInt() : null;
+        Integer gid = args.readBoolean() ? args.readInt() : null;
+        Long size = args.readBoolean() ? args.readHyper() : null;
+        Long atime = readSetTime(args);
+        Long mtime = readSetTime(args);
+        return new SetAttributes(mode, uid, gid, size, atime, mtime);
+    }
+
+    // ------------------------------------------------------------------ procedures
+
+    /** GETATTR (§3.3.1). */
+    private void getattr(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = readHandle(args);
+        args.expectEnd();
+        try {
+            Target t = target(call, fh);
+            res.writeInt(Nfs3.OK);
+            fattr(res, t.attributes());
+        } catch (RuntimeException e) {
+            res.writeInt(status(e));
+        }
+    }
+
+    /** SETATTR (§3.3.2). */
+    private void setattr(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = readHandle(args);
+        SetAttributes a;
+        Long guard = null;
+        try {
+            a = readSattr(args);
+            if (args.readBoolean()) {
+                long s = args.readUnsignedInt();
+                long ns = args.readUnsignedInt();
+                guard = s * 1_000_000_000L + ns;
+            }
+        } catch (FsException e) {
+            res.writeInt(status(e));
+            wcc(res, null, currentOf(fh));
+            return;
+        }
+        args.expectEnd();
+        try {
+            Target t = target(call, fh);
+            t.requireWritable();
+            Change c = fs.setattr(t.caller(), t.ino(), a, guard);
+            res.writeInt(Nfs3.OK);
+            wcc(res, c);
+        } catch (RuntimeException e) {
+            res.writeInt(status(e));
+            wcc(res, null, currentOf(fh));
+        }
+    }
+
+    /** LOOKUP (§3.3.3). */
+    private void lookup(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = readHandle(args);
+        String name = readName(args);
+        args.expectEnd();
+        try {
+            Target t = target(call, fh);
+            Inode found = fs.lookup(t.caller(), t.ino(), name);
+            res.writeInt(Nfs3.OK);
+            res.writeOpaque(handleOf(t.export(), found));
+            postOpAttr(res, found);
+            postOpAttr(res, current(t.ino()));
+        } catch (RuntimeException e) {
+            res.writeInt(status(e));
+            postOpAttr(res, currentOf(fh));
+        }
+    }
+
+    /** ACCESS (§3.3.4): which of the asked rights the caller has, from the mode bits. */
+    private void access(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = readHandle(args);
+        int want = args.readInt();
+        args.expectEnd();
+        try {
+            Target t = target(call, fh);
+            Inode i = t.attributes();
+            Caller c = t.caller();
+            boolean dir = i.isDirectory();
+            boolean writable = !t.export().readOnly() && Permissions.allows(i, c, Permissions.WRITE);
+            int granted = 0;
+            if (Permissions.allows(i, c, Permissions.READ)) {
+                granted |= Nfs3.ACCESS_READ;
+            }
+            if (dir && Permissions.allows(i, c, Permissions.EXECUTE)) {
+                granted |= Nfs3.ACCESS_LOOKUP;
+            }
+            if (writable) {
+                granted |= Nfs3.ACCESS_MODIFY | Nfs3.ACCESS_EXTEND;
+                if (dir && Permissions.allows(i, c, Permissions.EXECUTE)) {
+                    granted |= Nfs3.ACCESS_DELETE;
+                }
+            }
+            if (!dir && Permissions.allows(i, c, Permissions.EXECUTE)) {
+                granted |= Nfs3.ACCESS_EXECUTE;
+            }
+            res.writeInt(Nfs3.OK);
+            postOpAttr(res, i);
+            res.writeInt(granted & want);
+        } catch (RuntimeException e) {
+            res.writeInt(status(e));
+            postOpAttr(res, currentOf(fh));
+        }
+    }
+
+    /** READLINK (§3.3.5). */
+    private void readlink(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = readHandle(args);
+        args.expectEnd();
+        try {
+            Target t = target(call, fh);
+            byte[] target = fs.readlink(t.caller(), t.ino());
+            res.writeInt(Nfs3.OK);
+            postOpAttr(res, t.attributes());
+            res.writeOpaque(target);
+        } catch (RuntimeException e) {
+            res.writeInt(status(e));
+            postOpAttr(res, currentOf(fh));
+        }
+    }
+
+    /** READ (§3.3.6): at most rtmax bytes; eof when the data reaches the end of the file. */
+    private void read(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = readHandle(args);
+        long offset = args.readHyper();
+        long count = args.readUnsignedInt();
+        args.expectEnd();
+        try {
+            Target t = target(call, fh);
+            ReadResult r = fs.read(t.caller(), t.ino(), offset, (int) Math.min(count, Nfs3.MAX_IO));
+            res.writeInt(Nfs3.OK);
+            postOpAttr(res, r.attributes());
+            res.writeInt(r.data().remaining());
+            res.writeBoolean(r.eof());
+            res.writeOpaque(Unpooled.wrappedBuffer(r.data()));
+        } catch (RuntimeException e) {
+            res.writeInt(status(e));
+            postOpAttr(res, currentOf(fh));
+        }
+    }
+
+    /** WRITE (§3.3.7). */
+    private void write(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = readHandle(args);
+        long offset = args.readHyper();
+        long count = args.readUnsignedInt();
+        int stable = args.readInt();
+        ByteBuf data = args.readOpaqueSlice(Nfs3.MAX_IO);
+        args.expectEnd();
+        try {
+            if (count > data.readableBytes()) {
+                throw new FsException.Invalid("count " + count + " with " + data.readableBytes() + " bytes of data");
+            }
+            Stability how = switch (stable) {
+                case Nfs3.UNSTABLE -> Stability.UNSTABLE;
+                case Nfs3.DATA_SYNC -> Stability.DATA_SYNC;
+                case Nfs3.FILE_SYNC -> Stability.FILE_SYNC;
+                default -> throw new FsException.Invalid("stable_how " + stable);
+            };
+            Target t = target(call, fh);
+            t.requireWritable();
+            WriteResult w = fs.write(t.caller(), t.ino(), offset, data.nioBuffer(data.readerIndex(), (int) count), how);
+            res.writeInt(Nfs3.OK);
+            wcc(res, w.file());
+            res.writeInt(w.count());
+            res.writeInt(switch (w.committed()) {
+                case UNSTABLE -> Nfs3.UNSTABLE;
+                case DATA_SYNC -> Nfs3.DATA_SYNC;
+                case FILE_SYNC -> Nfs3.FILE_SYNC;
+            });
+            res.writeHyper(writeVerifier);
+        } catch (RuntimeException e) {
+            res.writeInt(status(e));
+            wcc(res, null, currentOf(fh));
+        }
+    }
+
+    /** The common result of CREATE, MKDIR, SYMLINK, MKNOD: post_op_fh3, post_op_attr, wcc_data. */
+    private void created(XdrWriter res, NfsExport export, Created c) {
+        res.writeInt(Nfs3.OK);
+        postOpHandle(res, export, c.object());
+        postOpAttr(res, c.object());
+        wcc(res, c.directory());
+    }
+
+    private interface Maker {
+        Created make(Target dir, String name);
+    }
+
+    private void makeObject(RpcCall call, byte[] fh, String name, XdrWriter res, Maker maker) {
+        try {
+            Target t = target(call, fh);
+            t.requireWritable();
+            created(res, t.export(), maker.make(t, name));
+        } catch (RuntimeException e) {
+            res.writeInt(status(e));
+            wcc(res, null, currentOf(fh));
+        }
+    }
+
+    /** CREATE (§3.3.8). */
+    private void create(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = readHandle(args);
+        String name = readName(args);
+        int how = args.readInt();
+        SetAttributes a = SetAttributes.NONE;
+        long verifier = 0;
+        CreateMode mode;
+        try {
+            switch (how) {
+                case Nfs3.UNCHECKED, Nfs3.GUARDED -> {
+                    a = readSattr(args);
+                    mode = how == Nfs3.UNCHECKED ? CreateMode.UNCHECKED : CreateMode.GUARDED;
+                }
+                case Nfs3.EXCLUSIVE -> {
+                    verifier = args.readHyper();
+                    mode = CreateMode.EXCLUSIVE;
+                }
+                default -> throw RpcErrorException.garbageArgs("createmode3 " + how);
+            }
+        } catch (FsException e) {
+            res.writeInt(status(e));
+            wcc(res, null, currentOf(fh));
+            return;
+        }
+        args.expectEnd();
+        SetAttributes attrs = a;
+        long verf = verifier;
+        makeObject(call, fh, name, res, (t, n) -> fs.create(t.caller(), t.ino(), n, attrs, mode, verf));
+    }
+
+    /** MKDIR (§3.3.9). */
+    private void mkdir(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = readHandle(args);
+        String name = readName(args);
+        SetAttributes a;
+        try {
+            a = readSattr(args);
+        } catch (FsException e) {
+            res.writeInt(status(e));
+            wcc(res, null, currentOf(fh));
+            return;
+        }
+        args.expectEnd();
+        makeObject(call, fh, name, res, (t, n) -> fs.mkdir(t.caller(), t.ino(), n, a));
+    }
+
+    /** SYMLINK (§3.3.10). */
+    private void symlink(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = readHandle(args);
+        String name = readName(args);
+        SetAttributes a;
+        try {
+            a = readSattr(args);
+        } catch (FsException e) {
+            res.writeInt(status(e));
+            wcc(res, null, currentOf(fh));
+            return;
+        }
+        byte[] target = args.readOpaque(Nfs3.MAX_PATH);
+        args.expectEnd();
+        makeObject(call, fh, name, res, (t, n) -> fs.symlink(t.caller(), t.ino(), n, target, a));
+    }
+
+    /** MKNOD (§3.3.11): devices (root only), sockets and FIFOs; other types are NFS3ERR_BADTYPE. */
+    private void mknod(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = readHandle(args);
+        String name = readName(args);
+        int code = args.readInt();
+        FileType type = FileType.ofCode(code);
+        SetAttributes a = SetAttributes.NONE;
+        int major = 0;
+        int minor = 0;
+        try {
+            if (type == FileType.CHAR_DEVICE || type == FileType.BLOCK_DEVICE) {
+                a = readSattr(args);
+                major = args.readInt();
+                minor = args.readInt();
+            } else if (type == FileType.SOCKET || type == FileType.FIFO) {
+                a = readSattr(args);
+            }
+        } catch (FsException e) {
+            res.writeInt(status(e));
+            wcc(res, null, currentOf(fh));
+            return;
+        }
+        args.expectEnd();
+        if (type == null) {
+            res.writeInt(Nfs3.ERR_BADTYPE);
+            wcc(res, null, currentOf(fh));
+            return;
+        }
+        SetAttributes attrs = a;
+        int maj = major;
+        int min = minor;
+        makeObject(call, fh, name, res, (t, n) -> fs.mknod(t.caller(), t.ino(), n, type, maj, min, attrs));
+    }
+
+    /** REMOVE (§3.3.12). */
+    private void remove(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = readHandle(args);
+        String name = readName(args);
+        args.expectEnd();
+        try {
+            Target t = target(call, fh);
+            t.requireWritable();
+            Change c = fs.remove(t.caller(), t.ino(), name);
+            res.writeInt(Nfs3.OK);
+            wcc(res, c);
+        } catch (RuntimeException e) {
+            res.writeInt(status(e));
+            wcc(res, null, currentOf(fh));
+        }
+    }
+
+    /** RMDIR (§3.3.13). */
+    private void rmdir(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = readHandle(args);
+        String name = readName(args);
+        args.expectEnd();
+        try {
+            Target t = target(call, fh);
+            t.requireWritable();
+            Change c = fs.rmdir(t.caller(), t.ino(), name);
+            res.writeInt(Nfs3.OK);
+            wcc(res, c);
+        } catch (RuntimeException e) {
+            res.writeInt(status(e));
+            wcc(res, null, currentOf(fh));
+        }
+    }
+
+    /** RENAME (§3.3.14): within one export (NFS3ERR_XDEV across exports). */
+    private void rename(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fromFh = readHandle(args);
+        String fromName = readName(args);
+        byte[] toFh = readHandle(args);
+        String toName = readName(args);
+        args.expectEnd();
+        try {
+            Target from = target(call, fromFh);
+            Target to = target(call, toFh);
+            if (from.export().id() != to.export().id()) {
+                throw new FsException.CrossDevice("rename across exports");
+            }
+            from.requireWritable();
+            Renamed r = fs.rename(from.caller(), from.ino(), fromName, to.ino(), toName);
+            res.writeInt(Nfs3.OK);
+            wcc(res, r.from());
+            wcc(res, r.to());
+        } catch (RuntimeException e) {
+            res.writeInt(status(e));
+            wcc(res, null, currentOf(fromFh));
+            wcc(res, null, currentOf(toFh));
+        }
+    }
+
+    /** LINK (§3.3.15). */
+    private void link(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fileFh = readHandle(args);
+        byte[] dirFh = readHandle(args);
+        String name = readName(args);
+        args.expectEnd();
+        try {
+            Target file = target(call, fileFh);
+            Target dir = target(call, dirFh);
+            if (file.export().id() != dir.export().id()) {
+                throw new FsException.CrossDevice("link across exports");
+            }
+            dir.requireWritable();
+            Linked l = fs.link(dir.caller(), file.ino(), dir.ino(), name);
+            res.writeInt(Nfs3.OK);
+            postOpAttr(res, l.file());
+            wcc(res, l.directory());
+        } catch (RuntimeException e) {
+            res.writeInt(status(e));
+            postOpAttr(res, currentOf(fileFh));
+            wcc(res, null, currentOf(dirFh));
+        }
+    }
+
+    private static int nameBytes(String name) {
+        return XdrReader.padded(name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+    }
+
+    /** READDIR (§3.3.16): as many entries as fit in {@code count} bytes of reply. */
+    private void readdir(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = readHandle(args);
+        long cookie = args.readHyper();
+        long verifier = args.readHyper();
+        long count = args.readUnsignedInt();
+        args.expectEnd();
+        try {
+            Target t = target(call, fh);
+            checkVerifier(t, cookie, verifier);
+            int budget = (int) Math.min(count, Nfs3.MAX_IO) - (4 + 88 + 8 + 8); // status, dir attributes, verifier, list end + eof
+            int max = Math.max(1, budget / 24);
+            DirPage page = fs.readdir(t.caller(), t.ino(), cookie, Math.min(max, 4096), false);
+            int used = 0;
+            int n = 0;
+            for (DirEntry e : page.entries()) {
+                int size = 4 + 8 + 4 + nameBytes(e.name()) + 8; // value follows, fileid, name, cookie
+                if (used + size > budget) {
+                    break;
+                }
+                used += size;
+                n++;
+            }
+            if (n == 0 && !page.entries().isEmpty()) {
+                throw new TooSmall();
+            }
+            res.writeInt(Nfs3.OK);
+            postOpAttr(res, t.attributes());
+            res.writeHyper(fs.cookieVerifier(t.ino()));
+            for (int i = 0; i < n; i++) {
+                DirEntry e = page.entries().get(i);
+                res.writeBoolean(true).writeHyper(e.ino()).writeString(e.name()).writeHyper(e.cookie());
+            }
+            res.writeBoolean(false);
+            res.writeBoolean(page.eof() && n == page.entries().size());
+        } catch (TooSmall e) {
+            res.writeInt(Nfs3.ERR_TOOSMALL);
+            postOpAttr(res, currentOf(fh));
+        } catch (RuntimeException e) {
+            res.writeInt(status(e));
+            postOpAttr(res, currentOf(fh));
+        }
+    }
+
+    private static final class TooSmall extends RuntimeException {
+        TooSmall() { super("reply too small", null, false, false); }
+    }
+
+    /** A non-zero verifier with a resumed listing must be the directory's (§3.3.16); zero is what clients send first. */
+    private void checkVerifier(Target t, long cookie, long verifier) {
+        if (cookie != 0 && verifier != 0 && verifier != fs.cookieVerifier(t.ino())) {
+            throw new FsException.BadCookie("cookie verifier " + Long.toHexString(verifier));
+        }
+    }
+
+    /** READDIRPLUS (§3.3.17): entries with attributes and handles, within dircount and maxcount. */
+    private void readdirplus(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = readHandle(args);
+        long cookie = args.readHyper();
+        long verifier = args.readHyper();
+        long dircount = args.readUnsignedInt();
+        long maxcount = args.readUnsignedInt();
+        args.expectEnd();
+        try {
+            Target t = target(call, fh);
+            checkVerifier(t, cookie, verifier);
+            int budget = (int) Math.min(maxcount, Nfs3.MAX_IO) - (4 + 88 + 8 + 8);
+            int max = Math.max(1, budget / 150);
+            DirPage page = fs.readdir(t.caller(), t.ino(), cookie, Math.min(max, 4096), true);
+            int used = 0;
+            int dirUsed = 0;
+            int n = 0;
+            for (DirEntry e : page.entries()) {
+                int dirSize = 8 + 4 + nameBytes(e.name()) + 8;
+                int size = 4 + dirSize + 4 + 84 + 4 + 4 + XdrReader.padded(FileHandle.LENGTH);
+                if (used + size > budget || (dircount > 0 && dirUsed + dirSize > dircount)) {
+                    break;
+                }
+                used += size;
+                dirUsed += dirSize;
+                n++;
+            }
+            if (n == 0 && !page.entries().isEmpty()) {
+                throw new TooSmall();
+            }
+            res.writeInt(Nfs3.OK);
+            postOpAttr(res, t.attributes());
+            res.writeHyper(fs.cookieVerifier(t.ino()));
+            for (int i = 0; i < n; i++) {
+                DirEntry e = page.entries().get(i);
+                res.writeBoolean(true).writeHyper(e.ino()).writeString(e.name()).writeHyper(e.cookie());
+                postOpAttr(res, e.attributes());
+                postOpHandle(res, t.export(), e.attributes());
+            }
+            res.writeBoolean(false);
+            res.writeBoolean(page.eof() && n == page.entries().size());
+        } catch (TooSmall e) {
+            res.writeInt(Nfs3.ERR_TOOSMALL);
+            postOpAttr(res, currentOf(fh));
+        } catch (RuntimeException e) {
+            res.writeInt(status(e));
+            postOpAttr(res, currentOf(fh));
+        }
+    }
+
+    /** FSSTAT (§3.3.18): the pool's space. */
+    private void fsstat(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = readHandle(args);
+        args.expectEnd();
+        try {
+            Target t = target(call, fh);
+            FsStats s = fs.fsstat();
+            res.writeInt(Nfs3.OK);
+            postOpAttr(res, t.attributes());
+            res.writeHyper(s.totalBytes()).writeHyper(s.freeBytes()).writeHyper(s.availableBytes());
+            res.writeHyper(s.totalFiles()).writeHyper(s.freeFiles()).writeHyper(s.freeFiles());
+            res.writeInt(0); // invarsec: the figures change at any time
+        } catch (RuntimeException e) {
+            res.writeInt(status(e));
+            postOpAttr(res, currentOf(fh));
+        }
+    }
+
+    /** FSINFO (§3.3.19). */
+    private void fsinfo(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = readHandle(args);
+        args.expectEnd();
+        try {
+            Target t = target(call, fh);
+            res.writeInt(Nfs3.OK);
+            postOpAttr(res, t.attributes());
+            res.writeInt(Nfs3.MAX_IO).writeInt(Nfs3.MAX_IO).writeInt(4096); // rtmax, rtpref, rtmult
+            res.writeInt(Nfs3.MAX_IO).writeInt(Nfs3.MAX_IO).writeInt(4096); // wtmax, wtpref, wtmult
+            res.writeInt(64 * 1024); // dtpref
+            res.writeHyper(Datastore.MAX_FILE_SIZE);
+            res.writeInt(0).writeInt(1000); // time_delta: microseconds are what the clock gives
+            res.writeInt(Nfs3.FSF_LINK | Nfs3.FSF_SYMLINK | Nfs3.FSF_HOMOGENEOUS | Nfs3.FSF_CANSETTIME);
+        } catch (RuntimeException e) {
+            res.writeInt(status(e));
+            postOpAttr(res, currentOf(fh));
+        }
+    }
+
+    /** PATHCONF (§3.3.20). */
+    private void pathconf(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = readHandle(args);
+        args.expectEnd();
+        try {
+            Target t = target(call, fh);
+            res.writeInt(Nfs3.OK);
+            postOpAttr(res, t.attributes());
+            res.writeInt(Datastore.MAX_LINKS).writeInt(Datastore.MAX_NAME_BYTES);
+            res.writeBoolean(true);  // no_trunc: long names are refused, not cut
+            res.writeBoolean(true);  // chown_restricted
+            res.writeBoolean(false); // case_insensitive
+            res.writeBoolean(true);  // case_preserving
+        } catch (RuntimeException e) {
+            res.writeInt(status(e));
+            postOpAttr(res, currentOf(fh));
+        }
+    }
+
+    /** COMMIT (§3.3.21): flushes the whole file (offset and count are hints). */
+    private void commit(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = readHandle(args);
+        args.readHyper();
+        args.readUnsignedInt();
+        args.expectEnd();
+        try {
+            Target t = target(call, fh);
+            Change c = fs.commit(t.ino());
+            res.writeInt(Nfs3.OK);
+            wcc(res, c);
+            res.writeHyper(writeVerifier);
+        } catch (RuntimeException e) {
+            res.writeInt(status(e));
+            wcc(res, null, currentOf(fh));
+        }
+    }
+}
