@@ -3,6 +3,8 @@ package io.depot.appliance;
 import io.depot.engine.Pool;
 import io.depot.engine.PoolOptions;
 import io.depot.engine.PoolUsage;
+import io.depot.nfs.NfsGateway;
+import io.depot.nfs.NfsGatewaySettings;
 import io.depot.target.IscsiService;
 import io.depot.target.iscsi.IscsiSettings;
 import java.net.InetSocketAddress;
@@ -38,6 +40,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "Address the iSCSI target listens on, host:port (default: ${DEFAULT-VALUE}); 'off' disables it.")
     String iscsiPortal;
 
+    @Option(names = "--nfs-port", defaultValue = "2049",
+            description = "TCP port of the NFS gateway (MOUNT and NFS share it; the portmapper is on 111 or a system rpcbind) "
+                    + "(default: ${DEFAULT-VALUE}); 'off' disables it.")
+    String nfsPort;
+
     @Override
     public Integer call() throws Exception {
         Path poolDir = dataDir.resolve("pool").toAbsolutePath();
@@ -66,10 +73,30 @@ final class ServeCommand implements Callable<Integer> {
             }
             log.info("iSCSI: {} target(s) on {}", iscsi.targets().size(), iscsi.address());
         }
-        log.info("the NFS gateway and the HTTP API are not built yet; stop with Ctrl-C or SIGTERM");
+        NfsGateway nfs = null;
+        if (!"off".equalsIgnoreCase(nfsPort)) {
+            try {
+                nfs = NfsGateway.start(pool, NfsGatewaySettings.defaults().withPort(Integer.parseInt(nfsPort)));
+                log.info("NFS: exports on {} (portmapper: {})", nfs.address(), nfs.portmapperMode());
+            } catch (RuntimeException e) {
+                log.error("cannot start the NFS gateway on port {}: {}; choose another with --nfs-port, or --nfs-port off",
+                        nfsPort, e.getMessage());
+                if (iscsi != null) {
+                    iscsi.close();
+                }
+                pool.close();
+                return 2;
+            }
+        }
+        log.info("the HTTP API is not built yet; stop with Ctrl-C or SIGTERM");
         CountDownLatch stopped = new CountDownLatch(1);
         IscsiService iscsiService = iscsi;
+        NfsGateway nfsGateway = nfs;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (nfsGateway != null) {
+                log.info("shutting down: closing the NFS gateway");
+                nfsGateway.close();
+            }
             if (iscsiService != null) {
                 log.info("shutting down: closing iSCSI sessions");
                 iscsiService.close();
