@@ -9,8 +9,13 @@ import org.roaringbitmap.RoaringBitmap;
  * <p>Free clusters are either <em>clean</em> (known to read as zeros: never written, past the end
  * of the sparse data file) or <em>dirty</em> (may hold a freed cluster's old contents). A partial
  * write into a dirty cluster must write the whole cluster so old bytes never become readable.
- * Clean clusters are preferred; they are handed out in ascending order so the data file grows
- * sequentially.
+ * A write that covers its new cluster only in part wants a clean one (the rest already reads as
+ * zeros); a write that fills the whole cluster (a full-cluster write, a copy-on-write image) is as
+ * well served by a dirty one, and takes dirty space first: that space is already allocated in the
+ * filesystem, whereas a clean cluster past the end of a sparse file makes the filesystem allocate
+ * blocks (measured on ext4: growing a file sequentially runs at about half the speed of overwriting
+ * one) and leaves fewer clean clusters for partial writes. Clean clusters are handed out in
+ * ascending order so the data file grows sequentially.
  *
  * <p>The map is not persisted: it is rebuilt at open from the mappings, which makes a leaked
  * cluster impossible. Clusters freed by a metadata change come back through {@link #release}
@@ -57,6 +62,17 @@ public final class ClusterAllocator {
 
     /** Hands out one free cluster, clean ones first. */
     public synchronized Allocation allocate() {
+        return allocate(false);
+    }
+
+    /**
+     * Hands out one free cluster: dirty ones first if {@code whole} (the caller writes the whole
+     * cluster, so old bytes cannot show), clean ones first otherwise.
+     */
+    public synchronized Allocation allocate(boolean whole) {
+        if (whole && !dirtyFree.isEmpty()) {
+            return takeDirty();
+        }
         if (!cleanFree.isEmpty()) {
             int phys = cleanFree.first();
             cleanFree.remove(phys);
@@ -71,6 +87,10 @@ public final class ClusterAllocator {
         if (dirtyFree.isEmpty()) {
             throw new OutOfSpaceException("pool is full: all " + capacity + " clusters are in use");
         }
+        return takeDirty();
+    }
+
+    private Allocation takeDirty() {
         long next = dirtyFree.nextValue(dirtyCursor);
         int phys = next >= 0 ? (int) next : dirtyFree.first();
         dirtyFree.remove(phys);
@@ -80,24 +100,48 @@ public final class ClusterAllocator {
     }
 
     /**
-     * Reserves {@code n} consecutive clean clusters from the frontier, so one multi-cluster write lands
-     * contiguously even while other writers allocate; returns the first, or -1 if the frontier lacks room.
+     * Reserves up to {@code n} consecutive free clusters for one multi-cluster write, so it lands
+     * contiguously even while other writers allocate. With {@code whole} (the write fills them) the
+     * next run of dirty clusters comes first, at most {@code n} of it; otherwise, or if there is no
+     * dirty space, {@code n} clean clusters from the frontier. Null if neither has room (the caller
+     * then allocates cluster by cluster).
      */
-    public synchronized long reserveRun(int n) {
-        if (n < 2 || cleanFrom + n > capacity) {
-            return -1;
+    public synchronized Run reserveRun(int n, boolean whole) {
+        if (n < 2) {
+            return null;
+        }
+        if (whole && !dirtyFree.isEmpty()) {
+            long next = dirtyFree.nextValue(dirtyCursor);
+            int first = next >= 0 ? (int) next : dirtyFree.first();
+            long absent = dirtyFree.nextAbsentValue(first);
+            long end = Math.min(absent < 0 ? (long) first + n : absent, (long) first + n);
+            dirtyFree.remove(first, end);
+            used.add((long) first, end);
+            dirtyCursor = (int) end;
+            return new Run(first, (int) (end - first), false);
+        }
+        if (cleanFrom + n > capacity) {
+            return null;
         }
         long first = cleanFrom;
         cleanFrom += n;
         used.add(first, first + n);
-        return first;
+        return new Run(first, n, true);
     }
 
-    /** Hands back reserved clusters that were never written: they are still clean. */
-    public synchronized void returnUnused(long first, long end) {
-        if (first < end) {
-            used.remove(first, end);
+    /** Consecutive clusters reserved for one write: all clean, or all dirty. */
+    public record Run(long first, int count, boolean clean) {}
+
+    /** Hands back reserved clusters that were never written: they are as clean or dirty as when reserved. */
+    public synchronized void returnUnused(long first, long end, boolean clean) {
+        if (first >= end) {
+            return;
+        }
+        used.remove(first, end);
+        if (clean) {
             cleanFree.add(first, end);
+        } else {
+            dirtyFree.add(first, end);
         }
     }
 

@@ -324,12 +324,17 @@ public final class Engine implements AutoCloseable {
     }
 
     ClusterAllocator.Allocation allocate() {
+        return allocate(false);
+    }
+
+    /** One free cluster; {@code whole}: the caller writes all of it (see {@link ClusterAllocator#allocate(boolean)}). */
+    ClusterAllocator.Allocation allocate(boolean whole) {
         try {
-            return allocator.allocate();
+            return allocator.allocate(whole);
         } catch (OutOfSpaceException full) {
             // clusters freed since the last commit become reusable once that commit is durable
             pipeline.flush();
-            return allocator.allocate();
+            return allocator.allocate(whole);
         }
     }
 
@@ -1024,7 +1029,7 @@ public final class Engine implements AutoCloseable {
                     birth = 0;
                     deathEpoch = firstOwn[0];
                 }
-                ClusterAllocator.Allocation a = allocate();
+                ClusterAllocator.Allocation a = allocate(true);   // the copy fills the cluster
                 ByteBuffer image = clusterBuffer();
                 readPhysical(MappingValue.phys(origin), 0, clusterSize, image);
                 image.flip();

@@ -394,13 +394,14 @@ public final class VolumeState {
      * mapped to consecutive physical clusters (as {@link #readHeadRuns} does for the head).
      */
     private void readViewRuns(long atEpoch, long offset, int length, ByteBuffer dst) {
+        MappingCache.Directory dir = snapshotPages(atEpoch);
         int cs = engine.clusterSize;
         long pos = offset;
         long end = offset + length;
         while (pos < end) {
             long cluster = pos >>> engine.clusterShift;
             int within = (int) (pos & (cs - 1));
-            long v = mappingAt(atEpoch, cluster);
+            long v = viewValue(dir, atEpoch, cluster);
             if (!MappingValue.isData(v)) {
                 int n = (int) Math.min(cs - within, end - pos);
                 readClusterAt(atEpoch, cluster, within, n, dst);
@@ -411,7 +412,7 @@ public final class VolumeState {
             long runEnd = Math.min((cluster + 1) << engine.clusterShift, end);
             while (runEnd < end) {
                 long nextCluster = runEnd >>> engine.clusterShift;
-                long next = mappingAt(atEpoch, nextCluster);
+                long next = viewValue(dir, atEpoch, nextCluster);
                 if (!MappingValue.isData(next) || MappingValue.phys(next) != phys + (nextCluster - cluster)) {
                     break;
                 }
@@ -428,7 +429,11 @@ public final class VolumeState {
      * snapshot is not (or no longer) live, so a page of a dead snapshot is never cached.
      */
     long mappingAt(long atEpoch, long cluster) {
-        MappingCache.Directory dir = snapshotPages(atEpoch);
+        return viewValue(snapshotPages(atEpoch), atEpoch, cluster);
+    }
+
+    /** {@link #mappingAt} with the snapshot's directory already looked up (null: not cached). */
+    private long viewValue(MappingCache.Directory dir, long atEpoch, long cluster) {
         if (dir == null) {
             MetadataStore.Entry e = engine.meta.floor(Keys.mapping(id, cluster, atEpoch), Keys.mapping(id, cluster, 0));
             return e == null ? MappingValue.NONE : MappingValue.decode(e.value());
@@ -499,25 +504,28 @@ public final class VolumeState {
         private final long lastCluster;
         private long next = -1;
         private long end = -1;
+        private boolean clean;
 
         Reservation(long lastCluster) { this.lastCluster = lastCluster; }
 
-        ClusterAllocator.Allocation take(Engine engine, long cluster) {
+        /** @param whole the cluster will be written in full, so a dirty one serves (see {@link ClusterAllocator}) */
+        ClusterAllocator.Allocation take(Engine engine, long cluster, boolean whole) {
             if (next < 0 || next >= end) {
                 int remaining = (int) Math.min(1024, lastCluster - cluster + 1);
-                long first = engine.allocator.reserveRun(remaining);
-                if (first < 0) {
-                    return engine.allocate();
+                ClusterAllocator.Run run = engine.allocator.reserveRun(remaining, whole);
+                if (run == null) {
+                    return engine.allocate(whole);
                 }
-                next = first;
-                end = first + remaining;
+                next = run.first();
+                end = run.first() + run.count();
+                clean = run.clean();
             }
-            return new ClusterAllocator.Allocation(next++, true);
+            return new ClusterAllocator.Allocation(next++, clean);
         }
 
         void returnUnused(ClusterAllocator allocator) {
             if (next >= 0) {
-                allocator.returnUnused(next, end);
+                allocator.returnUnused(next, end, clean);
                 next = end;
             }
         }
@@ -537,7 +545,9 @@ public final class VolumeState {
                 engine.writePhysical(MappingValue.phys(v), within, length, src);
                 return 0;
             }
-            ClusterAllocator.Allocation a = run == null ? engine.allocate() : run.take(engine, cluster);
+            // the fresh cluster is written whole unless a partial write lands where nothing lies beneath
+            boolean whole = length == engine.clusterSize || MappingValue.isData(v) || (MappingValue.isNone(v) && origin != null);
+            ClusterAllocator.Allocation a = run == null ? engine.allocate(whole) : run.take(engine, cluster, whole);
             return redirect(page, i, cluster, v, birth, e, within, length, src, a);
         });
     }
