@@ -42,6 +42,24 @@ class AllocationPolicyTest extends PoolFixture {
     }
 
     @Test
+    void wholeClusterWritesLeaveFreedHoleyClustersToPartialWrites() throws Exception {
+        Volume old = pool().createVolume("old", GiB);
+        for (int i = 0; i < 8; i++) {
+            write(old, (long) i * CL, 1, 4096);   // 4 KiB of each cluster allocated in the file, the rest a hole
+        }
+        old.flush();
+        old.delete();
+        assertTrue(pool().awaitReclaim(Duration.ofSeconds(30)));
+        assertEquals(7L * CL + 4096, Files.size(dataFile()));
+
+        Volume v = pool().createVolume("v", GiB);
+        write(v, 0, 2, 16 * CL);
+        v.flush();
+        assertEquals(24L * CL, Files.size(dataFile()), "whole clusters went to fresh space, not into the freed holes");
+        assertArrayEquals(expected(2, 0, 16 * CL), read(v, 0, 16 * CL));
+    }
+
+    @Test
     void partialWritesNeverShowFreedBytesWhereverTheyLand() throws Exception {
         Volume old = pool().createVolume("old", GiB);
         write(old, 0, 1, 32 * CL);

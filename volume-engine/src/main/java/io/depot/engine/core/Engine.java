@@ -323,10 +323,6 @@ public final class Engine implements AutoCloseable {
         return out;
     }
 
-    ClusterAllocator.Allocation allocate() {
-        return allocate(false);
-    }
-
     /** One free cluster; {@code whole}: the caller writes all of it (see {@link ClusterAllocator#allocate(boolean)}). */
     ClusterAllocator.Allocation allocate(boolean whole) {
         try {

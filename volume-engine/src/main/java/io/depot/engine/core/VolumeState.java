@@ -502,31 +502,29 @@ public final class VolumeState {
      */
     static final class Reservation {
         private final long lastCluster;
-        private long next = -1;
-        private long end = -1;
-        private boolean clean;
+        private ClusterAllocator.Run run;
+        private long next;
 
         Reservation(long lastCluster) { this.lastCluster = lastCluster; }
 
         /** @param whole the cluster will be written in full, so a dirty one serves (see {@link ClusterAllocator}) */
         ClusterAllocator.Allocation take(Engine engine, long cluster, boolean whole) {
-            if (next < 0 || next >= end) {
+            if (run == null || next >= run.first() + run.count()) {
                 int remaining = (int) Math.min(1024, lastCluster - cluster + 1);
-                ClusterAllocator.Run run = engine.allocator.reserveRun(remaining, whole);
-                if (run == null) {
+                ClusterAllocator.Run fresh = engine.allocator.reserveRun(remaining, whole);
+                if (fresh == null) {
                     return engine.allocate(whole);
                 }
-                next = run.first();
-                end = run.first() + run.count();
-                clean = run.clean();
+                run = fresh;
+                next = fresh.first();
             }
-            return new ClusterAllocator.Allocation(next++, clean);
+            return new ClusterAllocator.Allocation(next++, run.clean());
         }
 
         void returnUnused(ClusterAllocator allocator) {
-            if (next >= 0) {
-                allocator.returnUnused(next, end, clean);
-                next = end;
+            if (run != null) {
+                allocator.returnUnused(run, next);
+                next = run.first() + run.count();
             }
         }
     }
