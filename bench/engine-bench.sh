@@ -5,7 +5,7 @@
 #                         [--ops 32768] [--snapshots 50] [--seed 42] [--only REGEX] [--keep] [--controls]
 #
 # DIR (default: bench/out/scratch, ignored by git) must be on the disk you want to measure; it needs
-# free space of about 35x --size (the sparse data file grows to ~32 GiB for --size 1g: clean clusters are used before freed ones). Builds the engine, then prints the machine facts and a markdown
+# free space of about 35x --size (the sparse data file may grow to ~32 GiB for --size 1g: partial writes use clean clusters before freed ones). Builds the engine, then prints the machine facts and a markdown
 # table on stdout (progress on stderr). Extra JVM flags go in BENCH_JVM_OPTS, e.g. a JFR recording:
 #   BENCH_JVM_OPTS="-XX:StartFlightRecording=filename=/tmp/bench.jfr,settings=profile" bench/engine-bench.sh
 set -euo pipefail

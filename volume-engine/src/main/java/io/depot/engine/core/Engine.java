@@ -323,13 +323,14 @@ public final class Engine implements AutoCloseable {
         return out;
     }
 
-    ClusterAllocator.Allocation allocate() {
+    /** One free cluster; {@code whole}: the caller writes all of it (see {@link ClusterAllocator#allocate(boolean)}). */
+    ClusterAllocator.Allocation allocate(boolean whole) {
         try {
-            return allocator.allocate();
+            return allocator.allocate(whole);
         } catch (OutOfSpaceException full) {
             // clusters freed since the last commit become reusable once that commit is durable
             pipeline.flush();
-            return allocator.allocate();
+            return allocator.allocate(whole);
         }
     }
 
@@ -514,6 +515,7 @@ public final class Engine implements AutoCloseable {
             v.ioLock.writeLock().lock();
             try {
                 v.deleted = true;
+                v.forgetSnapshotPages(-1);
                 // every staged mapping of this volume reaches the store with (and so before reclaim sees) the deletion
                 pipeline.stage(new MetaBatch().delete(Keys.volume(v.id)).put(Keys.reclaim(v.id), new byte[0]), null);
                 pipeline.flush();
@@ -741,6 +743,7 @@ public final class Engine implements AutoCloseable {
                 pipeline.stage(batch, frees);
                 pipeline.flush();
                 v.snapshots.remove(snap.epoch());
+                v.forgetSnapshotPages(snap.epoch());
                 log.info("deleted snapshot {}@{}, freed {} clusters", v.name, snap.record().name(), frees.getCardinality());
                 return (long) frees.getCardinality() * clusterSize;
             } finally {
@@ -820,6 +823,7 @@ public final class Engine implements AutoCloseable {
                 pipeline.stage(batch, frees);
                 pipeline.flush();
                 cache.dropVolume(v.pages);
+                v.forgetSnapshotPages(-1);   // the surviving snapshots' views did not change, but nothing is lost by reloading them
                 v.headClusters.set(countHeadClusters(v));
                 log.info("rolled volume {} back to snapshot {}, freed {} clusters", v.name, snap.record().name(), frees.getCardinality());
             } finally {
@@ -983,6 +987,8 @@ public final class Engine implements AutoCloseable {
             VolumeState origin = clone.origin;
             clone.origin = null;
             clone.originEpoch = 0;
+            // the clone's snapshots cached "no mapping: read the origin"; they must see the copies now
+            clone.forgetSnapshotPages(-1);
             clone.flattening = false;
             persist(clone);
             log.info("volume {} is now independent of {}", clone.name, origin.name);
@@ -1019,7 +1025,7 @@ public final class Engine implements AutoCloseable {
                     birth = 0;
                     deathEpoch = firstOwn[0];
                 }
-                ClusterAllocator.Allocation a = allocate();
+                ClusterAllocator.Allocation a = allocate(true);   // the copy fills the cluster
                 ByteBuffer image = clusterBuffer();
                 readPhysical(MappingValue.phys(origin), 0, clusterSize, image);
                 image.flip();

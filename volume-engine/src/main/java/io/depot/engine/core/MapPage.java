@@ -3,8 +3,9 @@ package io.depot.engine.core;
 import java.util.Arrays;
 
 /**
- * The newest mapping of {@link #SIZE} consecutive clusters of one volume's head: the hot-path
- * cache that lets a read or an in-place overwrite find its physical cluster without RocksDB.
+ * The newest mapping of {@link #SIZE} consecutive clusters of one volume's head (or, for a page of
+ * a snapshot's directory, the newest born at or before the snapshot's epoch): the hot-path cache
+ * that lets a read or an in-place overwrite find its physical cluster without RocksDB.
  *
  * <p>A cluster's slots are read and written only under that cluster's stripe lock. The page itself
  * is pinned while a change is being staged and stays unevictable until the commit that carries
@@ -14,6 +15,7 @@ final class MapPage {
     static final int SHIFT = 10;
     static final int SIZE = 1 << SHIFT;
 
+    final MappingCache.Directory dir;
     final long volume;
     final long index;
     final long[] values = new long[SIZE];
@@ -26,8 +28,9 @@ final class MapPage {
 
     volatile boolean referenced = true;
 
-    MapPage(long volume, long index) {
-        this.volume = volume;
+    MapPage(MappingCache.Directory dir, long index) {
+        this.dir = dir;
+        this.volume = dir.volume;
         this.index = index;
         Arrays.fill(values, MappingValue.NONE);
     }

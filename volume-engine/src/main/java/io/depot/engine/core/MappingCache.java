@@ -10,8 +10,14 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
 
 /**
- * Pages of head mappings for every volume of a pool, bounded by a page budget and evicted with a
- * clock sweep (a page touched since the last sweep gets a second chance).
+ * Pages of head mappings for every volume of a pool, and of the mappings its live snapshots see,
+ * bounded by one page budget and evicted with a clock sweep (a page touched since the last sweep
+ * gets a second chance).
+ *
+ * <p>A snapshot's pages never change while the snapshot lives (the mappings born at or before its
+ * epoch stay in the store until it is deleted), so they are filled lazily and never pinned. Whoever
+ * changes what a snapshot sees (delete, rollback, the end of a flatten) stops using its directory:
+ * an abandoned directory's pages are no longer looked up and leave with the clock like any cold page.
  *
  * <p>Each volume has a two-level directory of pages: chunks of {@value #CHUNK} pages made on demand,
  * so a lookup allocates nothing and a 64 TiB volume costs nothing until it is touched.
@@ -38,13 +44,17 @@ final class MappingCache {
         this.commitRequest = commitRequest;
     }
 
-    /** A volume's page directory. */
+    /** A volume's page directory: of its head ({@link #HEAD}), or of the snapshot that froze {@code atEpoch}. */
     static final class Directory {
+        static final long HEAD = Long.MAX_VALUE;
+
         final long volume;
+        final long atEpoch;
         private final AtomicReferenceArray<AtomicReferenceArray<MapPage>> chunks;
 
-        Directory(long volume, long maxClusters) {
+        Directory(long volume, long maxClusters, long atEpoch) {
             this.volume = volume;
+            this.atEpoch = atEpoch;
             long pages = (maxClusters + MapPage.SIZE - 1) >>> MapPage.SHIFT;
             this.chunks = new AtomicReferenceArray<>((int) Math.max(1, (pages + CHUNK - 1) / CHUNK));
         }
@@ -67,7 +77,7 @@ final class MappingCache {
             }
             return page;
         }
-        MapPage fresh = load(dir.volume, pageIndex);
+        MapPage fresh = load(dir, pageIndex);
         if (chunk.compareAndSet(slot, null, fresh)) {
             clock.add(fresh);
             if (loaded.incrementAndGet() > maxPages) {
@@ -100,14 +110,17 @@ final class MappingCache {
         }
     }
 
-    private MapPage load(long volume, long pageIndex) {
+    private MapPage load(Directory dir, long pageIndex) {
         loads.incrementAndGet();
-        MapPage page = new MapPage(volume, pageIndex);
+        MapPage page = new MapPage(dir, pageIndex);
         long first = pageIndex << MapPage.SHIFT;
-        meta.scan(Keys.prefix(Keys.MAPPING, volume, first), Keys.prefix(Keys.MAPPING, volume, first + MapPage.SIZE), (k, v) -> {
-            int i = (int) (Keys.field(k, 1) - first);
-            page.values[i] = MappingValue.decode(v);   // keys ascend by birth: the last one wins
-            page.births[i] = Keys.field(k, 2);
+        meta.scan(Keys.prefix(Keys.MAPPING, dir.volume, first), Keys.prefix(Keys.MAPPING, dir.volume, first + MapPage.SIZE), (k, v) -> {
+            long birth = Keys.field(k, 2);
+            if (birth <= dir.atEpoch) {
+                int i = (int) (Keys.field(k, 1) - first);
+                page.values[i] = MappingValue.decode(v);   // keys ascend by birth: the last one seen wins
+                page.births[i] = birth;
+            }
             return true;
         });
         return page;
@@ -126,7 +139,7 @@ final class MappingCache {
                 }
             }
         }
-        clock.removeIf(p -> p.volume == dir.volume);
+        clock.removeIf(p -> p.dir == dir);
     }
 
     /**
@@ -190,7 +203,12 @@ final class MappingCache {
     }
 
     Directory directory(long volume, long maxClusters) {
-        return directories.computeIfAbsent(volume, v -> new Directory(v, maxClusters));
+        return directories.computeIfAbsent(volume, v -> new Directory(v, maxClusters, Directory.HEAD));
+    }
+
+    /** A new directory for the snapshot of {@code volume} that froze {@code atEpoch}; its owner keeps it. */
+    Directory snapshotDirectory(long volume, long maxClusters, long atEpoch) {
+        return new Directory(volume, maxClusters, atEpoch);
     }
 
     void removeDirectory(long volume) {
@@ -201,10 +219,7 @@ final class MappingCache {
     }
 
     private void evicted(MapPage p) {
-        Directory d = directories.get(p.volume);
-        if (d != null) {
-            forget(d, p);
-        }
+        forget(p.dir, p);
     }
 
     long loadedPages() { return loaded.get(); }

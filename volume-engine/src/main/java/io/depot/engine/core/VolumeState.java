@@ -10,6 +10,7 @@ import io.depot.engine.store.MetadataStore;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -37,6 +38,11 @@ public final class VolumeState {
     final ConcurrentSkipListMap<Long, SnapshotRecord> snapshots = new ConcurrentSkipListMap<>();
     /** Clusters mapped to data in the head view, owned or shared. */
     final AtomicLong headClusters = new AtomicLong();
+    /**
+     * Cached mapping pages of live snapshots, by the epoch they froze, made on the first read. Whoever
+     * changes what a snapshot sees removes its entry (see {@link #forgetSnapshotPages}).
+     */
+    private final ConcurrentHashMap<Long, MappingCache.Directory> snapshotPages = new ConcurrentHashMap<>();
 
     volatile String name;
     volatile long sizeBytes;
@@ -271,7 +277,9 @@ public final class VolumeState {
                 throw new io.depot.engine.NoSuchSnapshotException("the snapshot of volume " + name + " was deleted");
             }
             checkBounds(offset, length, snapshotSize);
-            forEachCluster(offset, length, (cluster, within, n) -> readClusterAt(atEpoch, cluster, within, n, dst));
+            if (length > 0) {
+                readViewRuns(atEpoch, offset, length, dst);
+            }
         } finally {
             ioLock.readLock().unlock();
         }
@@ -370,13 +378,96 @@ public final class VolumeState {
      * see never change, so no stripe lock is needed.
      */
     void readClusterAt(long atEpoch, long cluster, int within, int length, ByteBuffer dst) {
-        readMapped(mappingAt(atEpoch, cluster), cluster, within, length, dst);
+        VolumeState o = origin;   // read before the mapping: a flatten that ends meanwhile leaves NONE meaning "the origin's"
+        long v = mappingAt(atEpoch, cluster);
+        if (MappingValue.isData(v)) {
+            engine.readPhysical(MappingValue.phys(v), within, length, dst);
+        } else if (MappingValue.isNone(v) && o != null) {
+            o.readClusterAt(originEpoch, cluster, within, length, dst);
+        } else {
+            Engine.putZeros(dst, length);
+        }
     }
 
-    /** The mapping a snapshot at {@code atEpoch} sees for a cluster, from the committed store. */
+    /**
+     * Reads a range of the snapshot that froze {@code atEpoch}, one positional read per run of clusters
+     * mapped to consecutive physical clusters (as {@link #readHeadRuns} does for the head).
+     */
+    private void readViewRuns(long atEpoch, long offset, int length, ByteBuffer dst) {
+        MappingCache.Directory dir = snapshotPages(atEpoch);
+        int cs = engine.clusterSize;
+        long pos = offset;
+        long end = offset + length;
+        while (pos < end) {
+            long cluster = pos >>> engine.clusterShift;
+            int within = (int) (pos & (cs - 1));
+            long v = viewValue(dir, atEpoch, cluster);
+            if (!MappingValue.isData(v)) {
+                int n = (int) Math.min(cs - within, end - pos);
+                readClusterAt(atEpoch, cluster, within, n, dst);
+                pos += n;
+                continue;
+            }
+            long phys = MappingValue.phys(v);
+            long runEnd = Math.min((cluster + 1) << engine.clusterShift, end);
+            while (runEnd < end) {
+                long nextCluster = runEnd >>> engine.clusterShift;
+                long next = viewValue(dir, atEpoch, nextCluster);
+                if (!MappingValue.isData(next) || MappingValue.phys(next) != phys + (nextCluster - cluster)) {
+                    break;
+                }
+                runEnd = Math.min(runEnd + cs, end);
+            }
+            engine.readPhysical(phys, within, (int) (runEnd - pos), dst);
+            pos = runEnd;
+        }
+    }
+
+    /**
+     * The mapping the snapshot that froze {@code atEpoch} sees for a cluster: from that snapshot's
+     * cached pages (loaded from the committed store on first use), or straight from the store if the
+     * snapshot is not (or no longer) live, so a page of a dead snapshot is never cached.
+     */
     long mappingAt(long atEpoch, long cluster) {
-        MetadataStore.Entry e = engine.meta.floor(Keys.mapping(id, cluster, atEpoch), Keys.mapping(id, cluster, 0));
-        return e == null ? MappingValue.NONE : MappingValue.decode(e.value());
+        return viewValue(snapshotPages(atEpoch), atEpoch, cluster);
+    }
+
+    /** {@link #mappingAt} with the snapshot's directory already looked up (null: not cached). */
+    private long viewValue(MappingCache.Directory dir, long atEpoch, long cluster) {
+        if (dir == null) {
+            MetadataStore.Entry e = engine.meta.floor(Keys.mapping(id, cluster, atEpoch), Keys.mapping(id, cluster, 0));
+            return e == null ? MappingValue.NONE : MappingValue.decode(e.value());
+        }
+        return engine.cache.page(dir, cluster).values[(int) (cluster & (MapPage.SIZE - 1))];
+    }
+
+    private MappingCache.Directory snapshotPages(long atEpoch) {
+        MappingCache.Directory dir = snapshotPages.get(atEpoch);
+        if (dir != null) {
+            return dir;
+        }
+        if (!snapshots.containsKey(atEpoch)) {
+            return null;
+        }
+        dir = snapshotPages.computeIfAbsent(atEpoch, e -> engine.cache.snapshotDirectory(id, engine.maxVolumeClusters, e));
+        if (!snapshots.containsKey(atEpoch)) {   // deleted meanwhile (a reader without this volume's ioLock, e.g. diff)
+            snapshotPages.remove(atEpoch, dir);
+            return null;
+        }
+        return dir;
+    }
+
+    /**
+     * Stops using the cached pages of the snapshot at {@code atEpoch} (or of every snapshot, with -1):
+     * called, with {@link #ioLock} held exclusively, when what they show may have changed. Later reads
+     * load fresh pages; the old ones leave the cache with the clock.
+     */
+    void forgetSnapshotPages(long atEpoch) {
+        if (atEpoch < 0) {
+            snapshotPages.clear();
+        } else {
+            snapshotPages.remove(atEpoch);
+        }
     }
 
     /** A change to one cluster's head mapping; returns the commit sequence that carries it (0 if none). */
@@ -411,28 +502,29 @@ public final class VolumeState {
      */
     static final class Reservation {
         private final long lastCluster;
-        private long next = -1;
-        private long end = -1;
+        private ClusterAllocator.Run run;
+        private long next;
 
         Reservation(long lastCluster) { this.lastCluster = lastCluster; }
 
-        ClusterAllocator.Allocation take(Engine engine, long cluster) {
-            if (next < 0 || next >= end) {
+        /** @param whole the cluster will be written in full, so a dirty one serves (see {@link ClusterAllocator}) */
+        ClusterAllocator.Allocation take(Engine engine, long cluster, boolean whole) {
+            if (run == null || next >= run.first() + run.count()) {
                 int remaining = (int) Math.min(1024, lastCluster - cluster + 1);
-                long first = engine.allocator.reserveRun(remaining);
-                if (first < 0) {
-                    return engine.allocate();
+                ClusterAllocator.Run fresh = engine.allocator.reserveRun(remaining, whole);
+                if (fresh == null) {
+                    return engine.allocate(whole);
                 }
-                next = first;
-                end = first + remaining;
+                run = fresh;
+                next = fresh.first();
             }
-            return new ClusterAllocator.Allocation(next++, true);
+            return new ClusterAllocator.Allocation(next++, run.clean());
         }
 
         void returnUnused(ClusterAllocator allocator) {
-            if (next >= 0) {
-                allocator.returnUnused(next, end);
-                next = end;
+            if (run != null) {
+                allocator.returnUnused(run, next);
+                next = run.first() + run.count();
             }
         }
     }
@@ -451,7 +543,9 @@ public final class VolumeState {
                 engine.writePhysical(MappingValue.phys(v), within, length, src);
                 return 0;
             }
-            ClusterAllocator.Allocation a = run == null ? engine.allocate() : run.take(engine, cluster);
+            // the fresh cluster is written whole unless a partial write lands where nothing lies beneath
+            boolean whole = length == engine.clusterSize || MappingValue.isData(v) || (MappingValue.isNone(v) && origin != null);
+            ClusterAllocator.Allocation a = run == null ? engine.allocate(whole) : run.take(engine, cluster, whole);
             return redirect(page, i, cluster, v, birth, e, within, length, src, a);
         });
     }

@@ -169,7 +169,7 @@ public final class EngineBench {
                 r -> OffsetPattern.random(o.seed() + r, o.threads(), o.ops4k(), o.sizeBytes(), K4), fixed(head), fixed(raw));
         compare(HEAD_READ_4K, Unit.IOPS, 0.8, "", K4, false,
                 r -> OffsetPattern.random(o.seed() + r, o.threads(), o.ops4k(), o.sizeBytes(), K4), fixed(head), fixed(raw));
-        compare(SNAP_READ_4K, Unit.IOPS, 0.8, "snapshot reads look up RocksDB", K4, false,
+        compare(SNAP_READ_4K, Unit.IOPS, 0.8, "cached snapshot mapping pages", K4, false,
                 r -> OffsetPattern.random(o.seed() + r, o.threads(), o.ops4k(), o.sizeBytes(), K4), fixed(oldest), fixed(raw));
         compare(STEADY_1M, Unit.MIB_PER_S, 0.9, "", M1, true,
                 r -> OffsetPattern.sequentialSlices(o.threads(), o.sizeBytes(), M1), fixed(head), fixed(raw));

@@ -153,6 +153,7 @@ final class CowSimulation {
             return;
         }
         crashSwitch.reset();
+        probeSnapshot();
         if (opIndex % CHECK_EVERY == CHECK_EVERY - 1) {
             checkpoint();
         }
@@ -717,24 +718,63 @@ final class CowSimulation {
             clusters.addAll(vm.touchedClusters(CLUSTER));   // where the head changed since, the snapshot must not follow
             clusters.add(randomCluster(snap.sizeBytes()));
             for (long cluster : clusters) {
-                long firstSector = cluster * SECTORS_PER_CLUSTER;
-                long n = Math.min(SECTORS_PER_CLUSTER, snap.sizeBytes() / SectorStamp.SIZE - firstSector);
-                if (n <= 0) {
-                    continue;
-                }
-                ByteBuffer dst = ByteBuffer.allocate((int) n * SectorStamp.SIZE);
-                v.readSnapshot(ref.epoch(), ref.record().sizeBytes(), firstSector * SectorStamp.SIZE, dst);
-                long[] read = decodeSectors(vm.name + "@" + snap.name(), dst.array(), firstSector, n);
-                for (int i = 0; i < n; i++) {
-                    long expected = snap.frozen().getOrDefault(firstSector + i, 0L);
-                    if (read[i] != expected) {
-                        return "snapshot " + vm.name + "@" + snap.name() + " sector " + (firstSector + i) + " reads "
-                                + describeValue(read[i]) + ", frozen " + describeValue(expected);
-                    }
+                String problem = checkSnapshotCluster(vm, v, ref, snap, cluster);
+                if (problem != null) {
+                    return problem;
                 }
             }
         }
         return null;
+    }
+
+    /** One cluster of a snapshot must read exactly its frozen contents; null if it does. */
+    private String checkSnapshotCluster(VolumeModel vm, VolumeState v, SnapshotRef ref, SnapshotModel snap, long cluster) {
+        long firstSector = cluster * SECTORS_PER_CLUSTER;
+        long n = Math.min(SECTORS_PER_CLUSTER, snap.sizeBytes() / SectorStamp.SIZE - firstSector);
+        if (n <= 0) {
+            return null;
+        }
+        ByteBuffer dst = ByteBuffer.allocate((int) n * SectorStamp.SIZE);
+        v.readSnapshot(ref.epoch(), ref.record().sizeBytes(), firstSector * SectorStamp.SIZE, dst);
+        long[] read = decodeSectors(vm.name + "@" + snap.name(), dst.array(), firstSector, n);
+        for (int i = 0; i < n; i++) {
+            long expected = snap.frozen().getOrDefault(firstSector + i, 0L);
+            if (read[i] != expected) {
+                return "snapshot " + vm.name + "@" + snap.name() + " sector " + (firstSector + i) + " reads "
+                        + describeValue(read[i]) + ", frozen " + describeValue(expected);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * After most operations, reads a little of one random snapshot: this keeps the engine's snapshot
+     * page cache filled between the operations that change what snapshots see (delete, rollback, flatten,
+     * volume delete, crash), so a page kept past such a change would be caught reading stale data.
+     * Draws from {@link #probeRandom} only, so it does not change the operations of a seed.
+     */
+    private void probeSnapshot() {
+        List<VolumeModel> withSnapshots = model.volumes.values().stream().filter(v -> !v.snapshots.isEmpty()).toList();
+        if (withSnapshots.isEmpty() || probeRandom.nextInt(4) == 0) {
+            return;
+        }
+        VolumeModel vm = withSnapshots.get(probeRandom.nextInt(withSnapshots.size()));
+        List<SnapshotModel> snaps = new ArrayList<>(vm.snapshots.values());
+        SnapshotModel snap = snaps.get(probeRandom.nextInt(snaps.size()));
+        VolumeState v = volume(vm.name);
+        SnapshotRef ref = engine.snapshot(v, snap.name());
+        List<Long> frozenSectors = new ArrayList<>(snap.frozen().keySet());
+        long[] clusters = {
+            frozenSectors.isEmpty() ? randomCluster(snap.sizeBytes())
+                    : frozenSectors.get(probeRandom.nextInt(frozenSectors.size())) / SECTORS_PER_CLUSTER,
+            randomCluster(snap.sizeBytes())
+        };
+        for (long cluster : clusters) {
+            String problem = checkSnapshotCluster(vm, v, ref, snap, cluster);
+            if (problem != null) {
+                throw new AssertionError(problem + " (snapshot probe after the operation)");
+            }
+        }
     }
 
     private void countPageLoads() {
