@@ -507,7 +507,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
         phase = Phase.LOGGING_OUT;
         // RFC 7143 §11.14: the response goes out once the session's tasks are finished; tasks still
         // waiting for write data will never get it, so they are dropped
-        runner.abort(t -> t.state == IscsiTask.State.RECEIVING_DATA, "logout");
+        runner.abort(t -> t.state == IscsiTask.State.RECEIVING_DATA, "logout"); // held (QUEUED) tasks still run
         runner.whenIdle().whenComplete((v, e) -> runOnLoop(() -> {
             OutPdu out = logoutResponse(itt, 0);
             send(out, true);

@@ -10,7 +10,7 @@ import java.util.concurrent.CompletableFuture;
  * life cycle. Touched only on the connection's event loop, except {@link #done}.
  */
 final class IscsiTask {
-    enum State { RECEIVING_DATA, EXECUTING, ABORTED, DONE }
+    enum State { RECEIVING_DATA, QUEUED, EXECUTING, ABORTED, DONE }
 
     final int itt;
     final int cmdSN;
@@ -27,6 +27,8 @@ final class IscsiTask {
     int wanted = -1;
 
     State state = State.RECEIVING_DATA;
+    /** Handed to the command layer (counts as running until it finishes). */
+    boolean started;
     /** The gathered data-out: either a retained slice of the command PDU (all data immediate) or a buffer of expectedLength. */
     ByteBuf dataOut;
     int received;

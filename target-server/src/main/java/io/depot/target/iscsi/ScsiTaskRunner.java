@@ -39,6 +39,10 @@ final class ScsiTaskRunner {
     private final IscsiConnection conn;
     private long bufferedBytes;
     private final java.util.ArrayDeque<IscsiTask> waitingForBuffer = new java.util.ArrayDeque<>();
+    /** Tasks whose data is complete but whose task attribute makes them wait (ORDERED, or behind one). */
+    private final java.util.ArrayDeque<IscsiTask> held = new java.util.ArrayDeque<>();
+    private int running;
+    private boolean orderedRunning;
 
     ScsiTaskRunner(IscsiConnection conn) {
         this.conn = conn;
@@ -260,8 +264,30 @@ final class ScsiTaskRunner {
 
     // ------------------------------------------------------------------ execution
 
+    /**
+     * Task attributes (SAM-5 §8.6): SIMPLE tasks run concurrently; an ORDERED task starts when every
+     * earlier task of the session has finished, and later tasks wait for it; HEAD OF QUEUE starts at
+     * once. (The task set is kept per session: ordering across initiators is what reservations and
+     * COMPARE AND WRITE are for.)
+     */
     private void execute(IscsiTask task) {
+        boolean ordered = task.attribute == TaskAttribute.ORDERED;
+        if (task.attribute != TaskAttribute.HEAD_OF_QUEUE
+                && (!held.isEmpty() || orderedRunning || (ordered && running > 0))) {
+            task.state = IscsiTask.State.QUEUED;
+            held.add(task);
+            return;
+        }
+        start(task);
+    }
+
+    private void start(IscsiTask task) {
         task.state = IscsiTask.State.EXECUTING;
+        task.started = true;
+        running++;
+        if (task.attribute == TaskAttribute.ORDERED) {
+            orderedRunning = true;
+        }
         IscsiSession s = session();
         ByteBuf dataOut = task.dataOut;
         if (dataOut != null && dataOut.readableBytes() > task.needed()) {
@@ -288,6 +314,13 @@ final class ScsiTaskRunner {
         boolean aborted = task.state == IscsiTask.State.ABORTED;
         task.state = IscsiTask.State.DONE;
         retire(task);
+        if (task.started) {
+            running--;
+            if (task.attribute == TaskAttribute.ORDERED) {
+                orderedRunning = false;
+            }
+            startHeld();
+        }
         if (aborted || !conn.ctx().channel().isActive()) {
             if (result.dataIn() != null) {
                 result.dataIn().release();
@@ -296,6 +329,18 @@ final class ScsiTaskRunner {
             sendResult(task, result);
         }
         task.done.complete(null);
+    }
+
+    /** Starts held tasks in order: SIMPLE ones until an ORDERED one, which waits until nothing runs. */
+    private void startHeld() {
+        IscsiTask next;
+        while ((next = held.peek()) != null && !orderedRunning) {
+            if (next.attribute == TaskAttribute.ORDERED && running > 0) {
+                return;
+            }
+            held.poll();
+            start(next);
+        }
     }
 
     /** Removes a task from the session and gives back its window slot and buffers. */
@@ -411,7 +456,7 @@ final class ScsiTaskRunner {
             if (!which.test(t)) {
                 continue;
             }
-            if (t.state == IscsiTask.State.RECEIVING_DATA) {
+            if (t.state == IscsiTask.State.RECEIVING_DATA || t.state == IscsiTask.State.QUEUED) {
                 gathering.add(t);
             } else if (t.state == IscsiTask.State.EXECUTING) {
                 t.state = IscsiTask.State.ABORTED;
@@ -421,7 +466,11 @@ final class ScsiTaskRunner {
             }
         }
         for (IscsiTask t : gathering) {
+            held.remove(t);
             drop(t);
+        }
+        if (!gathering.isEmpty()) {
+            startHeld(); // a dropped ORDERED task may have been holding others back
         }
         if (!gathering.isEmpty() || !running.isEmpty()) {
             log.info("{}: aborted {} task(s): {}", conn, gathering.size() + running.size(), why);

@@ -300,6 +300,32 @@ final class RawInitiator implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends a SCSI Command without waiting for it (its write data, if any, all as immediate data),
+     * with a task attribute (1 SIMPLE, 2 ORDERED, 3 HEAD OF QUEUE); returns its tag. The caller reads
+     * the answers with {@link #receive()}.
+     */
+    int submit(int lun, byte[] cdb, byte[] immediateData, int readLength, int attribute) throws IOException {
+        int tag = itt++;
+        byte[] bhs = new byte[BHS];
+        ByteBuffer b = ByteBuffer.wrap(bhs);
+        bhs[0] = SCSI_CMD;
+        bhs[1] = (byte) (0x80 | (immediateData != null ? 0x20 : 0) | (readLength > 0 ? 0x40 : 0) | (attribute & 7));
+        b.putLong(8, lunField(lun));
+        b.putInt(16, tag);
+        b.putInt(20, immediateData != null ? immediateData.length : readLength);
+        b.putInt(24, cmdSN++);
+        b.putInt(28, expStatSN);
+        System.arraycopy(cdb, 0, bhs, 32, Math.min(16, cdb.length));
+        send(bhs, immediateData == null ? new byte[0] : immediateData);
+        return tag;
+    }
+
+    /** Notes the StatSN of a status PDU read with {@link #receive()} after {@link #submit}. */
+    void statusSeen(Pdu p) {
+        expStatSN = p.word(24) + 1;
+    }
+
     private static void checkTag(Pdu p, int tag) throws ProtocolException {
         if (p.itt() != tag) {
             throw new ProtocolException("wrong ITT, expected 0x" + Integer.toHexString(tag), p);
