@@ -167,6 +167,12 @@ done
 depot_base=${depot_url%/1}
 tgt_base=iscsi://127.0.0.1:$tgt_port/$tgt_iqn
 declare -A base=([tgt]=$tgt_base [depot]=$depot_base)
+declare -A pid=([tgt]=$tgt_pid [depot]=$depot_pid)
+
+# CPU time (user + system, all threads) a server used: on a shared machine, CPU per request says
+# more about efficiency than throughput does, because throughput also depends on what else runs.
+ticks_per_second=$(getconf CLK_TCK)
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # ---- workloads --------------------------------------------------------------------------------
 # Stride for the scattered 4 KiB runs: about 0.618 of the LUN, odd in 4 KiB blocks and coprime
@@ -177,7 +183,7 @@ stride=$(( blocks_4k * 618 / 1000 | 1 ))
 while (( $(gcd "$stride" "$blocks_4k") != 1 )); do stride=$(( stride + 2 )); done
 step_4k=$(( stride * 4096 ))
 
-# Prints "IOPS MiB/s" for one run.
+# Prints "IOPS MiB/s REQUESTS" for one run.
 qemu_bench() { # URL COUNT DEPTH SIZE STEP WRITE
     local url=$1 count=$2 depth=$3 bs=$4 step=$5 write=$6 out secs
     local -a args=(-f raw -c "$count" -d "$depth" -s "$bs" -S "$step" -o 0 --pattern=165)
@@ -185,7 +191,7 @@ qemu_bench() { # URL COUNT DEPTH SIZE STEP WRITE
     out=$(qemu-img bench "${args[@]}" "$url" 2>&1) || { echo "iscsi-bench: qemu-img bench $url failed: $out" >&2; return 1; }
     secs=$(sed -n 's/^Run completed in \([0-9.]*\) seconds.*/\1/p' <<<"$out")
     [[ -n "$secs" ]] || { echo "iscsi-bench: no timing from qemu-img bench: $out" >&2; return 1; }
-    awk -v n="$count" -v s="$secs" -v b="$(bytes "$bs")" 'BEGIN { printf "%.0f %.1f\n", n / s, n * b / s / 1048576 }'
+    awk -v n="$count" -v s="$secs" -v b="$(bytes "$bs")" 'BEGIN { printf "%.0f %.1f %d\n", n / s, n * b / s / 1048576, n }'
 }
 
 # iscsi-perf runs until SIGINT and prints a running average; the last one is the result.
@@ -194,7 +200,7 @@ iscsi_perf() { # URL
     out=$(timeout -s INT "$perf_seconds" iscsi-perf -i iqn.2026-11.io.depot:bench-initiator -m 32 -b 8 -r "$1" 2>&1 | tr '\r' '\n') || true
     iops=$(grep -o 'iops average [0-9]*' <<<"$out" | tail -n1 | awk '{print $3}')
     [[ -n "$iops" ]] || { echo "iscsi-bench: no result from iscsi-perf $1: $out" >&2; return 1; }
-    awk -v n="$iops" 'BEGIN { printf "%d %.1f\n", n, n * 4096 / 1048576 }'
+    awk -v n="$iops" -v t="$perf_seconds" 'BEGIN { printf "%d %.1f %d\n", n, n * 4096 / 1048576, n * t }'
 }
 
 workloads=("4k randwrite QD32" "4k randread QD32" "1m seqwrite QD8" "1m seqread QD8" "iscsi-perf 4k randread QD32")
@@ -237,17 +243,20 @@ for ((r = 1 - warmup; r <= rounds; r++)); do
     for w in "${workloads[@]}"; do
         [[ -n "$only" && ! "$w" =~ $only ]] && continue
         for side in "${order[@]}"; do
+            before=$(cpu_ticks "${pid[$side]}")
             res=$(run_workload "$w" "$side")
-            read -r iops mibs <<<"$res"
-            echo "  $w on $side: $iops IOPS, $mibs MiB/s" >&2
-            ((r >= 1)) && printf '%s\t%s\t%s\t%s\n' "$w" "$side" "$iops" "$mibs" >>"$results"
+            after=$(cpu_ticks "${pid[$side]}")
+            read -r iops mibs ops <<<"$res"
+            cpu_us=$(( (after - before) * 1000000 / ticks_per_second / ops ))
+            echo "  $w on $side: $iops IOPS, $mibs MiB/s, server CPU $cpu_us us per request" >&2
+            ((r >= 1)) && printf '%s\t%s\t%s\t%s\t%s\n' "$w" "$side" "$iops" "$mibs" "$cpu_us" >>"$results"
         done
     done
 done
 
 echo
-echo "| workload | depot IOPS | tgt IOPS | depot MiB/s | tgt MiB/s | depot/tgt | target | met | depot IOPS min-max | tgt IOPS min-max |"
-echo "|---|---:|---:|---:|---:|---:|---:|:---:|---:|---:|"
+echo "| workload | depot IOPS | tgt IOPS | depot MiB/s | tgt MiB/s | depot/tgt | target | met | depot IOPS min-max | tgt IOPS min-max | depot CPU us/req | tgt CPU us/req |"
+echo "|---|---:|---:|---:|---:|---:|---:|:---:|---:|---:|---:|---:|"
 for w in "${workloads[@]}"; do
     [[ -n "$only" && ! "$w" =~ $only ]] && continue
     awk -F'\t' -v w="$w" -v goal="${target[${w%% *}]}" '
@@ -256,16 +265,17 @@ for w in "${workloads[@]}"; do
             return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
         }
         function fmt(x,   s) { s = sprintf("%.0f", x); while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s); return s }
-        $1 == w && $2 == "depot" { di[++nd] = $3; dm[nd] = $4 }
-        $1 == w && $2 == "tgt" { ti[++nt] = $3; tm[nt] = $4 }
+        $1 == w && $2 == "depot" { di[++nd] = $3; dm[nd] = $4; dc[nd] = $5 }
+        $1 == w && $2 == "tgt" { ti[++nt] = $3; tm[nt] = $4; tc[nt] = $5 }
         END {
             if (nd == 0 || nt == 0) exit
-            mdi = median(di, nd); mti = median(ti, nt); mdm = median(dm, nd); mtm = median(tm, nt)
+            mdi = median(di, nd); mti = median(ti, nt); mdm = median(dm, nd); mtm = median(tm, nt); mdc = median(dc, nd); mtc = median(tc, nt)
             ratio = mdi / mti
             split(goal, g, " "); met = (ratio >= g[2]) ? "yes" : "**no**"
-            printf "| %s | %s | %s | %.1f | %.1f | %.2f | %s | %s | %s-%s | %s-%s |\n", w, fmt(mdi), fmt(mti), mdm, mtm, ratio, goal, met, fmt(di[1]), fmt(di[nd]), fmt(ti[1]), fmt(ti[nt])
+            printf "| %s | %s | %s | %.1f | %.1f | %.2f | %s | %s | %s-%s | %s-%s | %s | %s |\n", w, fmt(mdi), fmt(mti), mdm, mtm, ratio, goal, met, fmt(di[1]), fmt(di[nd]), fmt(ti[1]), fmt(ti[nt]), fmt(mdc), fmt(mtc)
         }' "$results"
 done
 echo
 echo "- Median of $rounds interleaved rounds after $warmup warm-up round(s); depot/tgt is the ratio of median IOPS."
+echo "- CPU us/req: CPU time (user+system, all threads) of the server process during the run, per request; the client's CPU is not counted."
 echo "- Load average at end: $(cut -d' ' -f1-3 /proc/loadavg); wall time $(( $(date +%s) - start )) s"
