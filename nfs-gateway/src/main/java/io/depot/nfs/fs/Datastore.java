@@ -1281,6 +1281,12 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
         return v;
     }
 
+    /** Whether {@code number} is the root of a snapshot of the export whose directory is {@code exportRoot}. */
+    public static boolean isSnapshotRoot(long number, long exportRoot) {
+        int sid = SnapshotView.snapshotOf(number);
+        return sid != 0 && sid != SnapshotDirectory.MARK && (number & SnapshotView.LIVE_MASK) == exportRoot;
+    }
+
     /** The number of the {@code .snapshots} directory of the export whose directory is {@code exportRoot}. */
     public static long snapshotDirectory(long exportRoot) { return SnapshotDirectory.number(exportRoot); }
 
