@@ -1445,6 +1445,12 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
         return new FsStats(u.capacityBytes(), free, free, files, Math.max(0, files - used));
     }
 
+    /** Inodes held in memory now; for tests and diagnostics. */
+    int cachedInodes() { return inodes.size(); }
+
+    /** Files held open now; for tests and diagnostics. */
+    int openFiles() { return files.size(); }
+
     /** Volumes of open files in use; for tests and diagnostics. */
     public Volume volumeOf(long ino) {
         Inode i = regularFile(ino);
