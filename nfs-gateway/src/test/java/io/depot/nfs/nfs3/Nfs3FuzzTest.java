@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.depot.engine.Pool;
 import io.depot.engine.PoolOptions;
@@ -47,7 +48,9 @@ class Nfs3FuzzTest {
                 byte[] file = good.create(root, "keep");
                 good.write(file, 0, "steady".getBytes(), Nfs3.FILE_SYNC);
                 byte[] dir = good.mkdir(root, "d");
-                byte[][] handles = {root, file, dir};
+                byte[] victim = good.create(root, "victim"); // the fuzzer's; "keep" is not reachable by its names
+                byte[][] handles = {root, victim, dir};
+                int[] outcomes = new int[3]; // NFS3_OK, an NFS error, an RPC-level refusal
                 assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
                     RpcClient bad = RpcClient.connect(gw.address(), Duration.ofSeconds(5));
                     bad.credential(new Credential.Sys(3, "fuzz", 0, 0, new int[0]));
@@ -55,7 +58,8 @@ class Nfs3FuzzTest {
                         int proc = rnd.nextInt(23);
                         byte[] args = mutate(validArgs(proc, handles[rnd.nextInt(3)], rnd), rnd);
                         try {
-                            bad.call(Nfs3.PROGRAM, 3, proc, w -> w.writeFixedOpaque(args));
+                            var reply = bad.call(Nfs3.PROGRAM, 3, proc, w -> w.writeFixedOpaque(args));
+                            outcomes[!reply.success() ? 2 : reply.results().remaining() >= 4 && reply.results().readInt() == Nfs3.OK ? 0 : 1]++;
                         } catch (IOException closed) {
                             bad.close();
                             bad = RpcClient.connect(gw.address(), Duration.ofSeconds(5));
@@ -67,6 +71,8 @@ class Nfs3FuzzTest {
                     }
                     bad.close();
                 });
+                System.out.printf("Nfs3FuzzTest outcomes: %d OK, %d NFS errors, %d RPC refusals%n", outcomes[0], outcomes[1], outcomes[2]);
+                assertTrue(outcomes[0] > 100 && outcomes[1] > 100 && outcomes[2] > 100, "the fuzz reaches every layer");
                 assertArrayEquals("steady".getBytes(), good.read(file, 0, 6));
                 assertNotNull(good.getattr(root));
                 assertEquals(Nfs3.OK, good.lastStatus);
