@@ -2,6 +2,9 @@ package io.depot.nfs;
 
 import io.depot.engine.Pool;
 import io.depot.nfs.fs.Datastore;
+import io.depot.nfs.fs.ExportSnapshot;
+import io.depot.nfs.fs.Inode;
+import io.depot.nfs.nfs3.NfsExport;
 import io.depot.nfs.mount.Mount;
 import io.depot.nfs.mount.MountList;
 import io.depot.nfs.mount.MountProgram;
@@ -30,15 +33,17 @@ public final class NfsGateway implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NfsGateway.class);
 
     private final Datastore datastore;
+    private final NfsExportTable exports;
     private final RpcServer server;
     private final PortAdvertiser advertiser;
     private final InetSocketAddress address;
     private final MountProgram mount;
     private final Nfs3Program nfs;
 
-    private NfsGateway(Datastore datastore, RpcServer server, PortAdvertiser advertiser, InetSocketAddress address,
+    private NfsGateway(Datastore datastore, NfsExportTable exports, RpcServer server, PortAdvertiser advertiser, InetSocketAddress address,
                        MountProgram mount, Nfs3Program nfs) {
         this.datastore = datastore;
+        this.exports = exports;
         this.server = server;
         this.advertiser = advertiser;
         this.address = address;
@@ -51,7 +56,7 @@ public final class NfsGateway implements AutoCloseable {
         Datastore store = Datastore.open(pool);
         RpcServer server = RpcServer.builder().build();
         try {
-            NfsExportTable exports = new NfsExportTable(store, settings.exports());
+            NfsExportTable exports = new NfsExportTable(store, pool.settings(), settings.exports());
             MountProgram mount = new MountProgram(exports, new MountList(1024));
             Nfs3Program nfs = new Nfs3Program(store, exports, pool.uuid().getMostSignificantBits() ^ pool.uuid().getLeastSignificantBits());
             server.register(mount.program());
@@ -64,7 +69,7 @@ public final class NfsGateway implements AutoCloseable {
                     new PortAdvertiser.Service(Mount.PROGRAM, Mount.VERSION_1, "mount", port),
                     new PortAdvertiser.Service(Mount.PROGRAM, Mount.VERSION, "mount", port)), settings.portmapper());
             log.info("NFSv3 gateway on {} exporting {}", bound, settings.exports().stream().map(e -> e.path()).toList());
-            return new NfsGateway(store, server, adv, bound, mount, nfs);
+            return new NfsGateway(store, exports, server, adv, bound, mount, nfs);
         } catch (IOException e) {
             server.close();
             store.close();
@@ -86,6 +91,43 @@ public final class NfsGateway implements AutoCloseable {
     public MountProgram mount() { return mount; }
 
     public long writeVerifier() { return nfs.writeVerifier(); }
+
+    // ------------------------------------------------------------------ the appliance's API
+
+    /** The exports served now (the configured ones plus those stored in the pool). */
+    public List<NfsExport> exports() { return exports.all(); }
+
+    /** Adds or replaces an export, rules included; stored in the pool, in force for the next call. */
+    public void putExport(NfsExport export) { exports.put(export); }
+
+    /** Stops exporting {@code path}; its handles answer NFS3ERR_STALE. */
+    public boolean removeExport(String path) { return exports.remove(path); }
+
+    /** A consistent snapshot of every file of an export, then visible under {@code <export>/.snapshots/<name>/}. */
+    public ExportSnapshot createExportSnapshot(String exportPath, String name) {
+        return datastore.createExportSnapshot(requireExport(exportPath), name);
+    }
+
+    public void deleteExportSnapshot(String exportPath, String name) {
+        datastore.deleteExportSnapshot(requireExport(exportPath), name);
+    }
+
+    public List<ExportSnapshot> listExportSnapshots(String exportPath) {
+        return datastore.listExportSnapshots(requireExport(exportPath));
+    }
+
+    /** An instant copy of a file (datastore paths, e.g. "/depot/vm1.img"); see {@link Datastore#cloneFile}. */
+    public Inode cloneFile(String srcPath, String dstPath, Datastore.CloneMode mode) {
+        return datastore.cloneFile(srcPath, dstPath, mode);
+    }
+
+    private String requireExport(String path) {
+        NfsExport e = exports.find(path);
+        if (e == null) {
+            throw new IllegalArgumentException("no export " + path);
+        }
+        return e.path();
+    }
 
     /** Stops serving, removes portmapper registrations, and stores cached file sizes. */
     @Override

@@ -1,6 +1,7 @@
 package io.depot.nfs.fs;
 
 import io.depot.engine.EngineException;
+import io.depot.engine.NoSuchSnapshotException;
 import io.depot.engine.NoSuchVolumeException;
 import io.depot.engine.OutOfSpaceException;
 import io.depot.engine.Pool;
@@ -24,7 +25,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,43 +74,77 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
     private static final long GROW_STEP = 1L << 30;
     private static final long DIR_SIZE = 4096;
     private static final String NEXT_INO = "nfs/next-ino";
+    private static final String CLEAN = "nfs/clean";
     private static final Pattern VOLUME_NAME = Pattern.compile("nfs\\.([0-9a-f]{16})");
 
     private final Pool pool;
     private final Settings settings;
     /** Serialises namespace changes and inode-cache updates; taken after a file's data lock, never before. */
     private final ReentrantLock ns = new ReentrantLock();
-    private final ConcurrentHashMap<Long, Inode> inodes = new ConcurrentHashMap<>();
-    /** Inodes whose cached size/mtime is newer than the stored one. */
+    /** Inodes whose cached size/mtime is newer than the stored one; never evicted from {@link #inodes}. */
     private final Set<Long> dirty = ConcurrentHashMap.newKeySet();
-    private final ConcurrentHashMap<Long, FileData> files = new ConcurrentHashMap<>();
+    private final BoundedCache<Long, Inode> inodes;
+    /** Open files; one with I/O under way is never evicted (its lock must stay the only one). */
+    private final BoundedCache<Long, FileData> files;
+    /**
+     * Every file volume by id: the engine finds a volume by id or name with a scan of all its
+     * volumes, which a datastore of many files cannot afford on each open.
+     */
+    private final ConcurrentHashMap<UUID, Volume> volumesById = new ConcurrentHashMap<>();
+    private final ExportSnapshots snapshots;
+    /** Whether the last process closed the datastore: then no file has bytes past its size to zero. */
+    private boolean cleanStart;
     private long nextIno;
 
     /** An open regular file: its volume and the lock that orders I/O against read-modify-write and truncation. */
     private static final class FileData {
         final Volume volume;
         final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-        /** Whether what lies past the size was zeroed in this process (before its first I/O). */
+        /** Whether what lies past the size was zeroed (before the first I/O through this object). */
         volatile boolean reconciled;
+        /** Operations using this object now; guarded by the {@link #files} cache's monitor. */
+        int users;
 
-        FileData(Volume volume) {
+        FileData(Volume volume, boolean reconciled) {
             this.volume = volume;
+            this.reconciled = reconciled;
         }
     }
 
-    private Datastore(Pool pool) {
+    /**
+     * How much the datastore keeps in memory.
+     *
+     * @param inodes     cached inodes (plus those whose size is not stored yet)
+     * @param openFiles  open files (plus those with I/O under way)
+     */
+    public record Limits(int inodes, int openFiles) {
+        public static Limits defaults() { return new Limits(100_000, 4096); }
+    }
+
+    private Datastore(Pool pool, Limits limits) {
         this.pool = pool;
         this.settings = pool.settings();
+        this.inodes = new BoundedCache<>(limits.inodes(), i -> dirty.contains(i.ino()));
+        this.files = new BoundedCache<>(limits.openFiles(), fd -> fd.users > 0);
+        this.snapshots = new ExportSnapshots(this, pool);
     }
 
     /** Opens the datastore of {@code pool}, creating its root on first use and repairing what a crash left. */
     public static Datastore open(Pool pool) {
-        Datastore d = new Datastore(pool);
+        return open(pool, Limits.defaults());
+    }
+
+    public static Datastore open(Pool pool, Limits limits) {
+        Datastore d = new Datastore(pool, limits);
         d.start();
         return d;
     }
 
     private void start() {
+        cleanStart = settings.get(CLEAN) != null;
+        if (cleanStart) {
+            settings.delete(CLEAN); // durable before any write: a crash from here on is not a clean stop
+        }
         byte[] n = settings.get(NEXT_INO);
         nextIno = n == null ? ROOT + 1 : ByteBuffer.wrap(n).getLong();
         if (settings.get(inodeKey(ROOT)) == null) {
@@ -147,6 +181,7 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
                 if (i.isRegular()) {
                     if (volumes.containsKey(i.volume())) {
                         referenced.add(i.volume());
+                        volumesById.put(i.volume(), volumes.get(i.volume()));
                     } else {
                         missing.add(i);
                     }
@@ -154,9 +189,17 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
                 after = e.getKey();
             }
         }
+        List<Volume> fileVolumes = new ArrayList<>();
         for (Volume v : volumes.values()) {
-            Matcher m = VOLUME_NAME.matcher(v.name());
-            if (m.matches() && !referenced.contains(v.uuid())) {
+            if (VOLUME_NAME.matcher(v.name()).matches()) {
+                fileVolumes.add(v);
+                volumesById.put(v.uuid(), v); // a removed file's volume stays while its snapshots do
+            }
+        }
+        snapshots.recover(fileVolumes);
+        for (Volume v : fileVolumes) {
+            if (!referenced.contains(v.uuid()) && v.snapshots().isEmpty()) {
+                volumesById.remove(v.uuid());
                 try {
                     v.delete();
                     log.warn("deleted volume {}: no file refers to it (left by a create or remove that a crash interrupted)", v.name());
@@ -168,6 +211,7 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
         nextIno = Math.max(nextIno, maxIno + 1);
         for (Inode i : missing) {
             Volume v = pool.createVolume(volumeName(i.ino()), SECTOR);
+            volumesById.put(v.uuid(), v);
             Inode fixed = i.withVolume(v.uuid()).withSize(0).modified(now());
             Txn t = new Txn();
             t.put(fixed);
@@ -187,12 +231,16 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
 
     static String nameKey(long dir, String name) { return "nfs/d/" + hex(dir) + "/" + name; }
 
+    static String namePrefix(long dir) { return "nfs/d/" + hex(dir) + "/"; }
+
     static String cookiePrefix(long dir) { return "nfs/c/" + hex(dir) + "/"; }
 
     static String cookieKey(long dir, long cookie) { return cookiePrefix(dir) + hex(cookie); }
 
     /** The name of the volume that holds file {@code ino}'s bytes. */
     public static String volumeName(long ino) { return "nfs." + hex(ino); }
+
+    Settings settings() { return settings; }
 
     private record Entry(long ino, long cookie) {}
 
@@ -413,6 +461,7 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
                 return setattrLocked(caller, ino, a, guardCtime, fd);
             } finally {
                 l.unlock();
+                release(fd);
             }
         }
         return setattrLocked(caller, ino, a, guardCtime, null);
@@ -488,9 +537,19 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
 
     // ------------------------------------------------------------------ data
 
-    /** The open file for I/O: its volume, reconciled with the stored size on first use. */
+    /** The open file for I/O, reconciled with the stored size on first use; give it back with {@link #release}. */
     private FileData data(Inode file) {
-        FileData fd = handle(file);
+        FileData fd = acquire(file);
+        try {
+            reconcile(file, fd);
+        } catch (RuntimeException e) {
+            release(fd);
+            throw e;
+        }
+        return fd;
+    }
+
+    private void reconcile(Inode file, FileData fd) {
         if (!fd.reconciled) {
             Lock l = fd.lock.writeLock();
             l.lock();
@@ -505,16 +564,31 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
                 l.unlock();
             }
         }
-        return fd;
     }
 
-    /** The file's volume handle, without touching its data (for attributes). */
-    private FileData handle(Inode file) {
-        try {
-            return files.computeIfAbsent(file.ino(), ino -> new FileData(pool.volume(file.volume())));
-        } catch (EngineException e) {
-            throw translate(e);
+    /** The open file, pinned in the cache until {@link #release}. */
+    private FileData acquire(Inode file) {
+        Volume v = volume(file);
+        synchronized (files) {
+            FileData fd = files.computeIfAbsent(file.ino(), ino -> new FileData(v, cleanStart));
+            fd.users++;
+            return fd;
         }
+    }
+
+    private void release(FileData fd) {
+        synchronized (files) {
+            fd.users--;
+        }
+    }
+
+    /** A regular file's volume (without opening the file for I/O). */
+    Volume volume(Inode file) {
+        Volume v = volumesById.get(file.volume());
+        if (v == null) {
+            throw new FsException.Stale("the volume of file " + file.ino() + " is gone");
+        }
+        return v;
     }
 
     /**
@@ -606,6 +680,7 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
             throw translate(e);
         } finally {
             l.unlock();
+            release(fd);
         }
     }
 
@@ -664,6 +739,7 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
             throw translate(e);
         } finally {
             l.unlock();
+            release(fd);
         }
         return new WriteResult(new Change(before, after), len, fua ? Stability.FILE_SYNC : Stability.UNSTABLE);
     }
@@ -692,7 +768,11 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
         }
         try {
             FileData fd = data(before);
-            fd.volume.flush();
+            try {
+                fd.volume.flush();
+            } finally {
+                release(fd);
+            }
             ns.lock();
             try {
                 persist(ino);
@@ -787,6 +867,7 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
             long ino = t.allocateIno();
             long now = now();
             Volume v = pool.createVolume(volumeName(ino), SECTOR);
+            volumesById.put(v.uuid(), v);
             try {
                 Inode f = newInode(caller, d, ino, FileType.REGULAR, 0644, a, now).withVolume(v.uuid());
                 if (how == CreateMode.EXCLUSIVE) {
@@ -797,6 +878,7 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
                 t.put(t.get(dir).modified(now));
                 t.commit();
             } catch (RuntimeException ex) {
+                volumesById.remove(v.uuid());
                 deleteQuietly(v);
                 throw ex;
             }
@@ -907,10 +989,25 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
         return null;
     }
 
+    /**
+     * Deletes a removed file's volume, unless an export snapshot or a clone still reads through
+     * one of its snapshots: then only its live data is dropped, and the volume goes with the last
+     * of them ({@link ExportSnapshots#delete}, or the sweep at {@link #open}).
+     */
     private void dropVolume(long ino, UUID volume) {
-        FileData fd = files.remove(ino);
+        files.remove(ino);
+        Volume v = volumesById.get(volume);
+        if (v == null) {
+            return;
+        }
         try {
-            (fd != null ? fd.volume : pool.volume(volume)).delete();
+            if (!v.snapshots().isEmpty()) {
+                v.unmap(0, v.sizeBytes());
+                log.debug("volume {} of removed file {} kept for its snapshots", v.name(), ino);
+                return;
+            }
+            volumesById.remove(volume);
+            v.delete();
         } catch (RuntimeException e) {
             log.warn("could not delete volume of removed file {} ({}); the next start removes it", ino, e.getMessage());
         }
@@ -1110,6 +1207,178 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
         }
     }
 
+    // ------------------------------------------------------------------ snapshots and clones
+
+    /**
+     * Takes a consistent snapshot of every file under the export directory {@code exportPath},
+     * visible read-only as {@code <export>/.snapshots/<name>/} (see {@link ExportSnapshots}).
+     */
+    public ExportSnapshot createExportSnapshot(String exportPath, String name) {
+        checkNewName(name);
+        Inode root = resolve(exportPath);
+        if (!root.isDirectory()) {
+            throw new FsException.NotDirectory(exportPath);
+        }
+        ns.lock();
+        try {
+            return snapshots.create(root.ino(), name, now());
+        } catch (EngineException e) {
+            throw translate(e);
+        } finally {
+            ns.unlock();
+        }
+    }
+
+    /** Deletes an export snapshot; NoEntry if there is none of that name. */
+    public void deleteExportSnapshot(String exportPath, String name) {
+        Inode root = resolve(exportPath);
+        ns.lock();
+        try {
+            ExportSnapshot s = snapshots.byName(root.ino(), name);
+            if (s == null) {
+                throw new FsException.NoEntry("export snapshot '" + name + "' of " + exportPath);
+            }
+            snapshots.delete(s);
+        } finally {
+            ns.unlock();
+        }
+    }
+
+    public List<ExportSnapshot> listExportSnapshots(String exportPath) {
+        return snapshots.list(resolve(exportPath).ino());
+    }
+
+    /** The snapshots of the export whose directory is inode {@code root}. */
+    public List<ExportSnapshot> exportSnapshots(long root) { return snapshots.list(root); }
+
+    /** Snapshot {@code name} of the export whose directory is {@code root}, or null. */
+    public ExportSnapshot exportSnapshot(long root, String name) { return snapshots.byName(root, name); }
+
+    /** The read-only file system of export snapshot {@code id}; Stale once deleted. */
+    public VirtualFileSystem snapshotView(int id) { return snapshots.view(id); }
+
+    /**
+     * The file system object {@code number} belongs to, seen from the export whose directory is
+     * {@code exportRoot}: the live datastore, that export's {@code .snapshots} directory, or one
+     * of its snapshots (numbers above 2^40, see {@link SnapshotView}). Stale for a snapshot of
+     * another export.
+     */
+    public VirtualFileSystem view(long number, long exportRoot) {
+        int sid = SnapshotView.snapshotOf(number);
+        if (sid == 0) {
+            return this;
+        }
+        if (sid == SnapshotDirectory.MARK) {
+            if ((number & SnapshotView.LIVE_MASK) != exportRoot) {
+                throw new FsException.Stale("the snapshot directory of another export");
+            }
+            return new SnapshotDirectory(this, exportRoot);
+        }
+        SnapshotView v = snapshots.view(sid);
+        if (v.snapshot().exportRoot() != exportRoot) {
+            throw new FsException.Stale("a snapshot of another export");
+        }
+        return v;
+    }
+
+    /** Whether {@code number} is the root of a snapshot of the export whose directory is {@code exportRoot}. */
+    public static boolean isSnapshotRoot(long number, long exportRoot) {
+        int sid = SnapshotView.snapshotOf(number);
+        return sid != 0 && sid != SnapshotDirectory.MARK && (number & SnapshotView.LIVE_MASK) == exportRoot;
+    }
+
+    /** The number of the {@code .snapshots} directory of the export whose directory is {@code exportRoot}. */
+    public static long snapshotDirectory(long exportRoot) { return SnapshotDirectory.number(exportRoot); }
+
+    /** The number the root of export snapshot {@code s} has in its view. */
+    public static long snapshotRoot(ExportSnapshot s) { return SnapshotView.number(s.id(), s.exportRoot()); }
+
+    /** Deletes a file volume's engine snapshot, and the volume too once no file and no snapshot needs it. Under {@link #ns}. */
+    void dropSnapshot(UUID volume, String engineName) {
+        Volume v = volumesById.get(volume);
+        if (v == null) {
+            return;
+        }
+        try {
+            v.snapshot(engineName).delete();
+        } catch (NoSuchSnapshotException gone) {
+            // a crash came between this and the record's removal
+        } catch (EngineException e) {
+            log.warn("could not delete snapshot {} of volume {}: {}", engineName, v.name(), e.getMessage());
+            return;
+        }
+        long ino = Long.parseUnsignedLong(v.name().substring(4), 16);
+        Inode live = attributesOrNull(ino);
+        if ((live == null || !volume.equals(live.volume())) && v.snapshots().isEmpty()) {
+            volumesById.remove(volume);
+            deleteQuietly(v);
+        }
+    }
+
+    public enum CloneMode {
+        /** Shares the source's blocks until either side overwrites them. */
+        LINKED,
+        /** Usable at once; its blocks are copied in the background, after which it depends on nothing. */
+        FULL
+    }
+
+    /**
+     * An instant copy of the regular file {@code srcPath} as the new file {@code dstPath} (its
+     * directory must exist), through an engine snapshot of the source's volume named
+     * {@code nfsclone-<new inode>} and a clone of it. The base snapshot stays while the clone
+     * reads through it; the sweep at {@link #open} deletes bases nothing reads through.
+     * Crash-safe like create: the clone's volume exists before its inode.
+     */
+    public Inode cloneFile(String srcPath, String dstPath, CloneMode mode) {
+        int slash = dstPath.lastIndexOf('/');
+        String name = dstPath.substring(slash + 1);
+        checkNewName(name);
+        Inode dirInode = resolve(slash <= 0 ? "/" : dstPath.substring(0, slash));
+        Inode src = resolve(srcPath);
+        if (!src.isRegular()) {
+            throw new FsException.Invalid(srcPath + " is not a regular file");
+        }
+        ns.lock();
+        try {
+            long dir = directory(dirInode.ino()).ino();
+            if (entry(dir, name) != null) {
+                throw new FsException.Exists(dstPath);
+            }
+            src = getattr(src.ino());
+            Txn t = new Txn();
+            long ino = t.allocateIno();
+            Volume from = volume(src);
+            io.depot.engine.Snapshot base = from.createSnapshot(ExportSnapshots.CLONE_BASE_PREFIX + hex(ino));
+            Volume copy;
+            try {
+                copy = mode == CloneMode.LINKED ? base.linkedClone(volumeName(ino)) : base.fullClone(volumeName(ino));
+            } catch (RuntimeException e) {
+                base.delete();
+                throw e;
+            }
+            volumesById.put(copy.uuid(), copy);
+            long now = now();
+            Inode f = new Inode(ino, newGeneration(), FileType.REGULAR, src.mode(), src.uid(), src.gid(), 1, src.size(),
+                    now, now, now, copy.uuid(), 0, 0, 0, 0, null);
+            try {
+                t.put(f);
+                t.addEntry(dir, name, ino);
+                t.put(t.get(dir).modified(now));
+                t.commit();
+            } catch (RuntimeException e) {
+                volumesById.remove(copy.uuid());
+                deleteQuietly(copy);
+                throw e;
+            }
+            log.info("cloned {} to {} ({}, volume {})", srcPath, dstPath, mode, copy.name());
+            return f;
+        } catch (EngineException e) {
+            throw translate(e);
+        } finally {
+            ns.unlock();
+        }
+    }
+
     // ------------------------------------------------------------------ listing and statistics
 
     @Override
@@ -1176,10 +1445,16 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
         return new FsStats(u.capacityBytes(), free, free, files, Math.max(0, files - used));
     }
 
+    /** Inodes held in memory now; for tests and diagnostics. */
+    int cachedInodes() { return inodes.size(); }
+
+    /** Files held open now; for tests and diagnostics. */
+    int openFiles() { return files.size(); }
+
     /** Volumes of open files in use; for tests and diagnostics. */
     public Volume volumeOf(long ino) {
         Inode i = regularFile(ino);
-        return data(i).volume;
+        return volume(i);
     }
 
     /** Bytes the engine holds for a file (NFS "used"). */
@@ -1188,7 +1463,7 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
             return i.isDirectory() ? DIR_SIZE : 0;
         }
         try {
-            return handle(i).volume.allocatedBytes();
+            return volume(i).allocatedBytes();
         } catch (FsException | EngineException e) {
             return 0;
         }
@@ -1197,11 +1472,12 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
     /** Makes cached sizes and times durable (flushing their files first). */
     @Override
     public void close() {
+        boolean complete = true;
         for (long ino : List.copyOf(dirty)) {
             try {
-                FileData fd = files.get(ino);
-                if (fd != null) {
-                    fd.volume.flush();
+                Inode i = inodes.get(ino);
+                if (i != null && i.isRegular()) {
+                    volume(i).flush();
                 }
                 ns.lock();
                 try {
@@ -1210,8 +1486,12 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
                     ns.unlock();
                 }
             } catch (RuntimeException e) {
+                complete = false;
                 log.warn("could not store the size of file {} at close: {}", ino, e.getMessage());
             }
+        }
+        if (complete && dirty.isEmpty()) {
+            settings.put(CLEAN, new byte[] {1});
         }
     }
 }

@@ -60,6 +60,11 @@ public record Inode(long ino, int generation, FileType type, int mode, int uid, 
         return new Inode(ino, generation, type, mode, uid, gid, nlink, size, atime, mtime, ctime, volume, parent, c, rdevMajor, rdevMinor, target);
     }
 
+    /** The same object under other numbers (a snapshot's objects are numbered apart from the live ones). */
+    public Inode renumbered(long newIno, long newParent) {
+        return new Inode(newIno, generation, type, mode, uid, gid, nlink, size, atime, mtime, ctime, volume, newParent, nextCookie, rdevMajor, rdevMinor, target);
+    }
+
     public boolean isDirectory() { return type == FileType.DIRECTORY; }
 
     public boolean isRegular() { return type == FileType.REGULAR; }

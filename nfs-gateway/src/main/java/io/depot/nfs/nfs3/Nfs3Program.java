@@ -16,6 +16,7 @@ import io.depot.nfs.fs.ReadResult;
 import io.depot.nfs.fs.Renamed;
 import io.depot.nfs.fs.SetAttributes;
 import io.depot.nfs.fs.Stability;
+import io.depot.nfs.fs.VirtualFileSystem;
 import io.depot.nfs.fs.VirtualFileSystem.CreateMode;
 import io.depot.nfs.fs.WriteResult;
 import io.depot.nfs.rpc.Credential;
@@ -35,10 +36,9 @@ import java.security.SecureRandom;
  * result carries what RFC 1813 asks for (post-op attributes or wcc data).
  */
 public final class Nfs3Program {
-    private static final int ANON = 65534;
-
     private final Datastore fs;
     private final NfsExportTable exports;
+    private final FileHandle.Codec handles;
     private final long fsid;
     /** Changes every start, so clients know to resend writes that were never committed (§3.3.7). */
     private final long writeVerifier = new SecureRandom().nextLong();
@@ -46,6 +46,7 @@ public final class Nfs3Program {
     public Nfs3Program(Datastore fs, NfsExportTable exports, long fsid) {
         this.fs = fs;
         this.exports = exports;
+        this.handles = exports.handles();
         this.fsid = fsid;
     }
 
@@ -86,11 +87,28 @@ public final class Nfs3Program {
         BadHandle() { super("bad handle", null, false, false); }
     }
 
-    /** The object a handle names, in the export it was issued for, as seen by the caller. */
-    private record Target(NfsExport export, Caller caller, long ino, Inode attributes) {
+    /** The name under an export's directory where its snapshots are (never listed, always found). */
+    static final String SNAPSHOTS = ".snapshots";
+
+    /**
+     * The object a handle names, in the export it was issued for, as seen by the caller: the
+     * export's rules already applied (who the caller is, whether it may change anything), and the
+     * file system it lives in (the live datastore or a read-only snapshot view).
+     */
+    private record Target(NfsExport export, Caller caller, boolean readOnly, VirtualFileSystem vfs, long root,
+                          long ino, Inode attributes) {
         void requireWritable() {
-            if (export.readOnly()) {
-                throw new FsException.ReadOnly(export.path() + " is exported read-only");
+            if (readOnly) {
+                throw new FsException.ReadOnly(export.path() + " is read-only here");
+            }
+        }
+
+        boolean isExportRoot() { return ino == root; }
+
+        /** A name that may not be made in this directory: the snapshot directory's, in the export root. */
+        void checkNewName(String name) {
+            if (isExportRoot() && name.equals(SNAPSHOTS)) {
+                throw new FsException.Exists(SNAPSHOTS + " is reserved for the export's snapshots");
             }
         }
     }
@@ -99,8 +117,13 @@ public final class Nfs3Program {
         return args.readOpaque(Nfs3.FHSIZE);
     }
 
+    /**
+     * Every NFS call passes here: the handle must be one we signed, its export must still exist and
+     * admit the client ({@link NfsExportTable#access}), and the object must be of that export's
+     * live tree, its snapshot directory or one of its snapshots.
+     */
     private Target target(RpcCall call, byte[] handle) {
-        FileHandle h = FileHandle.decode(handle);
+        FileHandle h = handles.decode(handle);
         if (h == null) {
             throw new BadHandle();
         }
@@ -108,25 +131,74 @@ public final class Nfs3Program {
         if (export == null) {
             throw new FsException.Stale("no export with id " + h.exportId());
         }
-        if (!exports.allows(export, call.remote().getAddress())) {
+        NfsExportTable.Access access = NfsExportTable.access(export, call.remote().getAddress());
+        if (access == NfsExportTable.Access.DENIED) {
             throw new FsException.AccessDenied(call.remote() + " may not use " + export.path());
         }
-        Inode i = fs.getattr(h.ino(), h.generation());
-        return new Target(export, caller(call, export), h.ino(), i);
+        long root = exports.root(export);
+        VirtualFileSystem vfs = fs.view(h.ino(), root);
+        Inode i = vfs.getattr(h.ino(), h.generation());
+        boolean readOnly = access == NfsExportTable.Access.READ_ONLY || vfs != fs;
+        return new Target(export, caller(call, export), readOnly, vfs, root, h.ino(), i);
     }
 
+    /** The identity a call acts as, after the export's squashing (exports(5)). */
     private static Caller caller(RpcCall call, NfsExport export) {
+        Caller anon = new Caller(export.anonUid(), export.anonGid(), new int[0]);
         if (call.credential() instanceof Credential.Sys sys) {
-            if (sys.uid() == 0 && export.rootSquash()) {
-                return new Caller(ANON, ANON, new int[0]);
+            if (export.squash() == NfsExport.Squash.ALL || (sys.uid() == 0 && export.squash() == NfsExport.Squash.ROOT)) {
+                return anon;
             }
             return new Caller(sys.uid(), sys.gid(), sys.gids());
         }
-        return Caller.NOBODY;
+        return anon;
     }
 
     private byte[] handleOf(NfsExport export, Inode i) {
-        return new FileHandle(export.id(), i.ino(), i.generation()).encode();
+        return handles.encode(new FileHandle(export.id(), i.ino(), i.generation()));
+    }
+
+    /**
+     * What ".." is where the export's tree ends, or null where it is an ordinary entry: the export
+     * root is its own parent (nothing above an export can be reached), the snapshot directory's
+     * parent is the export root, and a snapshot's root's parent is the snapshot directory.
+     */
+    private Inode boundaryParent(Target t) {
+        long snapDir = Datastore.snapshotDirectory(t.root());
+        if (t.isExportRoot()) {
+            return t.attributes();
+        }
+        if (t.ino() == snapDir) {
+            return fs.getattr(t.root());
+        }
+        if (Datastore.isSnapshotRoot(t.ino(), t.root())) {
+            return fs.view(snapDir, t.root()).getattr(snapDir);
+        }
+        return null;
+    }
+
+    /** LOOKUP within the export: the boundaries of {@link #boundaryParent}, and ".snapshots" in the export root. */
+    private Inode lookupIn(Target t, String name) {
+        if (name.equals("..")) {
+            Inode p = boundaryParent(t);
+            if (p != null) {
+                return p;
+            }
+        }
+        if (t.isExportRoot() && name.equals(SNAPSHOTS)) {
+            long snapDir = Datastore.snapshotDirectory(t.root());
+            return fs.view(snapDir, t.root()).getattr(snapDir);
+        }
+        return t.vfs().lookup(t.caller(), t.ino(), name);
+    }
+
+    /** A listing's ".." entry, kept inside the export like LOOKUP's. */
+    private DirEntry bounded(Target t, DirEntry e) {
+        if (!e.name().equals("..")) {
+            return e;
+        }
+        Inode p = boundaryParent(t);
+        return p == null ? e : new DirEntry("..", p.ino(), e.cookie(), e.attributes() == null ? null : p);
     }
 
     private static int status(RuntimeException e) {
@@ -153,7 +225,7 @@ public final class Nfs3Program {
     }
 
     private Inode currentOf(byte[] handle) {
-        FileHandle h = FileHandle.decode(handle);
+        FileHandle h = handles.decode(handle);
         return h == null ? null : current(h.ino());
     }
 
@@ -291,11 +363,11 @@ public final class Nfs3Program {
         args.expectEnd();
         try {
             Target t = target(call, fh);
-            Inode found = fs.lookup(t.caller(), t.ino(), name);
+            Inode found = lookupIn(t, name);
             res.writeInt(Nfs3.OK);
             res.writeOpaque(handleOf(t.export(), found));
             postOpAttr(res, found);
-            postOpAttr(res, current(t.ino()));
+            postOpAttr(res, t.attributes());
         } catch (RuntimeException e) {
             res.writeInt(status(e));
             postOpAttr(res, currentOf(fh));
@@ -312,7 +384,7 @@ public final class Nfs3Program {
             Inode i = t.attributes();
             Caller c = t.caller();
             boolean dir = i.isDirectory();
-            boolean writable = !t.export().readOnly() && Permissions.allows(i, c, Permissions.WRITE);
+            boolean writable = !t.readOnly() && Permissions.allows(i, c, Permissions.WRITE);
             int granted = 0;
             if (Permissions.allows(i, c, Permissions.READ)) {
                 granted |= Nfs3.ACCESS_READ;
@@ -344,7 +416,7 @@ public final class Nfs3Program {
         args.expectEnd();
         try {
             Target t = target(call, fh);
-            byte[] target = fs.readlink(t.caller(), t.ino());
+            byte[] target = t.vfs().readlink(t.caller(), t.ino());
             res.writeInt(Nfs3.OK);
             postOpAttr(res, t.attributes());
             res.writeOpaque(target);
@@ -362,7 +434,7 @@ public final class Nfs3Program {
         args.expectEnd();
         try {
             Target t = target(call, fh);
-            ReadResult r = fs.read(t.caller(), t.ino(), offset, (int) Math.min(count, Nfs3.MAX_IO));
+            ReadResult r = t.vfs().read(t.caller(), t.ino(), offset, (int) Math.min(count, Nfs3.MAX_IO));
             res.writeInt(Nfs3.OK);
             postOpAttr(res, r.attributes());
             res.writeInt(r.data().remaining());
@@ -394,7 +466,7 @@ public final class Nfs3Program {
             };
             Target t = target(call, fh);
             t.requireWritable();
-            WriteResult w = fs.write(t.caller(), t.ino(), offset, data.nioBuffer(data.readerIndex(), (int) count), how);
+            WriteResult w = t.vfs().write(t.caller(), t.ino(), offset, data.nioBuffer(data.readerIndex(), (int) count), how);
             res.writeInt(Nfs3.OK);
             wcc(res, w.file());
             res.writeInt(w.count());
@@ -426,6 +498,7 @@ public final class Nfs3Program {
         try {
             Target t = target(call, fh);
             t.requireWritable();
+            t.checkNewName(name);
             created(res, t.export(), maker.make(t, name));
         } catch (RuntimeException e) {
             res.writeInt(status(e));
@@ -461,7 +534,7 @@ public final class Nfs3Program {
         args.expectEnd();
         SetAttributes attrs = a;
         long verf = verifier;
-        makeObject(call, fh, name, res, (t, n) -> fs.create(t.caller(), t.ino(), n, attrs, mode, verf));
+        makeObject(call, fh, name, res, (t, n) -> t.vfs().create(t.caller(), t.ino(), n, attrs, mode, verf));
     }
 
     /** MKDIR (§3.3.9). */
@@ -477,7 +550,7 @@ public final class Nfs3Program {
             return;
         }
         args.expectEnd();
-        makeObject(call, fh, name, res, (t, n) -> fs.mkdir(t.caller(), t.ino(), n, a));
+        makeObject(call, fh, name, res, (t, n) -> t.vfs().mkdir(t.caller(), t.ino(), n, a));
     }
 
     /** SYMLINK (§3.3.10). */
@@ -494,7 +567,7 @@ public final class Nfs3Program {
         }
         byte[] target = args.readOpaque(Nfs3.MAX_PATH);
         args.expectEnd();
-        makeObject(call, fh, name, res, (t, n) -> fs.symlink(t.caller(), t.ino(), n, target, a));
+        makeObject(call, fh, name, res, (t, n) -> t.vfs().symlink(t.caller(), t.ino(), n, target, a));
     }
 
     /** MKNOD (§3.3.11): devices (root only), sockets and FIFOs; other types are NFS3ERR_BADTYPE. */
@@ -528,7 +601,7 @@ public final class Nfs3Program {
         SetAttributes attrs = a;
         int maj = major;
         int min = minor;
-        makeObject(call, fh, name, res, (t, n) -> fs.mknod(t.caller(), t.ino(), n, type, maj, min, attrs));
+        makeObject(call, fh, name, res, (t, n) -> t.vfs().mknod(t.caller(), t.ino(), n, type, maj, min, attrs));
     }
 
     /** REMOVE (§3.3.12). */
@@ -539,7 +612,7 @@ public final class Nfs3Program {
         try {
             Target t = target(call, fh);
             t.requireWritable();
-            Change c = fs.remove(t.caller(), t.ino(), name);
+            Change c = t.vfs().remove(t.caller(), t.ino(), name);
             res.writeInt(Nfs3.OK);
             wcc(res, c);
         } catch (RuntimeException e) {
@@ -556,7 +629,7 @@ public final class Nfs3Program {
         try {
             Target t = target(call, fh);
             t.requireWritable();
-            Change c = fs.rmdir(t.caller(), t.ino(), name);
+            Change c = t.vfs().rmdir(t.caller(), t.ino(), name);
             res.writeInt(Nfs3.OK);
             wcc(res, c);
         } catch (RuntimeException e) {
@@ -579,7 +652,10 @@ public final class Nfs3Program {
                 throw new FsException.CrossDevice("rename across exports");
             }
             from.requireWritable();
-            Renamed r = fs.rename(from.caller(), from.ino(), fromName, to.ino(), toName);
+            to.requireWritable();
+            to.checkNewName(toName);
+            from.checkNewName(fromName); // the snapshot directory cannot be renamed away either
+            Renamed r = from.vfs().rename(from.caller(), from.ino(), fromName, to.ino(), toName);
             res.writeInt(Nfs3.OK);
             wcc(res, r.from());
             wcc(res, r.to());
@@ -603,7 +679,8 @@ public final class Nfs3Program {
                 throw new FsException.CrossDevice("link across exports");
             }
             dir.requireWritable();
-            Linked l = fs.link(dir.caller(), file.ino(), dir.ino(), name);
+            dir.checkNewName(name);
+            Linked l = dir.vfs().link(dir.caller(), file.ino(), dir.ino(), name);
             res.writeInt(Nfs3.OK);
             postOpAttr(res, l.file());
             wcc(res, l.directory());
@@ -630,7 +707,7 @@ public final class Nfs3Program {
             checkVerifier(t, cookie, verifier);
             int budget = (int) Math.min(count, Nfs3.MAX_IO) - (4 + 88 + 8 + 8); // status, dir attributes, verifier, list end + eof
             int max = Math.max(1, budget / 24);
-            DirPage page = fs.readdir(t.caller(), t.ino(), cookie, Math.min(max, 4096), false);
+            DirPage page = t.vfs().readdir(t.caller(), t.ino(), cookie, Math.min(max, 4096), false);
             int used = 0;
             int n = 0;
             for (DirEntry e : page.entries()) {
@@ -646,9 +723,9 @@ public final class Nfs3Program {
             }
             res.writeInt(Nfs3.OK);
             postOpAttr(res, t.attributes());
-            res.writeHyper(fs.cookieVerifier(t.ino()));
+            res.writeHyper(t.vfs().cookieVerifier(t.ino()));
             for (int i = 0; i < n; i++) {
-                DirEntry e = page.entries().get(i);
+                DirEntry e = bounded(t, page.entries().get(i));
                 res.writeBoolean(true).writeHyper(e.ino()).writeString(e.name()).writeHyper(e.cookie());
             }
             res.writeBoolean(false);
@@ -668,7 +745,7 @@ public final class Nfs3Program {
 
     /** A non-zero verifier with a resumed listing must be the directory's (§3.3.16); zero is what clients send first. */
     private void checkVerifier(Target t, long cookie, long verifier) {
-        if (cookie != 0 && verifier != 0 && verifier != fs.cookieVerifier(t.ino())) {
+        if (cookie != 0 && verifier != 0 && verifier != t.vfs().cookieVerifier(t.ino())) {
             throw new FsException.BadCookie("cookie verifier " + Long.toHexString(verifier));
         }
     }
@@ -686,7 +763,7 @@ public final class Nfs3Program {
             checkVerifier(t, cookie, verifier);
             int budget = (int) Math.min(maxcount, Nfs3.MAX_IO) - (4 + 88 + 8 + 8);
             int max = Math.max(1, budget / 150);
-            DirPage page = fs.readdir(t.caller(), t.ino(), cookie, Math.min(max, 4096), true);
+            DirPage page = t.vfs().readdir(t.caller(), t.ino(), cookie, Math.min(max, 4096), true);
             int used = 0;
             int dirUsed = 0;
             int n = 0;
@@ -705,9 +782,9 @@ public final class Nfs3Program {
             }
             res.writeInt(Nfs3.OK);
             postOpAttr(res, t.attributes());
-            res.writeHyper(fs.cookieVerifier(t.ino()));
+            res.writeHyper(t.vfs().cookieVerifier(t.ino()));
             for (int i = 0; i < n; i++) {
-                DirEntry e = page.entries().get(i);
+                DirEntry e = bounded(t, page.entries().get(i));
                 res.writeBoolean(true).writeHyper(e.ino()).writeString(e.name()).writeHyper(e.cookie());
                 postOpAttr(res, e.attributes());
                 postOpHandle(res, t.export(), e.attributes());
@@ -729,7 +806,7 @@ public final class Nfs3Program {
         args.expectEnd();
         try {
             Target t = target(call, fh);
-            FsStats s = fs.fsstat();
+            FsStats s = t.vfs().fsstat();
             res.writeInt(Nfs3.OK);
             postOpAttr(res, t.attributes());
             res.writeHyper(s.totalBytes()).writeHyper(s.freeBytes()).writeHyper(s.availableBytes());
@@ -788,7 +865,7 @@ public final class Nfs3Program {
         args.expectEnd();
         try {
             Target t = target(call, fh);
-            Change c = fs.commit(t.ino());
+            Change c = t.vfs().commit(t.ino());
             res.writeInt(Nfs3.OK);
             wcc(res, c);
             res.writeHyper(writeVerifier);

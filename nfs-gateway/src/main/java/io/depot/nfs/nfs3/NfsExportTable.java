@@ -1,41 +1,89 @@
 package io.depot.nfs.nfs3;
 
+import io.depot.engine.Settings;
 import io.depot.nfs.fs.Datastore;
 import io.depot.nfs.fs.Inode;
 import io.depot.nfs.mount.Export;
 import io.depot.nfs.mount.ExportTable;
-import java.math.BigInteger;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The exports of one datastore, for MOUNT and for NFS (which finds a handle's export by id). */
+/**
+ * The exports of one datastore, for MOUNT and for NFS (which finds a handle's export by id), and
+ * the one place that decides what a client may do with an export ({@link #access}).
+ *
+ * <p>Exports are stored in the pool's settings as {@code nfs/export/<path>} (see
+ * {@link NfsExport#encode}), so rules changed at run time survive restarts. At start the stored
+ * exports are served; a configured export not stored yet is stored first (a stored one wins).
+ */
 public final class NfsExportTable implements ExportTable {
-    private final List<NfsExport> exports;
+    private static final Logger log = LoggerFactory.getLogger(NfsExportTable.class);
+    private static final String PREFIX = "nfs/export";
+
+    /** What a client may do with an export. */
+    public enum Access { DENIED, READ_ONLY, READ_WRITE }
+
+    private final Datastore store;
+    private final Settings settings;
+    private final FileHandle.Codec handles;
     private final Map<Integer, NfsExport> byId = new ConcurrentHashMap<>();
     private final Map<Integer, Inode> roots = new ConcurrentHashMap<>();
 
-    /** Makes each export's directory if it is missing. */
-    public NfsExportTable(Datastore store, List<NfsExport> exports) {
-        this.exports = List.copyOf(exports);
-        for (NfsExport e : exports) {
-            if (!e.path().startsWith("/")) {
-                throw new IllegalArgumentException("export path " + e.path() + " must start with '/'");
-            }
-            if (byId.putIfAbsent(e.id(), e) != null) {
-                throw new IllegalArgumentException("export " + e.path() + " is listed twice (or collides with another's id)");
-            }
-            roots.put(e.id(), store.makeDirectories(e.path()));
+    public NfsExportTable(Datastore store, Settings settings, List<NfsExport> configured) {
+        this.store = store;
+        this.settings = settings;
+        this.handles = new FileHandle.Codec(settings);
+        for (Map.Entry<String, byte[]> e : settings.list(PREFIX + "/").entrySet()) {
+            String path = e.getKey().substring(PREFIX.length());
+            install(NfsExport.decode(path, new String(e.getValue(), StandardCharsets.UTF_8)));
         }
+        for (NfsExport e : configured) {
+            if (find(e.path()) == null) {
+                put(e);
+            }
+        }
+    }
+
+    /** Adds or replaces an export (its directory is made if missing), stored at once. */
+    public synchronized void put(NfsExport e) {
+        NfsExport other = byId.get(e.id());
+        if (other != null && !other.path().equals(e.path())) {
+            throw new IllegalArgumentException("export " + e.path() + " collides with " + other.path() + "'s id");
+        }
+        install(e);
+        settings.put(PREFIX + e.path(), e.encode().getBytes(StandardCharsets.UTF_8));
+        log.info("export {}: {}", e.path(), e.encode());
+    }
+
+    /** Stops exporting {@code path} (the directory stays); its handles become stale. */
+    public synchronized boolean remove(String path) {
+        NfsExport e = find(path);
+        if (e == null) {
+            return false;
+        }
+        settings.delete(PREFIX + e.path());
+        byId.remove(e.id());
+        roots.remove(e.id());
+        return true;
+    }
+
+    private void install(NfsExport e) {
+        roots.put(e.id(), store.makeDirectories(e.path()));
+        byId.put(e.id(), e);
     }
 
     @Override
     public NfsExport find(String path) {
         // libnfs asks for "" when a URL names a file in the root export (nfs://host/file)
         String p = path.isEmpty() ? "/" : path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
-        for (NfsExport e : exports) {
+        for (NfsExport e : byId.values()) {
             if (e.path().equals(p)) {
                 return e;
             }
@@ -44,46 +92,47 @@ public final class NfsExportTable implements ExportTable {
     }
 
     @Override
-    public List<NfsExport> all() { return exports; }
+    public List<NfsExport> all() {
+        List<NfsExport> out = new ArrayList<>(byId.values());
+        out.sort(Comparator.comparing(NfsExport::path));
+        return out;
+    }
 
     NfsExport byId(int id) { return byId.get(id); }
 
-    @Override
-    public boolean allows(Export export, InetAddress client) {
-        if (export.clients().isEmpty()) {
-            return true;
+    /** The inode number of an export's directory. */
+    long root(NfsExport e) {
+        Inode r = roots.get(e.id());
+        if (r == null) {
+            throw new io.depot.nfs.fs.FsException.Stale("export " + e.path() + " was removed");
         }
-        for (String spec : export.clients()) {
-            if (spec.equals("*") || matches(spec, client)) {
-                return true;
-            }
-        }
-        return false;
+        return r.ino();
     }
 
-    /** An address, or a CIDR block "a.b.c.d/n". */
-    static boolean matches(String spec, InetAddress client) {
-        try {
-            int slash = spec.indexOf('/');
-            InetAddress net = InetAddress.getByName(slash < 0 ? spec : spec.substring(0, slash));
-            byte[] a = net.getAddress();
-            byte[] c = client.getAddress();
-            if (a.length != c.length) {
-                return false;
-            }
-            int bits = slash < 0 ? a.length * 8 : Integer.parseInt(spec.substring(slash + 1));
-            BigInteger mask = BigInteger.ONE.shiftLeft(a.length * 8).subtract(BigInteger.ONE)
-                    .shiftRight(bits).not();
-            return new BigInteger(1, a).and(mask).equals(new BigInteger(1, c).and(mask));
-        } catch (UnknownHostException | NumberFormatException e) {
-            return false;
+    /** The first rule that matches {@code client} decides; no rules: read-write for everyone. */
+    public static Access access(NfsExport export, InetAddress client) {
+        if (export.rules().isEmpty()) {
+            return Access.READ_WRITE;
         }
+        for (ClientRule r : export.rules()) {
+            if (r.matches(client)) {
+                return r.readOnly() ? Access.READ_ONLY : Access.READ_WRITE;
+            }
+        }
+        return Access.DENIED;
     }
+
+    @Override
+    public boolean allows(Export export, InetAddress client) {
+        return access((NfsExport) export, client) != Access.DENIED;
+    }
+
+    FileHandle.Codec handles() { return handles; }
 
     @Override
     public byte[] rootHandle(Export export) {
         NfsExport e = (NfsExport) export;
         Inode root = roots.get(e.id());
-        return new FileHandle(e.id(), root.ino(), root.generation()).encode();
+        return handles.encode(new FileHandle(e.id(), root.ino(), root.generation()));
     }
 }

@@ -48,7 +48,7 @@ class Nfs3ProgramTest {
         InetAddress lo = InetAddress.getLoopbackAddress();
         NfsGatewaySettings s = new NfsGatewaySettings(lo, 0,
                 new PortAdvertiser.Config(lo, 0, tmp.resolve("no-rpcbind.sock")),
-                List.of(NfsExport.of("/depot"), new NfsExport("/ro", List.of(), true, false)));
+                List.of(NfsExport.of("/depot"), NfsExport.readOnly("/ro")));
         gw = NfsGateway.start(pool, s);
         client = RpcClient.connect(gw.address(), Duration.ofSeconds(10));
         client.credential(new Credential.Sys(1, "test", 0, 0, new int[0]));
