@@ -14,6 +14,11 @@ public final class DepotCommand implements Runnable {
     }
 
     public static void main(String[] args) {
+        // Netty samples buffers for leaks by default (about 1.5% of CPU on the iSCSI hot path); tests
+        // run it at PARANOID instead. -Dio.netty.leakDetection.level=simple turns it back on.
+        if (System.getProperty("io.netty.leakDetection.level") == null) {
+            System.setProperty("io.netty.leakDetection.level", "disabled");
+        }
         System.exit(new CommandLine(new DepotCommand()).execute(args));
     }
 }

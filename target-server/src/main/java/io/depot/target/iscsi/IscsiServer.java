@@ -12,6 +12,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -76,6 +77,8 @@ public final class IscsiServer implements AutoCloseable {
                         IscsiConnection connection = new IscsiConnection(IscsiServer.this, decoder, encoder);
                         connections.add(connection);
                         ch.pipeline()
+                                // completions arrive one event-loop task each; coalesce their flushes into one write
+                                .addLast("flush", new FlushConsolidationHandler(256, true))
                                 .addLast("idle", new IdleStateHandler(settings.nopInterval().toMillis(), 0, 0, TimeUnit.MILLISECONDS))
                                 .addLast("decoder", decoder)
                                 .addLast("encoder", encoder)

@@ -23,6 +23,9 @@ public final class IscsiBenchServer {
     private IscsiBenchServer() {}
 
     public static void main(String[] args) throws Exception {
+        if (System.getProperty("io.netty.leakDetection.level") == null) {
+            System.setProperty("io.netty.leakDetection.level", "disabled"); // as the appliance runs
+        }
         Path dir = null;
         int port = 3261;
         long size = 1L << 30;
