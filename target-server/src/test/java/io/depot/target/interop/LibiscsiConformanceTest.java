@@ -66,6 +66,15 @@ class LibiscsiConformanceTest {
             assertTrue(ran >= 600, "the suite ran only " + ran + " tests:\n" + out);
             assertEquals(List.of(), failed, "failed tests (see the output above for their assertions)");
             assertEquals(0, failures, out);
+
+            // the read-only family needs a write-protected LU: a snapshot exported as LUN 1
+            target.service.mapSnapshot(TargetFixture.IQN, 1, target.volume.createSnapshot("conformance-ro"));
+            String ro = ExternalTool.run(Duration.ofMinutes(2), "iscsi-test-cu", "--dataloss", "--test=ALL.ReadOnly",
+                    target.url(1)).output();
+            Matcher r = SUMMARY.matcher(ro);
+            assertTrue(r.find(), ro);
+            assertTrue(Integer.parseInt(r.group(3)) >= 1 && Integer.parseInt(r.group(4)) == 0 && !ro.contains("[SKIPPED]"),
+                    "the ReadOnly family against a snapshot LUN:\n" + ro);
         }
     }
 }
