@@ -606,30 +606,27 @@ public final class Nfs3Program {
 
     /** REMOVE (§3.3.12). */
     private void remove(RpcCall call, XdrReader args, XdrWriter res) {
-        byte[] fh = readHandle(args);
-        String name = readName(args);
-        args.expectEnd();
-        try {
-            Target t = target(call, fh);
-            t.requireWritable();
-            Change c = t.vfs().remove(t.caller(), t.ino(), name);
-            res.writeInt(Nfs3.OK);
-            wcc(res, c);
-        } catch (RuntimeException e) {
-            res.writeInt(status(e));
-            wcc(res, null, currentOf(fh));
-        }
+        unlink(call, args, res, (t, name) -> t.vfs().remove(t.caller(), t.ino(), name));
     }
 
     /** RMDIR (§3.3.13). */
     private void rmdir(RpcCall call, XdrReader args, XdrWriter res) {
+        unlink(call, args, res, (t, name) -> t.vfs().rmdir(t.caller(), t.ino(), name));
+    }
+
+    private interface Unlink {
+        Change apply(Target t, String name);
+    }
+
+    /** REMOVE and RMDIR share their arguments (directory handle, name) and their wcc reply. */
+    private void unlink(RpcCall call, XdrReader args, XdrWriter res, Unlink op) {
         byte[] fh = readHandle(args);
         String name = readName(args);
         args.expectEnd();
         try {
             Target t = target(call, fh);
             t.requireWritable();
-            Change c = t.vfs().rmdir(t.caller(), t.ino(), name);
+            Change c = op.apply(t, name);
             res.writeInt(Nfs3.OK);
             wcc(res, c);
         } catch (RuntimeException e) {
