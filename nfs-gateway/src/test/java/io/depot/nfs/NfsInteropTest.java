@@ -14,8 +14,11 @@ import org.junit.jupiter.api.io.TempDir;
  * Independent NFSv3 clients against the gateway, in a private network namespace where port 111
  * is our embedded portmapper (libnfs and QEMU's nfs driver insist on it): libnfs's nfs-cp copies
  * a 20 MiB file in and out byte-identical, nfs-ls lists, nfs-cat reads; qemu-img and qemu-io
- * create a qcow2 and a raw image and write (also unaligned) through nfs:// URLs; after a gateway
- * restart on the same pool everything reads back the same. Needs root (unshare -n -m), Debian's
+ * create a qcow2 and a raw image and write (also unaligned) through nfs:// URLs; raw and qcow2
+ * images written the same way on NFS and on a local disk compare identical (qemu-img compare),
+ * also after qemu-img resize (raw grown and shrunk, qcow2 grown: sizes by GETATTR and qemu-img
+ * info, data kept, the extension zero); after a gateway restart on the same pool everything
+ * reads back the same. Needs root (unshare -n -m), Debian's
  * libnfs-utils and qemu-utils + qemu-block-extra; fails, saying what is missing, where they are not.
  */
 class NfsInteropTest {
@@ -68,6 +71,22 @@ class NfsInteropTest {
         assertTrue(after.contains("read 1000/1000 bytes at offset 70513"), out);
         assertTrue(after.contains("No errors were found on the image."), out);
         assertTrue(after.contains("BIG COPY IDENTICAL AFTER RESTART"), out);
+        // images written the same way on NFS and locally compare identical, before and after
+        // resizing (raw grown and shrunk, qcow2 grown), and after the restart; a one-byte change is seen
+        for (String c : new String[] {"raw compare", "qcow2 compare", "raw grown compare", "raw shrunk compare",
+                "qcow2 grown compare", "raw compare after restart", "qcow2 compare after restart"}) {
+            assertTrue(out.contains("Images are identical.\n" + c + " rc=0\n"), c + ":\n" + out);
+        }
+        // (byte 7777777 changed; compare names the start of its 512-byte sector)
+        assertTrue(out.contains("Content mismatch at offset 7777280!\nchanged compare exit 1\n"), out);
+        assertTrue(out.contains("virtual size: 48 MiB (50331648 bytes)"), out);
+        assertTrue(out.matches("(?s).*-rw\\S*\\s+1\\s+0\\s+0\\s+50331648 cmp\\.img.*"), "GETATTR size after the raw grow:\n" + out);
+        assertTrue(out.contains("read 16777216/16777216 bytes at offset 33554432"), out);
+        assertTrue(out.contains("virtual size: 31 MiB (32505856 bytes)"), out);
+        assertTrue(out.contains("read 1048576/1048576 bytes at offset 31457280"), out);
+        assertTrue(out.contains("virtual size: 128 MiB (134217728 bytes)"), out);
+        assertTrue(out.contains("read 67108864/67108864 bytes at offset 67108864"), out);
+        assertTrue(out.contains("No errors were found on the image.\n") && out.contains("check rc=0\n"), out);
         assertFalse(out.contains("Pattern verification failed"), out);
         assertFalse(out.contains("rc=1\n") || out.contains("rc=10\n"), out);
     }

@@ -955,21 +955,22 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
                         i.atime(), i.mtime(), i.ctime(), null, 0, 0, 0, 0, copy));
     }
 
+    /**
+     * Sockets and FIFOs only. Device nodes are refused with BadType (NFS3ERR_BADTYPE): RFC 1813
+     * §3.3.11 says a server that does not support the target type returns that error. A device
+     * node on a datastore shared by several hypervisors would open that host's device on
+     * whichever host looks at it, and VM images never need one.
+     */
     @Override
     public Created mknod(Caller caller, long dir, String name, FileType type, int major, int minor, SetAttributes a) {
         switch (type) {
-            case BLOCK_DEVICE, CHAR_DEVICE -> {
-                if (!caller.isRoot()) {
-                    throw new FsException.NotPermitted("only root may create device nodes");
-                }
-            }
             case SOCKET, FIFO -> { }
+            case BLOCK_DEVICE, CHAR_DEVICE -> throw new FsException.BadType("device nodes are not supported on a datastore");
             default -> throw new FsException.BadType("mknod cannot create a " + type);
         }
-        boolean device = type == FileType.BLOCK_DEVICE || type == FileType.CHAR_DEVICE;
         return makeNode(caller, dir, name, type, 0644, a,
                 i -> new Inode(i.ino(), i.generation(), i.type(), i.mode(), i.uid(), i.gid(), 1, 0,
-                        i.atime(), i.mtime(), i.ctime(), null, 0, 0, device ? major : 0, device ? minor : 0, null));
+                        i.atime(), i.mtime(), i.ctime(), null, 0, 0, 0, 0, null));
     }
 
     /** Sticky directories (mode 01000): only the entry's owner, the directory's owner or root may remove or replace it. */

@@ -50,7 +50,7 @@ public interface VirtualFileSystem {
 
     Created symlink(Caller caller, long dir, String name, byte[] target, SetAttributes attributes);
 
-    /** A device, socket or FIFO; any other type is BadType. */
+    /** A socket or FIFO; devices and any other type are BadType. */
     Created mknod(Caller caller, long dir, String name, FileType type, int major, int minor, SetAttributes attributes);
 
     /** Removes a non-directory entry; the file goes with its last link. */

@@ -570,7 +570,7 @@ public final class Nfs3Program {
         makeObject(call, fh, name, res, (t, n) -> t.vfs().symlink(t.caller(), t.ino(), n, target, a));
     }
 
-    /** MKNOD (§3.3.11): devices (root only), sockets and FIFOs; other types are NFS3ERR_BADTYPE. */
+    /** MKNOD (§3.3.11): sockets and FIFOs; devices and every other type are NFS3ERR_BADTYPE (see Datastore#mknod). */
     private void mknod(RpcCall call, XdrReader args, XdrWriter res) {
         byte[] fh = readHandle(args);
         String name = readName(args);
