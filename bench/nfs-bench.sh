@@ -8,8 +8,8 @@
 # Workloads (all clients are libnfs-based or our own NFSv3 client over TCP):
 #   nfs-cp 1m write / nfs-cp 1m read: libnfs's nfs-cp of a --size file from /dev/shm to the export,
 #     then back to /dev/shm; both servers cap READ/WRITE at 1 MiB (ganesha's MaxRead/MaxWrite are
-#     set to Depot's rtmax/wtmax), so this is 1 MiB sequential I/O. The same file name is rewritten
-#     every round.
+#     set to Depot's rtmax/wtmax), so this is 1 MiB sequential I/O. Each round writes a new file
+#     (nfs-cp will not replace one) and reads it back.
 #   4k randwrite QD32 / 4k randread QD32 / 1m seqwrite QD8 / 1m seqread QD8: qemu-img bench on a
 #     raw image file of --size through QEMU's nfs:// driver, as bench/iscsi-bench.sh (4 KiB offsets
 #     advance by a stride of ~0.618 of the image, coprime with its block count: one pass visits
@@ -195,14 +195,16 @@ qemu_bench() { # SIDE COUNT DEPTH SIZE STEP WRITE
     awk -v n="$count" -v s="$secs" -v b="$(bytes "$bs")" 'BEGIN { printf "%.0f %.1f %d\n", n / s, n * b / s / 1048576, n }'
 }
 
-nfs_cp() { # SIDE write|read
-    local side=$1 t0 t1 out
+# nfs-cp refuses to replace a file (its create is exclusive), so every round writes a new one,
+# copy-rROUND.bin, and reads back the one it just wrote.
+nfs_cp() { # SIDE write|read ROUND
+    local side=$1 name=copy-r$3.bin t0 t1 out
     t0=$(now_ns)
     if [[ $2 == write ]]; then
-        out=$(in_ns "$side" nfs-cp "$src" "$(url "$side" copy.bin)" 2>&1) || { echo "nfs-bench: nfs-cp to $side failed: $out" >&2; return 1; }
+        out=$(in_ns "$side" nfs-cp "$src" "$(url "$side" "$name")" 2>&1) || { echo "nfs-bench: nfs-cp to $side failed: $out" >&2; return 1; }
     else
         rm -f "$dst"
-        out=$(in_ns "$side" nfs-cp "$(url "$side" copy.bin)" "$dst" 2>&1) || { echo "nfs-bench: nfs-cp from $side failed: $out" >&2; return 1; }
+        out=$(in_ns "$side" nfs-cp "$(url "$side" "$name")" "$dst" 2>&1) || { echo "nfs-bench: nfs-cp from $side failed: $out" >&2; return 1; }
         [[ $(stat -c %s "$dst") == "$size_bytes" ]] || { echo "nfs-bench: nfs-cp from $side copied $(stat -c %s "$dst") bytes" >&2; return 1; }
     fi
     t1=$(now_ns)
@@ -223,8 +225,8 @@ declare -A unit=([nfs-cp]=MiB/s [4k]=IOPS [1m]=IOPS [meta]=ops/s)
 declare -A target=([nfs-cp]=">= 1.5" [4k]=">= 1.5" [1m]=">= 1.5" [meta]=">= 1.0")
 run_workload() { # NAME SIDE
     case "$1" in
-        "nfs-cp 1m write") nfs_cp "$2" write ;;
-        "nfs-cp 1m read") nfs_cp "$2" read ;;
+        "nfs-cp 1m write") nfs_cp "$2" write "$round" ;;
+        "nfs-cp 1m read") nfs_cp "$2" read "$round" ;;
         "4k randwrite QD32") qemu_bench "$2" "$count_4k" 32 4k "$step_4k" w ;;
         "4k randread QD32") qemu_bench "$2" "$count_4k" 32 4k "$step_4k" r ;;
         "1m seqwrite QD8") qemu_bench "$2" "$count_1m" 8 1M 1M w ;;
@@ -257,6 +259,7 @@ done
 
 results=$(mktemp)
 for ((r = 1 - warmup; r <= rounds; r++)); do
+    round=$(( r + warmup ))
     if (( r % 2 )); then order=(ganesha depot); else order=(depot ganesha); fi
     echo "round $r of $rounds$( ((r < 1)) && echo ' (warm-up)'): order ${order[*]}, load $(cut -d' ' -f1 /proc/loadavg)" >&2
     for w in "${workloads[@]}"; do
