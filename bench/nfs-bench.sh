@@ -1,0 +1,313 @@
+#!/usr/bin/env bash
+# NFSv3 benchmark: Depot's NFS gateway (NfsBenchServer over a fresh pool) against nfs-ganesha with
+# the VFS FSAL, both on loopback, both storing their data in the same directory (same disk).
+#
+#   bench/nfs-bench.sh [--dir DIR] [--rounds 5] [--warmup 1] [--size 1g] [--count-4k 40000]
+#                      [--count-1m 1024] [--meta-threads 4] [--meta-files 1500] [--only REGEX]
+#
+# Workloads (all clients are libnfs-based or our own NFSv3 client over TCP):
+#   nfs-cp 1m write / nfs-cp 1m read: libnfs's nfs-cp of a --size file from /dev/shm to the export,
+#     then back to /dev/shm; both servers cap READ/WRITE at 1 MiB (ganesha's MaxRead/MaxWrite are
+#     set to Depot's rtmax/wtmax), so this is 1 MiB sequential I/O. Each round writes a new file
+#     (nfs-cp will not replace one) and reads it back.
+#   4k randwrite QD32 / 4k randread QD32 / 1m seqwrite QD8 / 1m seqread QD8: qemu-img bench on a
+#     raw image file of --size through QEMU's nfs:// driver, as bench/iscsi-bench.sh (4 KiB offsets
+#     advance by a stride of ~0.618 of the image, coprime with its block count: one pass visits
+#     every block once, far apart). No flushes (cache=writeback), so writes are UNSTABLE, no COMMIT.
+#   meta create / lookup / getattr / remove: NfsMetaBench, --meta-threads connections with one call
+#     in flight each, --meta-files names per thread in one fresh directory, each phase timed alone.
+# The image is filled with 1 MiB writes before anything is measured. Each round runs every workload
+# on both servers back to back, alternating which goes first; the table gives medians of --rounds
+# rounds after --warmup rounds, with the CPU time the server process used per request.
+#
+# QEMU's nfs:// driver and libnfs ask the portmapper on port 111, so each server runs in its own
+# private network namespace (unshare -n -m, loopback up, a private /run), where 111 and 2049 are
+# free: Depot serves its embedded portmapper; ganesha registers with an rpcbind started in its
+# namespace. Clients enter the namespace with nsenter. Needs root.
+#
+# DIR (default bench/out/nfs, ignored by git) holds ganesha's export and Depot's pool: it must be on
+# the disk you want to measure and needs about 4x --size free. /dev/shm needs 2x --size.
+# Extra JVM flags for the Depot server go in BENCH_JVM_OPTS (see bench/iscsi-bench.sh).
+# Needs nfs-ganesha + nfs-ganesha-vfs (apt-get install -y nfs-ganesha nfs-ganesha-vfs), rpcbind,
+# qemu-img (qemu-utils), nfs-cp (libnfs-utils), unshare/nsenter (util-linux), ip (iproute2).
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+
+dir=bench/out/nfs
+rounds=5
+warmup=1
+size=1g
+count_4k=40000
+count_1m=1024
+meta_threads=4
+meta_files=1500
+only=
+while (($#)); do
+    case "$1" in
+        --dir) dir=$2; shift ;;
+        --rounds) rounds=$2; shift ;;
+        --warmup) warmup=$2; shift ;;
+        --size) size=$2; shift ;;
+        --count-4k) count_4k=$2; shift ;;
+        --count-1m) count_1m=$2; shift ;;
+        --meta-threads) meta_threads=$2; shift ;;
+        --meta-files) meta_files=$2; shift ;;
+        --only) only=$2; shift ;;
+        *) echo "nfs-bench: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+for tool in ganesha.nfsd rpcbind qemu-img nfs-cp unshare nsenter ip; do
+    command -v "$tool" >/dev/null || { echo "nfs-bench: $tool not found (install nfs-ganesha nfs-ganesha-vfs, rpcbind, qemu-utils, libnfs-utils, util-linux, iproute2)" >&2; exit 1; }
+done
+compgen -G '/usr/lib/*/ganesha/libfsalvfs.so' >/dev/null \
+    || { echo "nfs-bench: ganesha's VFS FSAL is missing: apt-get install -y nfs-ganesha-vfs" >&2; exit 1; }
+(( EUID == 0 )) || { echo "nfs-bench: needs root (network namespaces, port 111)" >&2; exit 1; }
+
+bytes() {
+    local t=${1,,}
+    case "$t" in
+        *k) echo $(( ${t%k} << 10 )) ;;
+        *m) echo $(( ${t%m} << 20 )) ;;
+        *g) echo $(( ${t%g} << 30 )) ;;
+        *) echo "$t" ;;
+    esac
+}
+size_bytes=$(bytes "$size")
+if (( size_bytes % (1 << 20) != 0 )); then
+    echo "nfs-bench: --size must be a whole number of MiB" >&2
+    exit 2
+fi
+
+# ---- build the Depot side ---------------------------------------------------------------------
+mvn_quiet() { ./mvnw -q -o "$@" 2>/dev/null || ./mvnw -q "$@"; }
+echo "building nfs-gateway and its test classes..." >&2
+cp_file=$(mktemp)
+mvn_quiet -DskipTests test-compile dependency:build-classpath -pl nfs-gateway -am \
+    -Dmdep.outputFile="$cp_file" >&2
+classpath="$repo/nfs-gateway/target/test-classes:$repo/nfs-gateway/target/classes:$repo/volume-engine/target/classes:$(cat "$cp_file")"
+rm -f "$cp_file"
+java_home=$(./mvnw --print-java-home 2>/dev/null | tail -n1)
+if [[ -z "$java_home" || ! -x "$java_home/bin/java" ]]; then
+    echo "nfs-bench: cannot tell which JDK ./mvnw uses (./mvnw --print-java-home said '$java_home')" >&2
+    exit 1
+fi
+java="$java_home/bin/java"
+
+# ---- scratch, servers, cleanup ----------------------------------------------------------------
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+rm -rf "$dir/ganesha" "$dir/depot"
+mkdir -p "$dir/ganesha/export" "$dir/depot"
+src=/dev/shm/nfs-bench-src.$$
+dst=/dev/shm/nfs-bench-dst.$$
+ganesha_pid=
+depot_pid=
+rpcbind_pid=
+results=
+cleanup() {
+    for p in "$depot_pid" "$ganesha_pid"; do
+        [[ -n "$p" ]] || continue
+        kill "$p" 2>/dev/null || true   # SIGTERM: Depot closes its pool, ganesha shuts down
+        for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$p" 2>/dev/null || true
+        wait "$p" 2>/dev/null || true
+    done
+    [[ -f "$dir/ganesha/rpcbind.pid" ]] && rpcbind_pid=$(cat "$dir/ganesha/rpcbind.pid")
+    [[ -n "$rpcbind_pid" ]] && kill "$rpcbind_pid" 2>/dev/null || true
+    rm -f "$src" "$dst" ${results:+"$results"}
+}
+trap cleanup EXIT
+
+# A private network namespace with loopback up and a private /run (so the system rpcbind's socket,
+# if any, is out of sight), then the server exec'd in place: $! is the server's own pid.
+in_netns='ip link set lo up && mount -t tmpfs tmpfs /run && exec "$@"'
+
+echo "starting nfs-ganesha in its own network namespace..." >&2
+cat >"$dir/ganesha/ganesha.conf" <<EOF
+# Bind_addr is left out: ganesha resolves it with AI_ADDRCONFIG, which finds nothing when loopback
+# is the only interface. The namespace has nothing but loopback anyway.
+NFS_CORE_PARAM { Protocols = 3; NFS_Port = 2049; MNT_Port = 20048; Enable_NLM = false; Enable_RQUOTA = false; }
+EXPORT {
+    Export_Id = 1; Path = $dir/ganesha/export; Pseudo = /x; Access_Type = RW; Squash = No_Root_Squash;
+    Protocols = 3; MaxRead = 1048576; MaxWrite = 1048576; PrefRead = 1048576; PrefWrite = 1048576;
+    FSAL { Name = VFS; }
+}
+EOF
+# shellcheck disable=SC2016
+unshare -n -m bash -c 'ip link set lo up && mount -t tmpfs tmpfs /run || exit 1
+    rpcbind -f -w & echo $! >"$0/rpcbind.pid"
+    for _ in $(seq 50); do [[ -S /run/rpcbind.sock ]] && break; sleep 0.1; done
+    exec ganesha.nfsd -F -f "$0/ganesha.conf" -L "$0/ganesha.log" -p "$0/ganesha.pid"' "$dir/ganesha" \
+    >"$dir/ganesha/stdout.log" 2>&1 &
+ganesha_pid=$!
+
+echo "starting the Depot NFS gateway in its own network namespace..." >&2
+# -Xmx2g and AlwaysPreTouch as engine-bench.sh: heap growth stays out of the measurements.
+# shellcheck disable=SC2086,SC2016
+unshare -n -m bash -c "$in_netns" depot \
+    "$java" -Xms2g -Xmx2g -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED ${BENCH_JVM_OPTS:-} \
+    -cp "$classpath" io.depot.nfs.bench.NfsBenchServer --dir "$dir/depot" --capacity "$(( 4 * size_bytes + (16 << 30) ))" \
+    >"$dir/depot/server.log" 2>&1 &
+depot_pid=$!
+
+declare -A pid=([ganesha]=$ganesha_pid [depot]=$depot_pid)
+declare -A export=([ganesha]=$dir/ganesha/export [depot]=/depot)
+in_ns() { local side=$1; shift; nsenter -t "${pid[$side]}" -n "$@"; }
+registered() { in_ns "$1" rpcinfo -T tcp 127.0.0.1 100003 3 >/dev/null 2>&1; }
+for side in ganesha depot; do
+    for _ in $(seq 600); do
+        kill -0 "${pid[$side]}" 2>/dev/null || break
+        registered "$side" && break
+        sleep 0.1
+    done
+    if ! registered "$side"; then
+        echo "nfs-bench: $side does not serve NFSv3 through the portmapper after 60 s" >&2
+        tail -n 20 "$dir/$side"/*.log >&2
+        exit 1
+    fi
+done
+
+ticks_per_second=$(getconf CLK_TCK)
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+now_ns() { date +%s%N; }
+url() { echo "nfs://127.0.0.1${export[$1]}/$2"; }
+
+# ---- workloads --------------------------------------------------------------------------------
+blocks_4k=$(( size_bytes / 4096 ))
+gcd() { local a=$1 b=$2 t; while (( b )); do t=$(( a % b )); a=$b; b=$t; done; echo "$a"; }
+stride=$(( blocks_4k * 618 / 1000 | 1 ))
+while (( $(gcd "$stride" "$blocks_4k") != 1 )); do stride=$(( stride + 2 )); done
+step_4k=$(( stride * 4096 ))
+
+# Each prints "OPS_PER_SECOND MIB_PER_SECOND REQUESTS" for one run.
+qemu_bench() { # SIDE COUNT DEPTH SIZE STEP WRITE
+    local side=$1 count=$2 depth=$3 bs=$4 step=$5 write=$6 out secs
+    local -a args=(-f raw -c "$count" -d "$depth" -s "$bs" -S "$step" -o 0 --pattern=165)
+    [[ "$write" == w ]] && args+=(-w)
+    out=$(in_ns "$side" qemu-img bench "${args[@]}" "$(url "$side" image.raw)" 2>&1) \
+        || { echo "nfs-bench: qemu-img bench on $side failed: $out" >&2; return 1; }
+    secs=$(sed -n 's/^Run completed in \([0-9.]*\) seconds.*/\1/p' <<<"$out")
+    [[ -n "$secs" ]] || { echo "nfs-bench: no timing from qemu-img bench: $out" >&2; return 1; }
+    awk -v n="$count" -v s="$secs" -v b="$(bytes "$bs")" 'BEGIN { printf "%.0f %.1f %d\n", n / s, n * b / s / 1048576, n }'
+}
+
+# nfs-cp refuses to replace a file (its create is exclusive), so every round writes a new one,
+# copy-rROUND.bin, and reads back the one it just wrote.
+nfs_cp() { # SIDE write|read ROUND
+    local side=$1 name=copy-r$3.bin t0 t1 out
+    t0=$(now_ns)
+    if [[ $2 == write ]]; then
+        out=$(in_ns "$side" nfs-cp "$src" "$(url "$side" "$name")" 2>&1) || { echo "nfs-bench: nfs-cp to $side failed: $out" >&2; return 1; }
+    else
+        rm -f "$dst"
+        out=$(in_ns "$side" nfs-cp "$(url "$side" "$name")" "$dst" 2>&1) || { echo "nfs-bench: nfs-cp from $side failed: $out" >&2; return 1; }
+        [[ $(stat -c %s "$dst") == "$size_bytes" ]] || { echo "nfs-bench: nfs-cp from $side copied $(stat -c %s "$dst") bytes" >&2; return 1; }
+    fi
+    t1=$(now_ns)
+    awk -v ns=$((t1 - t0)) -v b="$size_bytes" 'BEGIN { s = ns / 1e9; printf "%.0f %.1f %d\n", b / 1048576 / s, b / 1048576 / s, b / 1048576 }'
+}
+
+# Prints "PHASE OPS_PER_SECOND OPS CPU_US_PER_OP" lines (create, lookup, getattr, remove).
+meta_bench() { # SIDE
+    in_ns "$1" "$java" -Xms512m -Xmx512m -cp "$classpath" io.depot.nfs.bench.NfsMetaBench \
+        --export "${export[$1]}" --threads "$meta_threads" --files "$meta_files" \
+        --warmup-files $(( meta_files / 5 )) --server-pid "${pid[$1]}" --clk-tck "$ticks_per_second" 2>"$dir/meta-$1.err" \
+        | grep -E '^(create|lookup|getattr|remove) '
+}
+
+workloads=("nfs-cp 1m write" "nfs-cp 1m read" "4k randwrite QD32" "4k randread QD32" "1m seqwrite QD8" "1m seqread QD8"
+    "meta create" "meta lookup" "meta getattr" "meta remove")
+declare -A unit=([nfs-cp]=MiB/s [4k]=IOPS [1m]=IOPS [meta]=ops/s)
+declare -A target=([nfs-cp]=">= 1.5" [4k]=">= 1.5" [1m]=">= 1.5" [meta]=">= 1.0")
+run_workload() { # NAME SIDE
+    case "$1" in
+        "nfs-cp 1m write") nfs_cp "$2" write "$round" ;;
+        "nfs-cp 1m read") nfs_cp "$2" read "$round" ;;
+        "4k randwrite QD32") qemu_bench "$2" "$count_4k" 32 4k "$step_4k" w ;;
+        "4k randread QD32") qemu_bench "$2" "$count_4k" 32 4k "$step_4k" r ;;
+        "1m seqwrite QD8") qemu_bench "$2" "$count_1m" 8 1M 1M w ;;
+        "1m seqread QD8") qemu_bench "$2" "$count_1m" 8 1M 1M r ;;
+    esac
+}
+
+fsinfo=$(in_ns depot "$java" -cp "$classpath" io.depot.nfs.bench.NfsMetaBench --export /depot --files 1 --warmup-files 1 2>/dev/null | sed -n 's/^fsinfo //p')
+fsinfo_g=$(in_ns ganesha "$java" -cp "$classpath" io.depot.nfs.bench.NfsMetaBench --export "${export[ganesha]}" --files 1 --warmup-files 1 2>/dev/null | sed -n 's/^fsinfo //p')
+
+echo "## Machine"
+echo
+echo "- CPUs (nproc): $(nproc); $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
+echo "- Memory: $(free -h | awk '/^Mem:/ {print $2 " total, " $7 " available"}')"
+echo "- Disk for $dir: $(df -h "$dir" | awk 'NR==2 {print $1 " (" $2 ", " $4 " free)"}'), filesystem $(df -T "$dir" | awk 'NR==2 {print $2}')"
+echo "- Kernel: $(uname -sr)"
+echo "- JDK: $("$java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.runtime.version = //p') ($java_home)"
+echo "- nfs-ganesha $(dpkg-query -W -f '${Version}' nfs-ganesha 2>/dev/null || echo '?') (VFS FSAL); $(qemu-img --version | head -n1); libnfs-utils $(dpkg-query -W -f '${Version}' libnfs-utils 2>/dev/null || echo '?')"
+echo "- FSINFO: depot $fsinfo; ganesha $fsinfo_g"
+echo "- File/image size $size; 4 KiB runs: $count_4k requests, stride $step_4k bytes; 1 MiB runs: $count_1m requests; metadata: $meta_threads connections x $meta_files files"
+echo "- Load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+start=$(date +%s)
+
+echo "preparing: $size of random data in /dev/shm, an image of $size on each server filled with 1 MiB writes..." >&2
+head -c "$size_bytes" /dev/urandom >"$src"
+for side in ganesha depot; do
+    in_ns "$side" qemu-img create -f raw "$(url "$side" image.raw)" "$size_bytes" >/dev/null
+    qemu_bench "$side" $(( size_bytes >> 20 )) 8 1M 1M w >/dev/null
+done
+
+results=$(mktemp)
+for ((r = 1 - warmup; r <= rounds; r++)); do
+    round=$(( r + warmup ))
+    if (( r % 2 )); then order=(ganesha depot); else order=(depot ganesha); fi
+    echo "round $r of $rounds$( ((r < 1)) && echo ' (warm-up)'): order ${order[*]}, load $(cut -d' ' -f1 /proc/loadavg)" >&2
+    for w in "${workloads[@]}"; do
+        [[ -n "$only" && ! "$w" =~ $only ]] && continue
+        [[ "$w" == "meta "* && "$w" != "meta create" ]] && continue   # one client run gives all four phases
+        for side in "${order[@]}"; do
+            if [[ "$w" == "meta create" ]]; then
+                while read -r phase ops_s ops cpu_us; do
+                    echo "  meta $phase on $side: $ops_s ops/s, server CPU $cpu_us us per op" >&2
+                    ((r >= 1)) && printf '%s\t%s\t%s\t%s\t%s\n' "meta $phase" "$side" "$ops_s" "$ops_s" "$cpu_us" >>"$results"
+                done < <(meta_bench "$side")
+                continue
+            fi
+            before=$(cpu_ticks "${pid[$side]}")
+            res=$(run_workload "$w" "$side")
+            after=$(cpu_ticks "${pid[$side]}")
+            read -r rate mibs ops <<<"$res"
+            cpu_us=$(( (after - before) * 1000000 / ticks_per_second / ops ))
+            echo "  $w on $side: $rate ${unit[${w%% *}]}, $mibs MiB/s, server CPU $cpu_us us per request" >&2
+            ((r >= 1)) && printf '%s\t%s\t%s\t%s\t%s\n' "$w" "$side" "$rate" "$mibs" "$cpu_us" >>"$results"
+        done
+    done
+done
+
+echo
+echo "| workload | unit | depot | ganesha | depot MiB/s | ganesha MiB/s | depot/ganesha | target | met | depot min-max | ganesha min-max | depot CPU us/req | ganesha CPU us/req |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|:---:|---:|---:|---:|---:|"
+for w in "${workloads[@]}"; do
+    [[ -n "$only" && ! "$w" =~ $only ]] && continue
+    [[ -n "$only" && "$w" == "meta "* && ! "meta create" =~ $only ]] && continue
+    awk -F'\t' -v w="$w" -v u="${unit[${w%% *}]}" -v goal="${target[${w%% *}]}" '
+        function median(a, n,   i, j, t) {
+            for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+            return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+        }
+        function fmt(x,   s) { s = sprintf("%.0f", x); while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s); return s }
+        $1 == w && $2 == "depot" { di[++nd] = $3; dm[nd] = $4; dc[nd] = $5 }
+        $1 == w && $2 == "ganesha" { gi[++ng] = $3; gm[ng] = $4; gc[ng] = $5 }
+        END {
+            if (nd == 0 || ng == 0) exit
+            mdi = median(di, nd); mgi = median(gi, ng); mdm = median(dm, nd); mgm = median(gm, ng); mdc = median(dc, nd); mgc = median(gc, ng)
+            ratio = mdi / mgi
+            split(goal, g, " "); met = (ratio >= g[2]) ? "yes" : "**no**"
+            mibd = u == "ops/s" ? "-" : sprintf("%.1f", mdm); mibg = u == "ops/s" ? "-" : sprintf("%.1f", mgm)
+            printf "| %s | %s | %s | %s | %s | %s | %.2f | %s | %s | %s-%s | %s-%s | %s | %s |\n", w, u, fmt(mdi), fmt(mgi), mibd, mibg, ratio, goal, met, fmt(di[1]), fmt(di[nd]), fmt(gi[1]), fmt(gi[ng]), fmt(mdc), fmt(mgc)
+        }' "$results"
+done
+echo
+echo "- Median of $rounds interleaved rounds after $warmup warm-up round(s); depot/ganesha is the ratio of the medians."
+echo "- CPU us/req: CPU time (user+system, all threads) of the server process per request (per MiB for nfs-cp, per call for meta); clients not counted."
+echo "- Load average at end: $(cut -d' ' -f1-3 /proc/loadavg); wall time $(( $(date +%s) - start )) s"
