@@ -80,17 +80,22 @@ public final class ApiServer implements AutoCloseable {
     private void exchange(HttpExchange ex) {
         try (ex) {
             Response response;
+            byte[] body;
             try {
                 response = dispatch(ex);
+                body = encode(response);
             } catch (ApiException e) {
                 response = problem(ex, e);
+                body = encode(response);
             } catch (EngineException e) {
                 response = problem(ex, Problems.of(e));
+                body = encode(response);
             } catch (Exception e) {
                 log.error("API {} {} failed", ex.getRequestMethod(), ex.getRequestURI(), e);
                 response = problem(ex, new ApiException(500, "internal-error", "internal error: " + e));
+                body = encode(response);
             }
-            write(ex, response);
+            write(ex, response, body);
         } catch (IOException e) {
             log.debug("API client went away: {}", e.toString());
         }
@@ -182,20 +187,27 @@ public final class ApiServer implements AutoCloseable {
         return new Response(e.status(), p, null);
     }
 
-    private static void write(HttpExchange ex, Response r) throws IOException {
+    /** The body's bytes, made before any header is sent so a serialisation failure can still be answered with a 500. */
+    private static byte[] encode(Response r) throws IOException {
+        if (r.body() == null) {
+            return null;
+        }
+        return r.body() instanceof RawJson raw ? raw.bytes() : JSON.writeValueAsBytes(r.body());
+    }
+
+    private static void write(HttpExchange ex, Response r, byte[] body) throws IOException {
         if (r.location() != null) {
             ex.getResponseHeaders().set("Location", r.location());
         }
         ex.getResponseHeaders().set("Cache-Control", "no-store");
-        if (r.body() == null || "HEAD".equals(ex.getRequestMethod())) {
+        if (body == null || "HEAD".equals(ex.getRequestMethod())) {
             ex.sendResponseHeaders(r.status(), -1);
             return;
         }
-        byte[] bytes = r.body() instanceof RawJson raw ? raw.bytes() : JSON.writeValueAsBytes(r.body());
         ex.getResponseHeaders().set("Content-Type", r.status() >= 400 ? "application/problem+json" : "application/json");
-        ex.sendResponseHeaders(r.status(), bytes.length);
+        ex.sendResponseHeaders(r.status(), body.length);
         try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
+            out.write(body);
         }
     }
 

@@ -4,7 +4,6 @@ import io.depot.engine.FlattenJob;
 import io.depot.engine.PoolUsage;
 import io.depot.engine.Snapshot;
 import io.depot.engine.Volume;
-import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
@@ -32,9 +31,9 @@ final class Views {
     }
 
     /** {@code uniqueBytes}: what deleting it would free (only on the single-snapshot view: it costs a scan). */
-    record SnapshotView(String volume, String name, UUID id, long size, Instant createdAt, UUID groupId, Long uniqueBytes) {
+    record SnapshotView(String volume, String name, UUID id, long size, String createdAt, UUID groupId, Long uniqueBytes) {
         static SnapshotView of(Snapshot s, boolean withUnique) {
-            return new SnapshotView(s.volume().name(), s.name(), s.uuid(), s.sizeBytes(), s.createdAt(), s.groupId(),
+            return new SnapshotView(s.volume().name(), s.name(), s.uuid(), s.sizeBytes(), s.createdAt().toString(), s.groupId(),
                     withUnique ? s.uniqueBytes() : null);
         }
     }
