@@ -35,6 +35,11 @@ public final class Router {
         return this;
     }
 
+    /** Every route as "METHOD /template", for the check that the OpenAPI document lists them all. */
+    public List<String> describe() {
+        return routes.stream().map(r -> r.method() + " /" + String.join("/", r.template())).toList();
+    }
+
     /** Null when no template matches the path at all (404). */
     Match match(String method, List<String> segments) {
         TreeSet<String> allowed = new TreeSet<>();
