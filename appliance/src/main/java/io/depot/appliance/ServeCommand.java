@@ -1,5 +1,9 @@
 package io.depot.appliance;
 
+import io.depot.appliance.api.ApiServer;
+import io.depot.appliance.api.ApiToken;
+import io.depot.appliance.api.Appliance;
+import io.depot.appliance.api.DepotApi;
 import io.depot.engine.Pool;
 import io.depot.engine.PoolOptions;
 import io.depot.engine.PoolUsage;
@@ -20,8 +24,8 @@ import picocli.CommandLine.Option;
 /**
  * Runs the daemon on an embedded default: a pool under {@code ./data} created on first start.
  * It owns the pool and the iSCSI target (targets and LUN maps come from the pool's settings) and
- * shuts them down cleanly on SIGTERM/Ctrl-C; the NFS gateway and the HTTP API are wired in here as
- * they land.
+ * shuts them down cleanly on SIGTERM/Ctrl-C, with the NFS gateway and the HTTP API (docs/appliance.md).
+ * Once everything listens it writes {@link RuntimeFile} so the CLI finds the API by itself.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the Depot daemon.")
 final class ServeCommand implements Callable<Integer> {
@@ -44,6 +48,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "TCP port of the NFS gateway (MOUNT and NFS share it; the portmapper is on 111 or a system rpcbind) "
                     + "(default: ${DEFAULT-VALUE}); 'off' disables it.")
     String nfsPort;
+
+    @Option(names = "--api-listen", defaultValue = "127.0.0.1:8421",
+            description = "Address of the HTTP API, host:port (default: ${DEFAULT-VALUE}, this host only); 'off' disables it.")
+    String apiListen;
 
     @Override
     public Integer call() throws Exception {
@@ -88,11 +96,38 @@ final class ServeCommand implements Callable<Integer> {
                 return 2;
             }
         }
-        log.info("the HTTP API is not built yet; stop with Ctrl-C or SIGTERM");
+        ApiServer api = null;
+        if (!"off".equalsIgnoreCase(apiListen)) {
+            try {
+                ApiToken token = ApiToken.loadOrCreate(dataDir.toAbsolutePath());
+                api = ApiServer.start(address(apiListen, "--api-listen"), DepotApi.router(new Appliance(pool, iscsi, nfs)), token);
+            } catch (IllegalStateException e) {
+                log.error("{}; choose another address with --api-listen host:port, or --api-listen off", e.getMessage());
+                if (nfs != null) {
+                    nfs.close();
+                }
+                if (iscsi != null) {
+                    iscsi.close();
+                }
+                pool.close();
+                return 2;
+            }
+        }
+        new RuntimeFile(api == null ? null : "http://" + hostPort(api.address()),
+                iscsi == null ? null : hostPort(iscsi.address()), nfs == null ? null : hostPort(nfs.address()),
+                ProcessHandle.current().pid()).write(dataDir.toAbsolutePath());
+        log.info("ready{}; stop with Ctrl-C or SIGTERM", api == null ? "" : ": API on http://" + hostPort(api.address())
+                + "/api/v1 (token in " + dataDir.resolve(ApiToken.FILE) + ")");
         CountDownLatch stopped = new CountDownLatch(1);
         IscsiService iscsiService = iscsi;
         NfsGateway nfsGateway = nfs;
+        ApiServer apiServer = api;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            RuntimeFile.delete(dataDir.toAbsolutePath());
+            if (apiServer != null) {
+                log.info("shutting down: closing the HTTP API");
+                apiServer.close();
+            }
             if (nfsGateway != null) {
                 log.info("shutting down: closing the NFS gateway");
                 nfsGateway.close();
@@ -110,15 +145,24 @@ final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** "host:port", "[v6]:port" or ":port". */
     static InetSocketAddress portal(String spec) {
+        return address(spec, "--iscsi-portal");
+    }
+
+    /** "host:port", "[v6]:port" or ":port". */
+    static InetSocketAddress address(String spec, String option) {
         int colon = spec.lastIndexOf(':');
         if (colon < 0) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new ServeCommand()),
-                    "--iscsi-portal must be host:port, got " + spec);
+                    option + " must be host:port, got " + spec);
         }
         String host = spec.substring(0, colon).replace("[", "").replace("]", "");
         int port = Integer.parseInt(spec.substring(colon + 1));
         return new InetSocketAddress(host.isEmpty() ? "0.0.0.0" : host, port);
+    }
+
+    static String hostPort(InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 }

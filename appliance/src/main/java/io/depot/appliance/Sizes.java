@@ -3,10 +3,10 @@ package io.depot.appliance;
 import java.util.Locale;
 
 /** Human sizes: "20G", "512M", "1T", "4096" (binary units), and back. */
-final class Sizes {
+public final class Sizes {
     private Sizes() {}
 
-    static long parse(String text) {
+    public static long parse(String text) {
         String t = text.trim().toUpperCase(Locale.ROOT);
         if (t.endsWith("IB")) {
             t = t.substring(0, t.length() - 2);
@@ -33,7 +33,7 @@ final class Sizes {
         }
     }
 
-    static String format(long bytes) {
+    public static String format(long bytes) {
         String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
         double v = bytes;
         int u = 0;

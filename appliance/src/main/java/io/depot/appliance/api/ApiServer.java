@@ -1,0 +1,243 @@
+package io.depot.appliance.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.depot.engine.EngineException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP side of the API on the JDK's built-in server ({@code jdk.httpserver}): a control plane on
+ * loopback sees a handful of requests a second, so a few worker threads and no extra dependency
+ * beat a web framework. This class owns the transport concerns: authentication, body limits, JSON
+ * parsing, and turning every failure into an {@code application/problem+json} answer (RFC 9457).
+ */
+public final class ApiServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Control requests are small; a bigger body is a mistake or an attack. */
+    private static final int MAX_BODY = 64 * 1024;
+    private static final int WORKERS = 4;
+
+    private final HttpServer server;
+    private final ExecutorService workers;
+    private final Router router;
+    private final ApiToken token;
+
+    private ApiServer(HttpServer server, ExecutorService workers, Router router, ApiToken token) {
+        this.server = server;
+        this.workers = workers;
+        this.router = router;
+        this.token = token;
+    }
+
+    /** Binds and starts serving; throws IllegalStateException with a clear message when the address is taken. */
+    public static ApiServer start(InetSocketAddress address, Router router, ApiToken token) {
+        HttpServer http;
+        try {
+            http = HttpServer.create(address, 64);
+        } catch (BindException e) {
+            throw new IllegalStateException("cannot listen for the API on " + address + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start the API on " + address + ": " + e.getMessage(), e);
+        }
+        AtomicInteger n = new AtomicInteger();
+        ExecutorService workers = Executors.newFixedThreadPool(WORKERS, r -> {
+            Thread t = new Thread(r, "depot-api-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        ApiServer api = new ApiServer(http, workers, router, token);
+        http.createContext("/", api::exchange);
+        http.setExecutor(workers);
+        http.start();
+        log.info("HTTP API listening on {}", api.address());
+        return api;
+    }
+
+    public InetSocketAddress address() { return server.getAddress(); }
+
+    private void exchange(HttpExchange ex) {
+        try (ex) {
+            Response response;
+            byte[] body;
+            try {
+                response = dispatch(ex);
+                body = encode(response);
+            } catch (ApiException e) {
+                response = problem(ex, e);
+                body = encode(response);
+            } catch (EngineException e) {
+                response = problem(ex, Problems.of(e));
+                body = encode(response);
+            } catch (Exception e) {
+                log.error("API {} {} failed", ex.getRequestMethod(), ex.getRequestURI(), e);
+                response = problem(ex, new ApiException(500, "internal-error", "internal error: " + e));
+                body = encode(response);
+            }
+            write(ex, response, body);
+        } catch (IOException e) {
+            log.debug("API client went away: {}", e.toString());
+        }
+    }
+
+    private Response dispatch(HttpExchange ex) throws Exception {
+        String method = ex.getRequestMethod();
+        String rawPath = ex.getRequestURI().getRawPath();
+        Router.Match match = router.match(method, segments(rawPath));
+        if (match == null) {
+            throw ApiException.notFound("no such resource: " + rawPath);
+        }
+        if (match.route() == null) {
+            ex.getResponseHeaders().set("Allow", String.join(", ", match.allowed()));
+            throw new ApiException(405, "method-not-allowed", method + " is not allowed on " + rawPath
+                    + "; allowed: " + String.join(", ", match.allowed()));
+        }
+        if (!match.route().open() && !token.accepts(ex.getRequestHeaders().getFirst("Authorization"))) {
+            ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"depot\"");
+            throw new ApiException(401, "unauthorized",
+                    "a bearer token is required: send 'Authorization: Bearer <token>' with the token from <data-dir>/" + ApiToken.FILE);
+        }
+        JsonNode body = readBody(ex);
+        Request request = new Request(method, match.params(), query(ex.getRequestURI().getRawQuery()), body);
+        return match.route().handler().handle(request);
+    }
+
+    private static JsonNode readBody(HttpExchange ex) throws IOException {
+        try (InputStream in = ex.getRequestBody()) {
+            byte[] bytes = in.readNBytes(MAX_BODY + 1);
+            if (bytes.length > MAX_BODY) {
+                throw new ApiException(413, "body-too-large", "request bodies are limited to " + MAX_BODY + " bytes");
+            }
+            if (bytes.length == 0) {
+                return null;
+            }
+            String type = ex.getRequestHeaders().getFirst("Content-Type");
+            if (type != null && !type.toLowerCase().startsWith("application/json")) {
+                throw new ApiException(415, "unsupported-media-type", "send the body as application/json, not " + type);
+            }
+            try {
+                return JSON.readTree(bytes);
+            } catch (JsonProcessingException e) {
+                throw ApiException.badRequest("the body is not valid JSON: " + e.getOriginalMessage());
+            }
+        }
+    }
+
+    private static List<String> segments(String rawPath) {
+        List<String> out = new ArrayList<>();
+        String p = rawPath.endsWith("/") && rawPath.length() > 1 ? rawPath.substring(0, rawPath.length() - 1) : rawPath;
+        for (String s : p.substring(1).split("/", -1)) {
+            try {
+                // path segments: '+' is a literal plus, only %XX is decoded
+                out.add(URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("bad percent-encoding in the path: " + s);
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return out;
+        }
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            String k = eq < 0 ? pair : pair.substring(0, eq);
+            String v = eq < 0 ? "" : pair.substring(eq + 1);
+            try {
+                out.put(URLDecoder.decode(k, StandardCharsets.UTF_8), URLDecoder.decode(v, StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("bad percent-encoding in the query: " + pair);
+            }
+        }
+        return out;
+    }
+
+    private static Response problem(HttpExchange ex, ApiException e) {
+        ObjectNode p = JSON.createObjectNode();
+        p.put("type", "about:blank");
+        p.put("title", title(e.status()));
+        p.put("status", e.status());
+        p.put("detail", e.getMessage());
+        p.put("code", e.code());
+        p.put("instance", ex.getRequestURI().getRawPath());
+        return new Response(e.status(), p, null);
+    }
+
+    /** The body's bytes, made before any header is sent so a serialisation failure can still be answered with a 500. */
+    private static byte[] encode(Response r) throws IOException {
+        if (r.body() == null) {
+            return null;
+        }
+        return r.body() instanceof RawJson raw ? raw.bytes() : JSON.writeValueAsBytes(r.body());
+    }
+
+    private static void write(HttpExchange ex, Response r, byte[] body) throws IOException {
+        if (r.location() != null) {
+            ex.getResponseHeaders().set("Location", r.location());
+        }
+        ex.getResponseHeaders().set("Cache-Control", "no-store");
+        if (body == null || "HEAD".equals(ex.getRequestMethod())) {
+            ex.sendResponseHeaders(r.status(), -1);
+            return;
+        }
+        ex.getResponseHeaders().set("Content-Type", r.status() >= 400 ? "application/problem+json" : "application/json");
+        ex.sendResponseHeaders(r.status(), body.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    /** A body that is already JSON text (the OpenAPI document). */
+    public record RawJson(byte[] bytes) {}
+
+    private static String title(int status) {
+        return switch (status) {
+            case 400 -> "Bad Request";
+            case 401 -> "Unauthorized";
+            case 404 -> "Not Found";
+            case 405 -> "Method Not Allowed";
+            case 409 -> "Conflict";
+            case 413 -> "Content Too Large";
+            case 415 -> "Unsupported Media Type";
+            case 503 -> "Service Unavailable";
+            case 507 -> "Insufficient Storage";
+            default -> status >= 500 ? "Internal Server Error" : "Error";
+        };
+    }
+
+    /** Stops accepting, lets running requests finish for up to a second, stops the workers. */
+    @Override
+    public void close() {
+        server.stop(1);
+        workers.shutdown();
+        try {
+            workers.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

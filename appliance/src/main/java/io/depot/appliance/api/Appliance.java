@@ -1,0 +1,54 @@
+package io.depot.appliance.api;
+
+import io.depot.engine.Pool;
+import io.depot.nfs.NfsGateway;
+import io.depot.target.IscsiService;
+import java.util.regex.Pattern;
+
+/**
+ * What the API drives: the pool and the protocol services that are on (null when off). Changes go
+ * through {@link #mutate} one at a time, so a check such as "is this volume mapped on a LUN?" still
+ * holds when the change it guards is made.
+ */
+public final class Appliance {
+    /** Volumes the NFS gateway made for its files ("nfs." + 16 hex digits): managed through NFS, not here. */
+    private static final Pattern NFS_FILE_VOLUME = Pattern.compile("nfs\\.[0-9a-f]{16}");
+
+    private final Pool pool;
+    private final IscsiService iscsi;
+    private final NfsGateway nfs;
+    private final Object changes = new Object();
+
+    public Appliance(Pool pool, IscsiService iscsi, NfsGateway nfs) {
+        this.pool = pool;
+        this.iscsi = iscsi;
+        this.nfs = nfs;
+    }
+
+    public Pool pool() { return pool; }
+
+    /** The iSCSI service, or a 503 problem when the target is off. */
+    public IscsiService iscsi() {
+        if (iscsi == null) {
+            throw new ApiException(503, "iscsi-off", "the iSCSI target is off (depot serve --iscsi-portal off)");
+        }
+        return iscsi;
+    }
+
+    public IscsiService iscsiOrNull() { return iscsi; }
+
+    public NfsGateway nfsOrNull() { return nfs; }
+
+    static boolean isNfsFileVolume(String name) { return NFS_FILE_VOLUME.matcher(name).matches(); }
+
+    @FunctionalInterface
+    interface Change<T> {
+        T run() throws Exception;
+    }
+
+    <T> T mutate(Change<T> change) throws Exception {
+        synchronized (changes) {
+            return change.run();
+        }
+    }
+}

@@ -1,0 +1,17 @@
+package io.depot.appliance.api;
+
+/** Every resource of the API, version 1, on one router. */
+public final class DepotApi {
+    private DepotApi() {}
+
+    public static Router router(Appliance appliance) {
+        Router r = new Router();
+        VolumeResource volumes = new VolumeResource(appliance);
+        new SystemResource(appliance).register(r);
+        volumes.register(r);
+        new SnapshotResource(appliance, volumes).register(r);
+        new JobResource(appliance).register(r);
+        new IscsiResource(appliance).register(r);
+        return r;
+    }
+}

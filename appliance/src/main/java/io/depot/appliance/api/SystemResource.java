@@ -1,0 +1,45 @@
+package io.depot.appliance.api;
+
+import io.depot.appliance.api.Views.PoolView;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The pool's capacity, the open health check and the OpenAPI document. */
+final class SystemResource {
+    private final Appliance appliance;
+    private final byte[] openApi;
+
+    SystemResource(Appliance appliance) {
+        this.appliance = appliance;
+        try (InputStream in = SystemResource.class.getResourceAsStream("openapi.json")) {
+            this.openApi = in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    void register(Router r) {
+        r.add("GET", "/api/v1/pool", req -> Response.ok(PoolView.of(appliance.pool())));
+        r.addOpen("GET", "/api/v1/health", this::health);
+        r.addOpen("GET", "/api/v1/openapi.json", req -> Response.ok(new ApiServer.RawJson(openApi)));
+    }
+
+    /** Open without a token (for load balancers and systemd checks), so it tells nothing secret. */
+    private Response health(Request req) {
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("status", "ok");
+        h.put("pool", appliance.pool().uuid());
+        h.put("iscsi", appliance.iscsiOrNull() == null || appliance.iscsiOrNull().server() == null ? null
+                : hostPort(appliance.iscsiOrNull().address()));
+        h.put("nfs", appliance.nfsOrNull() == null ? null : hostPort(appliance.nfsOrNull().address()));
+        return Response.ok(h);
+    }
+
+    static String hostPort(java.net.InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+}

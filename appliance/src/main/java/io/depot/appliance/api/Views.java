@@ -1,0 +1,60 @@
+package io.depot.appliance.api;
+
+import io.depot.engine.FlattenJob;
+import io.depot.engine.PoolUsage;
+import io.depot.engine.Snapshot;
+import io.depot.engine.Volume;
+import java.util.List;
+import java.util.UUID;
+
+/** The JSON shapes of the API's resources (sizes in bytes). */
+final class Views {
+    private Views() {}
+
+    record PoolView(UUID id, long capacity, long used, long free, long provisioned, double overcommit, int clusterSize,
+                    int volumes, int snapshots) {
+        static PoolView of(io.depot.engine.Pool pool) {
+            PoolUsage u = pool.usage();
+            return new PoolView(pool.uuid(), u.capacityBytes(), u.usedBytes(), u.freeBytes(), u.provisionedBytes(),
+                    Math.round(u.overcommitRatio() * 1000) / 1000.0, u.clusterSize(), u.volumes(), u.snapshots());
+        }
+    }
+
+    /** {@code luns}: where the volume is served, "target/lun". {@code job}: its flatten job's id, if any. */
+    record VolumeView(String name, UUID id, long size, long allocated, boolean linkedClone, int snapshots,
+                      List<String> luns, String job) {
+        static VolumeView of(Volume v, List<String> luns) {
+            FlattenJob j = v.flattenJob();
+            return new VolumeView(v.name(), v.uuid(), v.sizeBytes(), v.allocatedBytes(), v.isLinkedClone(),
+                    v.snapshots().size(), luns, j == null ? null : v.uuid().toString());
+        }
+    }
+
+    /** {@code uniqueBytes}: what deleting it would free (only on the single-snapshot view: it costs a scan). */
+    record SnapshotView(String volume, String name, UUID id, long size, String createdAt, UUID groupId, Long uniqueBytes) {
+        static SnapshotView of(Snapshot s, boolean withUnique) {
+            return new SnapshotView(s.volume().name(), s.name(), s.uuid(), s.sizeBytes(), s.createdAt().toString(), s.groupId(),
+                    withUnique ? s.uniqueBytes() : null);
+        }
+    }
+
+    /** A full clone's background copy; {@code id} is the clone's volume id. */
+    record JobView(String id, String kind, String volume, String state, double progress, long doneClusters,
+                   long totalClusters, String error) {
+        static JobView of(Volume v, FlattenJob j) {
+            String state = j.error() != null ? "failed" : j.isFinished() ? "finished" : j.isCancelled() ? "cancelled" : "running";
+            return new JobView(v.uuid().toString(), "flatten", v.name(), state, Math.round(j.progress() * 10000) / 10000.0,
+                    j.doneClusters(), j.totalClusters(), j.error() == null ? null : j.error().toString());
+        }
+    }
+
+    record LunView(long lun, String volume, UUID volumeId, String snapshot, UUID snapshotId, boolean readOnly, boolean missing) {}
+
+    /** CHAP shows only the user names: secrets never leave the appliance. */
+    record TargetView(String name, String alias, List<LunView> luns, List<String> allowedInitiators, String chapUser,
+                      String mutualChapUser) {}
+
+    record SessionView(String initiator, String isid, String target, int tsih) {}
+
+    record CloneView(VolumeView volume, String job) {}
+}
