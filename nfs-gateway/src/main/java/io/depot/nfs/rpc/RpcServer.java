@@ -1,5 +1,6 @@
 package io.depot.nfs.rpc;
 
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -94,6 +95,8 @@ public final class RpcServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         channels.add(ch);
+                        // replies complete one event-loop task each; coalesce their flushes into fewer writes
+                        ch.pipeline().addLast("flush", new FlushConsolidationHandler(256, true));
                         ch.pipeline().addLast("record-encoder", RecordMarkingEncoder.INSTANCE);
                         ch.pipeline().addLast("record-decoder", new RecordMarkingDecoder(maxRecordSize));
                         ch.pipeline().addLast("rpc", new RpcConnectionHandler(dispatcher, workers, maxOutstanding));
