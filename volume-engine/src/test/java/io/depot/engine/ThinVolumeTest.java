@@ -148,6 +148,13 @@ class ThinVolumeTest extends PoolFixture {
         reopen();
         assertEquals(id, pool.volume("new").uuid());
         assertEquals("new", pool.volume(id).name());
+        // the old name is free again, the new one is taken; a deleted volume is gone by name and by id
+        Volume again = pool.createVolume("old", GiB);
+        assertThrows(NameInUseException.class, () -> pool.createVolume("new", GiB));
+        again.delete();
+        assertThrows(NoSuchVolumeException.class, () -> pool.volume(again.uuid()));
+        assertThrows(NoSuchVolumeException.class, () -> pool.volume("old"));
+        pool.createVolume("old", GiB);
     }
 
     @Test

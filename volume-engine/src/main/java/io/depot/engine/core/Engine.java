@@ -69,6 +69,9 @@ public final class Engine implements AutoCloseable {
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
     private final ReentrantLock admin = new ReentrantLock();
     private final Map<Long, VolumeState> volumes = new ConcurrentHashMap<>();
+    /** Indexes of {@link #volumes} for lookups by name and UUID (protocol layers do them per request); changed under the admin lock. */
+    private final Map<String, VolumeState> volumesByName = new ConcurrentHashMap<>();
+    private final Map<UUID, VolumeState> volumesByUuid = new ConcurrentHashMap<>();
     private final ThreadLocal<ByteBuffer> clusterBuffers;
     private final Options options;
     private final ScheduledExecutorService ticker;
@@ -165,7 +168,7 @@ public final class Engine implements AutoCloseable {
         meta.scan(Keys.prefix(Keys.VOLUME), Keys.prefixEnd(Keys.VOLUME), (k, v) -> {
             VolumeRecord r = VolumeRecord.decode(v);
             records.put(r.id(), r);
-            volumes.put(r.id(), new VolumeState(this, r));
+            index(new VolumeState(this, r));
             return true;
         });
         for (VolumeRecord r : records.values()) {
@@ -414,7 +417,7 @@ public final class Engine implements AutoCloseable {
         poolRecord = next;
         VolumeState vs = new VolumeState(this, r);
         vs.origin = origin;
-        volumes.put(id, vs);
+        index(vs);
         log.info("created volume {} ({}), {} bytes{}", name, r.uuid(), sizeBytes,
                 origin == null ? "" : ", clone of " + origin.name + " at epoch " + originEpoch);
         return vs;
@@ -427,21 +430,25 @@ public final class Engine implements AutoCloseable {
     }
 
     public VolumeState volume(String name) {
-        for (VolumeState v : volumes.values()) {
-            if (v.name.equals(name)) {
-                return v;
-            }
+        VolumeState v = name == null ? null : volumesByName.get(name);
+        if (v == null) {
+            throw new NoSuchVolumeException("no volume named '" + name + "'");
         }
-        throw new NoSuchVolumeException("no volume named '" + name + "'");
+        return v;
     }
 
     public VolumeState volume(UUID uuid) {
-        for (VolumeState v : volumes.values()) {
-            if (v.uuid.equals(uuid)) {
-                return v;
-            }
+        VolumeState v = uuid == null ? null : volumesByUuid.get(uuid);
+        if (v == null) {
+            throw new NoSuchVolumeException("no volume with id " + uuid);
         }
-        throw new NoSuchVolumeException("no volume with id " + uuid);
+        return v;
+    }
+
+    private void index(VolumeState v) {
+        volumes.put(v.id, v);
+        volumesByName.put(v.name, v);
+        volumesByUuid.put(v.uuid, v);
     }
 
     public void rename(VolumeState v, String newName) {
@@ -455,7 +462,14 @@ public final class Engine implements AutoCloseable {
             requireFreeName(newName);
             String old = v.name;
             v.name = newName;
-            persist(v);
+            try {
+                persist(v);
+            } catch (RuntimeException e) {
+                v.name = old; // the stored record still has the old name
+                throw e;
+            }
+            volumesByName.remove(old, v);
+            volumesByName.put(newName, v);
             log.info("renamed volume {} to {}", old, newName);
         } finally {
             admin.unlock();
@@ -523,6 +537,8 @@ public final class Engine implements AutoCloseable {
                 v.ioLock.writeLock().unlock();
             }
             volumes.remove(v.id);
+            volumesByName.remove(v.name, v);
+            volumesByUuid.remove(v.uuid, v);
             cache.removeDirectory(v.id);
             log.info("deleted volume {} ({}); its {} bytes are reclaimed in the background", v.name, v.uuid, v.allocatedBytes());
         } finally {
@@ -608,10 +624,8 @@ public final class Engine implements AutoCloseable {
     }
 
     private void requireFreeName(String name) {
-        for (VolumeState v : volumes.values()) {
-            if (v.name.equals(name)) {
-                throw new NameInUseException("a volume named '" + name + "' already exists");
-            }
+        if (volumesByName.containsKey(name)) {
+            throw new NameInUseException("a volume named '" + name + "' already exists");
         }
     }
 
