@@ -21,6 +21,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -69,6 +70,12 @@ public final class Engine implements AutoCloseable {
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
     private final ReentrantLock admin = new ReentrantLock();
     private final Map<Long, VolumeState> volumes = new ConcurrentHashMap<>();
+    /**
+     * Deleted volumes whose clusters are still to be reclaimed: the R keys of the store, kept in
+     * memory so a delete does not rescan the store's queue (whose tombstones pile up as volumes
+     * come and go); filled at open, added to at delete, emptied by the reclaim.
+     */
+    private final Set<Long> pendingReclaim = ConcurrentHashMap.newKeySet();
     /** Indexes of {@link #volumes} for lookups by name and UUID (protocol layers do them per request); changed under the admin lock. */
     private final Map<String, VolumeState> volumesByName = new ConcurrentHashMap<>();
     private final Map<UUID, VolumeState> volumesByUuid = new ConcurrentHashMap<>();
@@ -164,6 +171,7 @@ public final class Engine implements AutoCloseable {
     }
 
     private void load() {
+        pendingReclaim.addAll(reclaimQueue());
         Map<Long, VolumeRecord> records = new HashMap<>();
         meta.scan(Keys.prefix(Keys.VOLUME), Keys.prefixEnd(Keys.VOLUME), (k, v) -> {
             VolumeRecord r = VolumeRecord.decode(v);
@@ -219,7 +227,7 @@ public final class Engine implements AutoCloseable {
         if (workers == null) {
             return;
         }
-        if (!reclaimQueue().isEmpty()) {
+        if (!pendingReclaim.isEmpty()) {
             workers.submit(this::reclaimAll);
         }
         for (VolumeState v : volumes.values()) {
@@ -533,6 +541,7 @@ public final class Engine implements AutoCloseable {
                 // every staged mapping of this volume reaches the store with (and so before reclaim sees) the deletion
                 pipeline.stage(new MetaBatch().delete(Keys.volume(v.id)).put(Keys.reclaim(v.id), new byte[0]), null);
                 pipeline.flush();
+                pendingReclaim.add(v.id);
             } finally {
                 v.ioLock.writeLock().unlock();
             }
@@ -575,7 +584,7 @@ public final class Engine implements AutoCloseable {
     public boolean awaitReclaim(long timeoutMillis) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMillis;
         synchronized (reclaimDone) {
-            while (!reclaimQueue().isEmpty()) {
+            while (!pendingReclaim.isEmpty()) {
                 long left = deadline - System.currentTimeMillis();
                 if (left <= 0) {
                     return false;
@@ -587,7 +596,9 @@ public final class Engine implements AutoCloseable {
     }
 
     private void reclaimQueued() {
-        for (long vol : reclaimQueue()) {
+        List<Long> queue = new ArrayList<>(pendingReclaim);
+        java.util.Collections.sort(queue);
+        for (long vol : queue) {
             if (closed) {
                 return;
             }
@@ -614,7 +625,10 @@ public final class Engine implements AutoCloseable {
             if (closed) {
                 return;
             }
-            meta.write(new MetaBatch().delete(Keys.reclaim(vol)));
+            // its frees are durable (each step flushed): the queue entry can go with the next group commit;
+            // should it not reach the store before a crash, the next open reclaims nothing and drops it
+            pipeline.stage(new MetaBatch().delete(Keys.reclaim(vol)), null);
+            pendingReclaim.remove(vol);
             log.info("reclaimed {} clusters of deleted volume {}", freed, vol);
         }
     }
