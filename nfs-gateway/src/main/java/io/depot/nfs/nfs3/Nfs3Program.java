@@ -344,16 +344,9 @@ public final class Nfs3Program {
             return;
         }
         args.expectEnd();
-        try {
-            Target t = target(call, fh);
-            t.requireWritable();
-            Change c = fs.setattr(t.caller(), t.ino(), a, guard);
-            res.writeInt(Nfs3.OK);
-            wcc(res, c);
-        } catch (RuntimeException e) {
-            res.writeInt(status(e));
-            wcc(res, null, currentOf(fh));
-        }
+        SetAttributes attrs = a;
+        Long ctimeGuard = guard;
+        changeWithWcc(call, fh, res, t -> fs.setattr(t.caller(), t.ino(), attrs, ctimeGuard));
     }
 
     /** LOOKUP (§3.3.3). */
@@ -623,10 +616,18 @@ public final class Nfs3Program {
         byte[] fh = readHandle(args);
         String name = readName(args);
         args.expectEnd();
+        changeWithWcc(call, fh, res, t -> op.apply(t, name));
+    }
+
+    /**
+     * A change to the object behind {@code fh} whose reply is a status and wcc data: the change's
+     * before/after attributes on success, the object's current attributes on failure.
+     */
+    private void changeWithWcc(RpcCall call, byte[] fh, XdrWriter res, java.util.function.Function<Target, Change> change) {
         try {
             Target t = target(call, fh);
             t.requireWritable();
-            Change c = op.apply(t, name);
+            Change c = change.apply(t);
             res.writeInt(Nfs3.OK);
             wcc(res, c);
         } catch (RuntimeException e) {
