@@ -800,55 +800,54 @@ public final class Nfs3Program {
 
     /** FSSTAT (§3.3.18): the pool's space. */
     private void fsstat(RpcCall call, XdrReader args, XdrWriter res) {
-        byte[] fh = readHandle(args);
-        args.expectEnd();
-        try {
-            Target t = target(call, fh);
+        fileSystemQuery(call, args, res, t -> {
             FsStats s = t.vfs().fsstat();
-            res.writeInt(Nfs3.OK);
-            postOpAttr(res, t.attributes());
-            res.writeHyper(s.totalBytes()).writeHyper(s.freeBytes()).writeHyper(s.availableBytes());
-            res.writeHyper(s.totalFiles()).writeHyper(s.freeFiles()).writeHyper(s.freeFiles());
-            res.writeInt(0); // invarsec: the figures change at any time
-        } catch (RuntimeException e) {
-            res.writeInt(status(e));
-            postOpAttr(res, currentOf(fh));
-        }
+            return out -> {
+                out.writeHyper(s.totalBytes()).writeHyper(s.freeBytes()).writeHyper(s.availableBytes());
+                out.writeHyper(s.totalFiles()).writeHyper(s.freeFiles()).writeHyper(s.freeFiles());
+                out.writeInt(0); // invarsec: the figures change at any time
+            };
+        });
     }
 
     /** FSINFO (§3.3.19). */
     private void fsinfo(RpcCall call, XdrReader args, XdrWriter res) {
-        byte[] fh = readHandle(args);
-        args.expectEnd();
-        try {
-            Target t = target(call, fh);
-            res.writeInt(Nfs3.OK);
-            postOpAttr(res, t.attributes());
-            res.writeInt(Nfs3.MAX_IO).writeInt(Nfs3.MAX_IO).writeInt(4096); // rtmax, rtpref, rtmult
-            res.writeInt(Nfs3.MAX_IO).writeInt(Nfs3.MAX_IO).writeInt(4096); // wtmax, wtpref, wtmult
-            res.writeInt(64 * 1024); // dtpref
-            res.writeHyper(Datastore.MAX_FILE_SIZE);
-            res.writeInt(0).writeInt(1000); // time_delta: microseconds are what the clock gives
-            res.writeInt(Nfs3.FSF_LINK | Nfs3.FSF_SYMLINK | Nfs3.FSF_HOMOGENEOUS | Nfs3.FSF_CANSETTIME);
-        } catch (RuntimeException e) {
-            res.writeInt(status(e));
-            postOpAttr(res, currentOf(fh));
-        }
+        fileSystemQuery(call, args, res, t -> out -> {
+            out.writeInt(Nfs3.MAX_IO).writeInt(Nfs3.MAX_IO).writeInt(4096); // rtmax, rtpref, rtmult
+            out.writeInt(Nfs3.MAX_IO).writeInt(Nfs3.MAX_IO).writeInt(4096); // wtmax, wtpref, wtmult
+            out.writeInt(64 * 1024); // dtpref
+            out.writeHyper(Datastore.MAX_FILE_SIZE);
+            out.writeInt(0).writeInt(1000); // time_delta: microseconds are what the clock gives
+            out.writeInt(Nfs3.FSF_LINK | Nfs3.FSF_SYMLINK | Nfs3.FSF_HOMOGENEOUS | Nfs3.FSF_CANSETTIME);
+        });
     }
 
     /** PATHCONF (§3.3.20). */
     private void pathconf(RpcCall call, XdrReader args, XdrWriter res) {
+        fileSystemQuery(call, args, res, t -> out -> {
+            out.writeInt(Datastore.MAX_LINKS).writeInt(Datastore.MAX_NAME_BYTES);
+            out.writeBoolean(true);  // no_trunc: long names are refused, not cut
+            out.writeBoolean(true);  // chown_restricted
+            out.writeBoolean(false); // case_insensitive
+            out.writeBoolean(true);  // case_preserving
+        });
+    }
+
+    /**
+     * FSSTAT, FSINFO and PATHCONF: a handle in, status + post-op attributes + fixed fields out.
+     * {@code query} does everything that can fail before OK is written and returns the writer of
+     * the fields; on failure the reply is the status and the object's current attributes.
+     */
+    private void fileSystemQuery(RpcCall call, XdrReader args, XdrWriter res,
+                                 java.util.function.Function<Target, java.util.function.Consumer<XdrWriter>> query) {
         byte[] fh = readHandle(args);
         args.expectEnd();
         try {
             Target t = target(call, fh);
+            java.util.function.Consumer<XdrWriter> fields = query.apply(t);
             res.writeInt(Nfs3.OK);
             postOpAttr(res, t.attributes());
-            res.writeInt(Datastore.MAX_LINKS).writeInt(Datastore.MAX_NAME_BYTES);
-            res.writeBoolean(true);  // no_trunc: long names are refused, not cut
-            res.writeBoolean(true);  // chown_restricted
-            res.writeBoolean(false); // case_insensitive
-            res.writeBoolean(true);  // case_preserving
+            fields.accept(res);
         } catch (RuntimeException e) {
             res.writeInt(status(e));
             postOpAttr(res, currentOf(fh));
