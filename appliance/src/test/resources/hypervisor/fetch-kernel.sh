@@ -6,7 +6,13 @@
 set -euo pipefail
 CACHE=$1
 # linux-image-amd64 is the metapackage; it depends on exactly one versioned image package
-PKG=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+resolve() { apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}'; }
+PKG=$(resolve)
+if [[ -z "$PKG" ]]; then
+  # a fresh machine may have no package lists yet
+  apt-get update -qq >/dev/null 2>&1 || true
+  PKG=$(resolve)
+fi
 if [[ -z "$PKG" ]]; then
   echo "cannot resolve the kernel package: apt-cache depends linux-image-amd64 names no linux-image-N package" >&2
   exit 1
@@ -21,8 +27,10 @@ fi
 mkdir -p "$CACHE"
 WORK=$(mktemp -d "$CACHE/.fetch.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
-(cd "$WORK" && apt-get download "$PKG" >/dev/null 2>"$WORK/apt.err") || {
-  # the package lists may be missing or stale on a fresh machine
+# apt-get download runs as the _apt user where it can: let it write here
+chmod 755 "$WORK"
+(cd "$WORK" && apt-get download "$PKG" >/dev/null 2>&1) || {
+  # stale package lists name a version the mirror no longer has
   apt-get update -qq >/dev/null && (cd "$WORK" && apt-get download "$PKG" >/dev/null)
 }
 dpkg-deb -x "$WORK"/"$PKG"_*.deb "$WORK/x"
