@@ -53,9 +53,13 @@ final class DatastoreLab implements AutoCloseable {
         return lab;
     }
 
-    /** The command, run inside the lab's network namespace. */
+    /**
+     * The command, run inside the lab's network namespace. It gets SIGKILL if the test JVM dies
+     * (setpriv --pdeathsig), so no QEMU or server outlives a crashed run.
+     */
     List<String> inside(List<String> command) {
-        List<String> c = new ArrayList<>(List.of("nsenter", "--net=/proc/" + holder.pid() + "/ns/net", "--"));
+        List<String> c = new ArrayList<>(List.of("nsenter", "--net=/proc/" + holder.pid() + "/ns/net", "--",
+                "setpriv", "--pdeathsig", "KILL", "--"));
         c.addAll(command);
         return c;
     }

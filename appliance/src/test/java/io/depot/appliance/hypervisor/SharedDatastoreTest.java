@@ -18,12 +18,14 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -51,6 +53,7 @@ import org.junit.jupiter.api.io.TempDir;
  * linux-image package (fetch-kernel.sh). The walkthrough for users is docs/shared-datastore.md.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 10, unit = TimeUnit.MINUTES)   // each test and the setup (which may download the kernel package)
 class SharedDatastoreTest {
     static final String IQN_PREFIX = "iqn.2026-11.io.depot.test:";
     static final Host HOST_A = new Host("host-a", IQN_PREFIX + "host-a", DatastoreLab.DATASTORE_IP);
