@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  * transcript and what QEMU printed.
  */
 final class SerialConsole {
-    static final Pattern WROTE = Pattern.compile("DEPOT-GUEST WROTE (\\d+)");
+    static final Pattern WROTE = Pattern.compile("DEPOT-GUEST WROTE (\\d+)$");
 
     private final SocketChannel channel;
     private final Writer log;
@@ -79,7 +79,7 @@ final class SerialConsole {
     private synchronized void add(String l) {
         lines.add(l);
         Matcher m = WROTE.matcher(l);
-        if (m.matches()) {
+        if (m.find()) {   // find: a kernel message may share the line
             acknowledged = Math.max(acknowledged, Integer.parseInt(m.group(1)) + 1);
         }
         try {
@@ -99,17 +99,17 @@ final class SerialConsole {
 
     synchronized List<String> lines() { return List.copyOf(lines); }
 
-    /** Waits for the first line from index {@code from} on that matches, and returns its match. */
+    /** Waits for the first line from index {@code from} on that contains a match (a kernel message may share the line). */
     synchronized Matcher await(Pattern p, int from, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         for (int i = from; ; ) {
             for (; i < lines.size(); i++) {
                 String l = lines.get(i);
                 Matcher m = p.matcher(l);
-                if (m.matches()) {
+                if (m.find()) {
                     return m;
                 }
-                if (l.startsWith("DEPOT-GUEST FAIL")) {
+                if (l.contains("DEPOT-GUEST FAIL")) {
                     fail("the guest failed while we waited for /" + p + "/: " + l + "\n" + transcript());
                 }
             }
@@ -130,8 +130,20 @@ final class SerialConsole {
 
     /** Waits until the guest has acknowledged at least {@code blocks} blocks. */
     synchronized void awaitAcknowledged(int blocks, Duration timeout) throws InterruptedException {
-        if (acknowledged < blocks) {
-            await(Pattern.compile("DEPOT-GUEST WROTE " + (blocks - 1)), 0, timeout);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (acknowledged < blocks) {
+            String failed = lines.stream().filter(l -> l.contains("DEPOT-GUEST FAIL")).findFirst().orElse(null);
+            if (failed != null) {
+                fail("the guest failed while we waited for " + blocks + " blocks: " + failed + "\n" + transcript());
+            }
+            if (closed) {
+                fail("the guest's console closed while we waited for " + blocks + " blocks\n" + transcript());
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                fail("the guest acknowledged " + acknowledged + " blocks, not " + blocks + ", within " + timeout.toSeconds() + " s\n" + transcript());
+            }
+            wait(Math.max(1, left / 1_000_000));
         }
     }
 

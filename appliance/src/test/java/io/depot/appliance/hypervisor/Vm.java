@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * One QEMU process: a hypervisor host running the test guest with its disk on Depot. The guest's
@@ -103,7 +104,7 @@ final class Vm implements AutoCloseable {
         Path qemuLog = dir.resolve(name + ".qemu.log");
         Process p = new ProcessBuilder(lab.inside(cmd)).redirectErrorStream(true).redirectOutput(qemuLog.toFile()).start();
         p.getOutputStream().close();
-        java.util.function.Supplier<String> diagnostics = () -> "== QEMU " + name + (p.isAlive() ? " (running)" : " (exit " + p.exitValue() + ")")
+        Supplier<String> diagnostics = () -> "== QEMU " + name + (p.isAlive() ? " (running)" : " (exit " + p.exitValue() + ")")
                 + ":\n" + read(qemuLog) + "\n== command: " + String.join(" ", cmd);
         SocketChannel conChannel = accept(conServer, p, diagnostics);
         SocketChannel monChannel = accept(monServer, p, diagnostics);
@@ -114,7 +115,7 @@ final class Vm implements AutoCloseable {
     }
 
     /** Waits (a bounded time, watching the process) for QEMU to connect to one of our sockets. */
-    private static SocketChannel accept(ServerSocketChannel server, Process p, java.util.function.Supplier<String> diagnostics) throws IOException {
+    private static SocketChannel accept(ServerSocketChannel server, Process p, Supplier<String> diagnostics) throws IOException {
         server.configureBlocking(false);
         try (Selector sel = Selector.open()) {
             server.register(sel, SelectionKey.OP_ACCEPT);
