@@ -27,7 +27,7 @@ final class Accelerator {
             return "tcg";
         }
         Path out = scratch.resolve("kvm-probe.log");
-        Process p = new ProcessBuilder(List.of("qemu-system-x86_64", "-accel", "kvm", "-machine", "pc", "-m", "64",
+        Process p = new ProcessBuilder(List.of("qemu-system-x86_64", "-accel", "kvm", "-machine", "pc", "-m", String.valueOf(Vm.MEMORY_MIB),
                 "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot", "-serial", "stdio",
                 "-kernel", image.kernel().toString(), "-initrd", image.initramfs().toString(),
                 "-append", "console=ttyS0 quiet panic=-1 depot.mode=probe"))

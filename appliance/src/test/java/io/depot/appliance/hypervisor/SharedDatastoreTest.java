@@ -82,6 +82,7 @@ class SharedDatastoreTest {
         }
         image = GuestImage.build(tmp);
         accel = Accelerator.choose(image, tmp);
+        System.out.println("hypervisor tests: QEMU accelerator " + accel + (Files.exists(Path.of("/dev/kvm")) ? "" : " (no /dev/kvm)"));
         lab = DatastoreLab.start(tmp);
     }
 

@@ -52,6 +52,7 @@ final class Vm implements AutoCloseable {
     /** How the guest runs: write numbered blocks until told to stop, or check what the disk holds. */
     record Guest(String mode, String run, int maxBlocks) {}
 
+    /** Small, so that migrating under TCG is quick; Debian's kernel does not come up in 64 MiB (QEMU just resets). */
     static final int MEMORY_MIB = 128;
 
     private final String name;
