@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
  * KVM when it is there and fast enough, else TCG (QEMU's emulator). /dev/kvm exists on some of
  * these machines but nested KVM can be slower than emulation, so a present /dev/kvm is probed:
  * the guest boots to its init under KVM within {@value #PROBE_SECONDS} s or we emulate.
- * {@code -Ddepot.hv.accel=kvm|tcg} decides instead.
+ * The environment variable {@code DEPOT_HV_ACCEL=kvm|tcg} decides instead.
  */
 final class Accelerator {
     static final int PROBE_SECONDS = 20;
@@ -18,7 +18,7 @@ final class Accelerator {
     private Accelerator() {}
 
     static String choose(GuestImage image, Path scratch) throws IOException, InterruptedException {
-        String forced = System.getProperty("depot.hv.accel");
+        String forced = System.getenv("DEPOT_HV_ACCEL");
         if (forced != null && !forced.isBlank()) {
             return forced;
         }

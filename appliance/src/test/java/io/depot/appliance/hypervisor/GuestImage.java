@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The test guest: Debian's kernel (from its package, cached under {@code ~/.cache/depot-hv} by
+ * The test guest: Debian's kernel (from its package, cached under {@code ~/.cache/depot-hv}, or {@code $DEPOT_HV_CACHE}, by
  * {@code hypervisor/fetch-kernel.sh}) and an initramfs built here: Debian's static busybox, the
  * virtio modules the disk needs, and {@code hypervisor/guest-init.sh} as /init.
  */
@@ -23,7 +23,8 @@ record GuestImage(Path kernel, Path initramfs) {
 
     static GuestImage build(Path scratch) throws IOException, InterruptedException {
         assertTrue(exec("dpkg", "-s", "busybox-static") == 0, "the guest needs Debian's busybox-static (a busybox that runs without a libc)");
-        Path cache = Path.of(System.getProperty("depot.hv.cache", System.getProperty("user.home") + "/.cache/depot-hv"));
+        String dir = System.getenv("DEPOT_HV_CACHE");
+        Path cache = Path.of(dir != null && !dir.isBlank() ? dir : System.getProperty("user.home") + "/.cache/depot-hv");
         Path script = scratch.resolve("fetch-kernel.sh");
         Files.write(script, resource("fetch-kernel.sh"));
         Path out = scratch.resolve("fetch-kernel.out");
