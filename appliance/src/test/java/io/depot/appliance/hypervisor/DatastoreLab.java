@@ -94,6 +94,11 @@ final class DatastoreLab implements AutoCloseable {
                 "the Depot server did not start: " + ready + "\n" + Files.readString(log));
     }
 
+    /** A clean stop: the server closes its sessions and flushes and closes the pool. */
+    void stopServer() throws IOException, InterruptedException {
+        server.stop();
+    }
+
     /** SIGKILL: the server dies with whatever it had not flushed (what a crash or a power cut leaves). */
     void killServer() throws InterruptedException {
         server.process.destroyForcibly();
