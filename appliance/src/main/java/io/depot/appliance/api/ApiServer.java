@@ -236,6 +236,10 @@ public final class ApiServer implements AutoCloseable {
             ex.sendResponseHeaders(r.status(), stream.length());
             try (OutputStream out = ex.getResponseBody()) {
                 stream.writeTo(out);
+            } catch (IOException e) {
+                // Thrown out of the handler, the JDK server closes the connection: the client sees the body end
+                // short of its length. Swallowed, it would leave the connection open and the client waiting.
+                throw new java.io.UncheckedIOException("stream aborted", e);
             }
             return;
         }

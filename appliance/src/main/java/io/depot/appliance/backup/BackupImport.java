@@ -45,6 +45,8 @@ public final class BackupImport {
     private static final String IMPORTING = "backup/importing/";
     private static final String RECEIVED = "backup/received/";
     static final String PARTIAL_SUFFIX = ".partial";
+    /** The throwaway snapshot that compares a volume's head with its base; one a crash left is deleted at start. */
+    private static final String CHECK_PREFIX = "import-check-";
     private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     /** Where an imported snapshot came from. */
@@ -153,7 +155,7 @@ public final class BackupImport {
      * through the engine's diff (the head itself has no diff of its own).
      */
     private static boolean headChangedSince(Volume v, Snapshot snapshot) {
-        Snapshot now = v.createSnapshot("import-check-" + UUID.randomUUID().toString().substring(0, 8));
+        Snapshot now = v.createSnapshot(CHECK_PREFIX + UUID.randomUUID().toString().substring(0, 8));
         try {
             return now.sizeBytes() != snapshot.sizeBytes() || !now.changedSince(snapshot).isEmpty();
         } finally {
@@ -226,7 +228,18 @@ public final class BackupImport {
         });
         Set<String> live = new HashSet<>();
         for (Volume v : pool.volumes()) {
-            v.snapshots().forEach(s -> live.add(RECEIVED + s.uuid()));
+            for (Snapshot s : v.snapshots()) {
+                if (s.name().startsWith(CHECK_PREFIX)) {
+                    try {
+                        s.delete();
+                        log.info("deleted {}, a check snapshot an interrupted import left", s);
+                    } catch (RuntimeException e) {
+                        log.warn("cannot delete {}, a check snapshot an interrupted import left: {}", s, e.getMessage());
+                    }
+                } else {
+                    live.add(RECEIVED + s.uuid());
+                }
+            }
         }
         settings.list(RECEIVED).keySet().stream().filter(k -> !live.contains(k)).forEach(settings::delete);
     }

@@ -150,6 +150,24 @@ class BackupRoundTripTest {
     }
 
     @Test
+    void anExportWhoseSnapshotIsDeletedMidwayStopsShortOfTheTrailer() throws Exception {
+        Snapshot s1 = threeSnapshots().get(0);
+        ByteArrayOutputStream out = new ByteArrayOutputStream() {
+            @Override
+            public synchronized void write(byte[] b, int off, int len) {
+                super.write(b, off, len);
+                if (size() > 200_000 && s1.volume().snapshots().contains(s1)) {
+                    s1.delete();
+                }
+            }
+        };
+        assertThrows(io.depot.engine.NoSuchSnapshotException.class, () -> BackupExport.of(source, s1, null).writeTo(out));
+        BackupStreamException e = assertThrows(BackupStreamException.class, () -> imports("copy", out.toByteArray(), false));
+        assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+        assertNoVolumes();
+    }
+
+    @Test
     void anIncrementalOnTheWrongBaseIsRefusedAndChangesNothing() throws Exception {
         List<Snapshot> s = threeSnapshots();
         imports("copy", export(s.get(0), null), false);
@@ -211,7 +229,12 @@ class BackupRoundTripTest {
         write(copy, 0, new byte[8192]);
         target.settings().put("backup/importing/b", ("{\"kind\":\"incremental\",\"volume\":\"" + copy.uuid() + "\",\"base\":\""
                 + copy.snapshot("s1").uuid() + "\"}").getBytes());
+        Volume other = target.createVolume("other", MiB);
+        other.createSnapshot("kept");
+        other.createSnapshot("import-check-0badf00d"); // a crash between the head check and its cleanup
         BackupImport.recover(target);
+        assertEquals(List.of("kept"), target.volume("other").snapshots().stream().map(Snapshot::name).toList());
+        other.delete();
         assertEquals(List.of("copy"), target.volumes().stream().map(Volume::name).toList());
         assertArrayEquals(read(s.get(0)), read(target.volume("copy")));
         assertEquals(0, target.settings().list("backup/importing/").size());
