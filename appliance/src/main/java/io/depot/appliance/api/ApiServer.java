@@ -233,13 +233,17 @@ public final class ApiServer implements AutoCloseable {
         if (r.body() instanceof StreamingBody stream) {
             // a fixed length: a stream cut short by a failure is a short body the client cannot mistake for a whole one
             ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
-            ex.sendResponseHeaders(r.status(), stream.length());
-            try (OutputStream out = ex.getResponseBody()) {
-                stream.writeTo(out);
+            try {
+                ex.sendResponseHeaders(r.status(), stream.length());
+                try (OutputStream out = ex.getResponseBody()) {
+                    stream.writeTo(out);
+                }
             } catch (IOException e) {
                 // Thrown out of the handler, the JDK server closes the connection: the client sees the body end
                 // short of its length. Swallowed, it would leave the connection open and the client waiting.
                 throw new java.io.UncheckedIOException("stream aborted", e);
+            } finally {
+                stream.finished();
             }
             return;
         }
@@ -265,6 +269,9 @@ public final class ApiServer implements AutoCloseable {
         long length();
 
         void writeTo(OutputStream out) throws IOException;
+
+        /** Called once the answer is over, whether the body was written whole, in part or not at all. */
+        default void finished() {}
     }
 
     private static String title(int status) {

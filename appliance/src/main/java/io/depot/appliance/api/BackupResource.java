@@ -63,9 +63,12 @@ final class BackupResource {
                     // the snapshot went away mid-stream, or the disk failed: the client gets a short stream
                     log.warn("export of {} failed after it started: {}", export.header().describe(), e.toString());
                     throw new IOException("export failed: " + e.getMessage(), e);
-                } finally {
-                    transfers.release();
                 }
+            }
+
+            @Override
+            public void finished() {
+                transfers.release();
             }
         });
     }

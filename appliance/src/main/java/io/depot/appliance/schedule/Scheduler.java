@@ -125,7 +125,14 @@ public final class Scheduler {
         List<RunReport> out = new ArrayList<>();
         for (Schedule s : list()) {
             if (s.interval().slot(now) > s.lastSlot()) {
-                out.add(run(s.name(), now));
+                try {
+                    RunReport r = run(s.name(), now, false);
+                    if (r != null) {
+                        out.add(r);
+                    }
+                } catch (ScheduleException deletedMeanwhile) {
+                    // deleted through the API since list(): nothing to run
+                }
             }
         }
         return out;
@@ -138,8 +145,16 @@ public final class Scheduler {
 
     /** Runs one schedule now, due or not (the slot of {@code now} then counts as done). */
     public RunReport run(String name, Instant now) throws Exception {
+        return run(name, now, true);
+    }
+
+    /** Unless {@code force}, does nothing (null) when the slot of {@code now} has run already (a forced run got there first). */
+    private RunReport run(String name, Instant now, boolean force) throws Exception {
         return appliance.mutate(() -> {
             Schedule s = get(name);
+            if (!force && s.interval().slot(now) <= s.lastSlot()) {
+                return null;
+            }
             List<String> taken = new ArrayList<>();
             List<String> pruned = new ArrayList<>();
             List<RunReport.Held> held = new ArrayList<>();
