@@ -4,6 +4,9 @@ import io.depot.appliance.api.ApiServer;
 import io.depot.appliance.api.ApiToken;
 import io.depot.appliance.api.Appliance;
 import io.depot.appliance.api.DepotApi;
+import io.depot.appliance.backup.BackupImport;
+import io.depot.appliance.schedule.ScheduleRunner;
+import io.depot.appliance.schedule.Scheduler;
 import io.depot.engine.Pool;
 import io.depot.engine.PoolOptions;
 import io.depot.engine.PoolUsage;
@@ -14,6 +17,7 @@ import io.depot.target.iscsi.IscsiSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -69,6 +73,7 @@ final class ServeCommand implements Callable<Integer> {
         PoolUsage u = pool.usage();
         log.info("Depot is serving pool {} from {}: {} volumes, {} used of {}", pool.uuid(), poolDir, u.volumes(),
                 Sizes.format(u.usedBytes()), Sizes.format(u.capacityBytes()));
+        BackupImport.recover(pool); // undo imports a crash interrupted, before anything serves their volumes
         IscsiService iscsi = null;
         if (!"off".equalsIgnoreCase(iscsiPortal)) {
             iscsi = new IscsiService(pool);
@@ -96,11 +101,12 @@ final class ServeCommand implements Callable<Integer> {
                 return 2;
             }
         }
+        Appliance appliance = new Appliance(pool, iscsi, nfs);
         ApiServer api = null;
         if (!"off".equalsIgnoreCase(apiListen)) {
             try {
                 ApiToken token = ApiToken.loadOrCreate(dataDir.toAbsolutePath());
-                api = ApiServer.start(address(apiListen, "--api-listen"), DepotApi.router(new Appliance(pool, iscsi, nfs)), token);
+                api = ApiServer.start(address(apiListen, "--api-listen"), DepotApi.router(appliance), token);
             } catch (IllegalStateException e) {
                 log.error("{}; choose another address with --api-listen host:port, or --api-listen off", e.getMessage());
                 if (nfs != null) {
@@ -113,6 +119,7 @@ final class ServeCommand implements Callable<Integer> {
                 return 2;
             }
         }
+        ScheduleRunner schedules = ScheduleRunner.start(new Scheduler(appliance), Clock.systemUTC());
         new RuntimeFile(api == null ? null : "http://" + hostPort(api.address()),
                 iscsi == null ? null : hostPort(iscsi.address()), nfs == null ? null : hostPort(nfs.address()),
                 ProcessHandle.current().pid()).write(dataDir.toAbsolutePath());
@@ -128,6 +135,8 @@ final class ServeCommand implements Callable<Integer> {
                 log.info("shutting down: closing the HTTP API");
                 apiServer.close();
             }
+            log.info("shutting down: stopping snapshot schedules");
+            schedules.close();
             if (nfsGateway != null) {
                 log.info("shutting down: closing the NFS gateway");
                 nfsGateway.close();

@@ -118,9 +118,36 @@ public final class ApiServer implements AutoCloseable {
             throw new ApiException(401, "unauthorized",
                     "a bearer token is required: send 'Authorization: Bearer <token>' with the token from <data-dir>/" + ApiToken.FILE);
         }
+        if (match.route().upload() != null) {
+            return upload(ex, match);
+        }
         JsonNode body = readBody(ex);
         Request request = new Request(method, match.params(), query(ex.getRequestURI().getRawQuery()), body);
         return match.route().handler().handle(request);
+    }
+
+    /**
+     * A byte-stream body goes to its handler unread; whatever the handler leaves (it refused the
+     * stream early) is read to the end before the answer, which the client then reads instead of a
+     * connection reset in the middle of its upload.
+     */
+    private static Response upload(HttpExchange ex, Router.Match match) throws Exception {
+        try (InputStream in = ex.getRequestBody()) {
+            try {
+                String type = ex.getRequestHeaders().getFirst("Content-Type");
+                if (type != null && !type.toLowerCase().startsWith("application/octet-stream")) {
+                    throw new ApiException(415, "unsupported-media-type", "send the body as application/octet-stream, not " + type);
+                }
+                Request request = new Request(ex.getRequestMethod(), match.params(), query(ex.getRequestURI().getRawQuery()), null);
+                return match.route().upload().handle(request, in);
+            } finally {
+                try {
+                    in.transferTo(OutputStream.nullOutputStream());
+                } catch (IOException gone) {
+                    log.debug("upload client went away: {}", gone.toString());
+                }
+            }
+        }
     }
 
     private static JsonNode readBody(HttpExchange ex) throws IOException {
@@ -192,6 +219,9 @@ public final class ApiServer implements AutoCloseable {
         if (r.body() == null) {
             return null;
         }
+        if (r.body() instanceof StreamingBody) {
+            return null;
+        }
         return r.body() instanceof RawJson raw ? raw.bytes() : JSON.writeValueAsBytes(r.body());
     }
 
@@ -200,6 +230,23 @@ public final class ApiServer implements AutoCloseable {
             ex.getResponseHeaders().set("Location", r.location());
         }
         ex.getResponseHeaders().set("Cache-Control", "no-store");
+        if (r.body() instanceof StreamingBody stream) {
+            // a fixed length: a stream cut short by a failure is a short body the client cannot mistake for a whole one
+            ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
+            try {
+                ex.sendResponseHeaders(r.status(), stream.length());
+                try (OutputStream out = ex.getResponseBody()) {
+                    stream.writeTo(out);
+                }
+            } catch (IOException e) {
+                // Thrown out of the handler, the JDK server closes the connection: the client sees the body end
+                // short of its length. Swallowed, it would leave the connection open and the client waiting.
+                throw new java.io.UncheckedIOException("stream aborted", e);
+            } finally {
+                stream.finished();
+            }
+            return;
+        }
         if (body == null || "HEAD".equals(ex.getRequestMethod())) {
             ex.sendResponseHeaders(r.status(), -1);
             return;
@@ -213,6 +260,19 @@ public final class ApiServer implements AutoCloseable {
 
     /** A body that is already JSON text (the OpenAPI document). */
     public record RawJson(byte[] bytes) {}
+
+    /**
+     * A body of bytes written as it is produced (a backup stream), of a length known up front. A
+     * failure while writing throws IOException: the connection is then closed short of that length.
+     */
+    public interface StreamingBody {
+        long length();
+
+        void writeTo(OutputStream out) throws IOException;
+
+        /** Called once the answer is over, whether the body was written whole, in part or not at all. */
+        default void finished() {}
+    }
 
     private static String title(int status) {
         return switch (status) {

@@ -3,6 +3,11 @@ package io.depot.appliance.api;
 import io.depot.engine.Pool;
 import io.depot.nfs.NfsGateway;
 import io.depot.target.IscsiService;
+import io.depot.target.config.TargetSpec;
+import io.depot.target.config.TargetSpec.LunSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
@@ -41,12 +46,37 @@ public final class Appliance {
 
     static boolean isNfsFileVolume(String name) { return NFS_FILE_VOLUME.matcher(name).matches(); }
 
+    /** Marker for {@link #lunsOf}: the volume's own LUNs and its snapshots' LUNs. */
+    public static final UUID ANY_SNAPSHOT = new UUID(0, 0);
+
+    /**
+     * Where a volume is served, as "target/lun": with {@code snapshot} null only LUNs of the volume
+     * itself, with a snapshot id only that snapshot's, with {@link #ANY_SNAPSHOT} both.
+     */
+    public List<String> lunsOf(UUID volume, UUID snapshot) {
+        if (iscsi == null) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        for (TargetSpec t : iscsi.targets()) {
+            for (LunSpec l : t.luns()) {
+                boolean match = l.volume().equals(volume) && (snapshot == ANY_SNAPSHOT
+                        || (snapshot == null ? l.snapshot() == null : snapshot.equals(l.snapshot())));
+                if (match) {
+                    out.add(t.name() + "/" + l.lun());
+                }
+            }
+        }
+        return out;
+    }
+
     @FunctionalInterface
-    interface Change<T> {
+    public interface Change<T> {
         T run() throws Exception;
     }
 
-    <T> T mutate(Change<T> change) throws Exception {
+    /** Runs one change of the appliance's configuration or data layout, serialised with every other. */
+    public <T> T mutate(Change<T> change) throws Exception {
         synchronized (changes) {
             return change.run();
         }

@@ -10,7 +10,9 @@ public final class DepotApi {
         new SystemResource(appliance).register(r);
         volumes.register(r);
         new SnapshotResource(appliance, volumes).register(r);
+        new BackupResource(appliance, volumes).register(r);
         new JobResource(appliance).register(r);
+        new ScheduleResource(appliance, java.time.Clock.systemUTC()).register(r);
         new IscsiResource(appliance).register(r);
         return r;
     }

@@ -17,8 +17,21 @@ public final class Router {
         Response handle(Request request) throws Exception;
     }
 
-    /** {@code open}: served without a token (health, the OpenAPI document); everything else needs one. */
-    record Route(String method, String[] template, Handler handler, boolean open) {}
+    /**
+     * Handles a request whose body is a byte stream (a backup being imported) rather than JSON: it
+     * reads {@code body} itself, as it arrives. The server reads whatever it leaves to the end before
+     * answering, so a client still sending sees the answer rather than a reset connection.
+     */
+    @FunctionalInterface
+    public interface UploadHandler {
+        Response handle(Request request, java.io.InputStream body) throws Exception;
+    }
+
+    /**
+     * {@code open}: served without a token (health, the OpenAPI document); everything else needs one.
+     * {@code upload}: set instead of a JSON body for routes that take a byte stream.
+     */
+    record Route(String method, String[] template, Handler handler, boolean open, UploadHandler upload) {}
 
     /** A route that matched, with its path parameters; or, when only the path matched, the allowed methods. */
     record Match(Route route, Map<String, String> params, List<String> allowed) {}
@@ -26,12 +39,18 @@ public final class Router {
     private final List<Route> routes = new ArrayList<>();
 
     public Router add(String method, String template, Handler handler) {
-        routes.add(new Route(method, split(template), handler, false));
+        routes.add(new Route(method, split(template), handler, false, null));
         return this;
     }
 
     public Router addOpen(String method, String template, Handler handler) {
-        routes.add(new Route(method, split(template), handler, true));
+        routes.add(new Route(method, split(template), handler, true, null));
+        return this;
+    }
+
+    /** A route whose body is {@code application/octet-stream}, streamed to the handler (authenticated). */
+    public Router addUpload(String method, String template, UploadHandler handler) {
+        routes.add(new Route(method, split(template), null, false, handler));
         return this;
     }
 

@@ -3,9 +3,6 @@ package io.depot.appliance.api;
 import io.depot.appliance.api.Views.VolumeView;
 import io.depot.engine.Pool;
 import io.depot.engine.Volume;
-import io.depot.target.IscsiService;
-import io.depot.target.config.TargetSpec;
-import io.depot.target.config.TargetSpec.LunSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -114,27 +111,10 @@ final class VolumeResource {
     }
 
     /** Marker for {@link #lunsOf}: the volume's own LUNs and its snapshots' LUNs. */
-    static final UUID ANY_SNAPSHOT = new UUID(0, 0);
+    static final UUID ANY_SNAPSHOT = Appliance.ANY_SNAPSHOT;
 
-    /**
-     * Where a volume is served, as "target/lun": with {@code snapshot} null only LUNs of the volume
-     * itself, with a snapshot id only that snapshot's, with {@link #ANY_SNAPSHOT} both.
-     */
+    /** See {@link Appliance#lunsOf}. */
     List<String> lunsOf(UUID volume, UUID snapshot) {
-        IscsiService iscsi = appliance.iscsiOrNull();
-        if (iscsi == null) {
-            return List.of();
-        }
-        List<String> out = new ArrayList<>();
-        for (TargetSpec t : iscsi.targets()) {
-            for (LunSpec l : t.luns()) {
-                boolean match = l.volume().equals(volume) && (snapshot == ANY_SNAPSHOT
-                        || (snapshot == null ? l.snapshot() == null : snapshot.equals(l.snapshot())));
-                if (match) {
-                    out.add(t.name() + "/" + l.lun());
-                }
-            }
-        }
-        return out;
+        return appliance.lunsOf(volume, snapshot);
     }
 }

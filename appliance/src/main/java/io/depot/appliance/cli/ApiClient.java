@@ -46,14 +46,56 @@ final class ApiClient {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
-    private JsonNode send(String method, String path, Object body) {
-        URI uri;
+    /**
+     * Sends a request whose body or answer is a byte stream (a backup): no overall timeout, since a
+     * transfer may take hours. Error answers become {@link CliException}s, as for JSON calls.
+     */
+    HttpResponse<java.io.InputStream> stream(String method, String path, HttpRequest.BodyPublisher body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + token)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : body);
+        if (body != null) {
+            b.header("Content-Type", "application/octet-stream");
+        }
         try {
-            uri = URI.create(base + "/api/v1" + path);
+            HttpResponse<java.io.InputStream> r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            if (r.statusCode() >= 400) {
+                try (java.io.InputStream in = r.body()) {
+                    throw failure(r.statusCode(), in.readAllBytes());
+                }
+            }
+            return r;
+        } catch (ConnectException | HttpTimeoutException e) {
+            throw new CliException(ExitCodes.UNREACHABLE, "cannot reach the Depot API at " + base + " (" + e + "); is depot serve "
+                    + "running? (--api or --data-dir point elsewhere)");
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.UNREACHABLE, "talking to the Depot API at " + base + " failed: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException(ExitCodes.SERVER_ERROR, "interrupted");
+        }
+    }
+
+    /** An API error answer as the CLI's error: the problem's detail, the exit code for the status. */
+    static CliException failure(int status, byte[] body) {
+        String detail = null;
+        try {
+            detail = body.length == 0 ? null : JSON.readTree(body).path("detail").asText(null);
+        } catch (IOException notJson) {
+            // a proxy's HTML page, say: the status alone tells
+        }
+        return new CliException(ExitCodes.forStatus(status), (detail != null ? detail : "HTTP " + status) + " (HTTP " + status + ")");
+    }
+
+    private URI uri(String path) {
+        try {
+            return URI.create(base + "/api/v1" + path);
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.USAGE, "bad API address " + base + ": " + e.getMessage());
         }
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60))
+    }
+
+    private JsonNode send(String method, String path, Object body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60))
                 .header("Authorization", "Bearer " + token).header("Accept", "application/json");
         try {
             if (body != null) {
@@ -63,13 +105,10 @@ final class ApiClient {
                 b.method(method, HttpRequest.BodyPublishers.noBody());
             }
             HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-            JsonNode json = r.body().length == 0 ? NullNode.getInstance() : JSON.readTree(r.body());
             if (r.statusCode() >= 400) {
-                String detail = json.path("detail").asText(null);
-                throw new CliException(ExitCodes.forStatus(r.statusCode()),
-                        (detail != null ? detail : "HTTP " + r.statusCode()) + " (HTTP " + r.statusCode() + ")");
+                throw failure(r.statusCode(), r.body());
             }
-            return json;
+            return r.body().length == 0 ? NullNode.getInstance() : JSON.readTree(r.body());
         } catch (ConnectException | HttpTimeoutException e) {
             throw new CliException(ExitCodes.UNREACHABLE, "cannot reach the Depot API at " + base + " (" + e + "); is depot serve "
                     + "running? (--api or --data-dir point elsewhere)");

@@ -7,10 +7,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code depot snapshot create|list|show|delete|rollback|group}. */
+/** {@code depot snapshot create|list|show|delete|rollback|group|export|import}. */
 @Command(name = "snapshot", mixinStandardHelpOptions = true, description = "Point-in-time snapshots of volumes.",
         subcommands = {SnapshotCommand.Create.class, SnapshotCommand.List.class, SnapshotCommand.Show.class,
-                SnapshotCommand.Delete.class, SnapshotCommand.Rollback.class, SnapshotCommand.Group.class})
+                SnapshotCommand.Delete.class, SnapshotCommand.Rollback.class, SnapshotCommand.Group.class,
+                SnapshotExportCommand.class, SnapshotImportCommand.class})
 public final class SnapshotCommand {
     static String path(String[] vs) {
         return VolumeCommand.path(vs[0]) + "/snapshots/" + ApiClient.seg(vs[1]);
