@@ -12,6 +12,7 @@ public final class DepotApi {
         new SnapshotResource(appliance, volumes).register(r);
         new JobResource(appliance).register(r);
         new IscsiResource(appliance).register(r);
+        new NfsResource(appliance).register(r);
         return r;
     }
 }

@@ -12,23 +12,54 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
 import java.time.Duration;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.TrustManagerFactory;
 
 /** The CLI's side of the API: one JSON request, errors turned into {@link CliException}s with the right exit code. */
 final class ApiClient {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
     private final String base;
     private final String token;
 
-    ApiClient(String base, String token) {
+    /** {@code trusted}: the certificates an https API must chain to; null: the JDK's default trust store. */
+    ApiClient(String base, String token, List<? extends Certificate> trusted) {
         this.base = base;
         this.token = token;
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (trusted != null) {
+            b.sslContext(trusting(trusted));
+        }
+        this.http = b.build();
     }
 
     static ApiClient of(ClientOptions o) {
-        return new ApiClient(o.baseUrl(), o.token());
+        String base = o.baseUrl();
+        return new ApiClient(base, o.token(), base.startsWith("https:") ? o.trusted(base) : null);
+    }
+
+    private static SSLContext trusting(List<? extends Certificate> certs) {
+        try {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            for (int i = 0; i < certs.size(); i++) {
+                ks.setCertificateEntry("trusted-" + i, certs.get(i));
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(ks);
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("cannot set up TLS trust: " + e.getMessage(), e);
+        }
     }
 
     JsonNode get(String path) { return send("GET", path, null); }
@@ -70,6 +101,9 @@ final class ApiClient {
                         (detail != null ? detail : "HTTP " + r.statusCode()) + " (HTTP " + r.statusCode() + ")");
             }
             return json;
+        } catch (SSLHandshakeException e) {
+            throw new CliException(ExitCodes.UNREACHABLE, "the Depot API at " + base + " presented a TLS certificate this client does "
+                    + "not trust (" + e.getMessage() + "); pass --cacert FILE (or DEPOT_CACERT) with its certificate or CA");
         } catch (ConnectException | HttpTimeoutException e) {
             throw new CliException(ExitCodes.UNREACHABLE, "cannot reach the Depot API at " + base + " (" + e + "); is depot serve "
                     + "running? (--api or --data-dir point elsewhere)");
