@@ -85,7 +85,10 @@ final class ApiClient {
             throw new CliException(ExitCodes.USAGE, "bad API address " + base + ": " + e.getMessage());
         }
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60))
-                .header("Authorization", "Bearer " + token).header("Accept", "application/json");
+                .header("Accept", "application/json");
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
         try {
             if (body != null) {
                 b.header("Content-Type", "application/json")
