@@ -70,9 +70,9 @@ public final class ApiServer implements AutoCloseable {
                 http = https;
             }
         } catch (BindException e) {
-            throw new IllegalStateException("cannot listen for the API on " + address + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot listen for the API on " + hostPort(address) + ": " + e.getMessage(), e);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot start the API on " + address + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot start the API on " + hostPort(address) + ": " + e.getMessage(), e);
         }
         AtomicInteger n = new AtomicInteger();
         ExecutorService workers = Executors.newFixedThreadPool(WORKERS, r -> {
@@ -89,6 +89,11 @@ public final class ApiServer implements AutoCloseable {
     }
 
     public InetSocketAddress address() { return server.getAddress(); }
+
+    private static String hostPort(InetSocketAddress a) {
+        String host = a.getHostString();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
 
     public boolean https() { return server instanceof HttpsServer; }
 

@@ -33,7 +33,9 @@ final class ApiClient {
     ApiClient(String base, String token, List<? extends Certificate> trusted) {
         this.base = base;
         this.token = token;
-        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        // the connect timeout covers the TLS handshake too, which a busy appliance's first request can make slow;
+        // a refused connection still fails at once
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20));
         if (trusted != null) {
             b.sslContext(trusting(trusted));
         }

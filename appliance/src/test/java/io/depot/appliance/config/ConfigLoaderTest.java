@@ -55,6 +55,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theContainersConfigurationLoads() {
+        DepotConfig c = ConfigLoader.load(Path.of("..", "deploy", "depot.container.yaml"));
+        assertEquals(Path.of("/var/lib/depot"), c.dataDir());
+        assertEquals(1111, c.listen().portmapper().port());
+        assertEquals("0.0.0.0:8421", c.listen().api().toString());
+        assertEquals(List.of("/depot"), c.nfs().exports().stream().map(DepotConfig.ExportSeed::path).toList());
+    }
+
+    @Test
     void anEmptyFileIsTheEmbeddedDefault() throws IOException {
         DepotConfig c = read("# nothing here\n");
         assertEquals(DepotConfig.defaults(), c);
