@@ -58,10 +58,22 @@ public final class Seeder {
                 log.info("config: iSCSI target {} exists; kept as the pool has it", t.name());
                 continue;
             }
+            // resolve every LUN first, so a missing volume stops the start before anything is made
+            List<Object> backing = new java.util.ArrayList<>();
+            for (int j = 0; j < t.luns().size(); j++) {
+                backing.add(resolve(pool, t.luns().get(j), key + ".luns[" + j + "]"));
+            }
+            boolean made = false;
             try {
                 iscsi.createTarget(t.name(), t.alias());
+                made = true;
                 for (int j = 0; j < t.luns().size(); j++) {
-                    map(pool, iscsi, t.name(), t.luns().get(j), key + ".luns[" + j + "]");
+                    long lun = t.luns().get(j).lun();
+                    if (backing.get(j) instanceof Snapshot s) {
+                        iscsi.mapSnapshot(t.name(), lun, s);
+                    } else {
+                        iscsi.mapVolume(t.name(), lun, (Volume) backing.get(j));
+                    }
                 }
                 if (!t.initiators().isEmpty()) {
                     iscsi.setAllowedInitiators(t.name(), t.initiators());
@@ -71,32 +83,31 @@ public final class Seeder {
                     iscsi.setChap(t.name(), new ChapSpec(c.user(), c.secret()),
                             c.mutualUser() == null ? null : new ChapSpec(c.mutualUser(), c.mutualSecret()));
                 }
-            } catch (ConfigException e) {
-                throw e;
             } catch (EngineException | IllegalArgumentException e) {
+                if (made) { // all or nothing: a half-made target would be kept as "existing" at the next start
+                    iscsi.deleteTarget(t.name());
+                }
                 throw new ConfigException("config: " + key + ": " + e.getMessage(), e);
             }
             log.info("config: created iSCSI target {} with {} LUN(s)", t.name(), t.luns().size());
         }
     }
 
-    private static void map(Pool pool, IscsiService iscsi, String target, LunSeed l, String key) {
+    /** The volume, or the snapshot, a LUN seed names. */
+    private static Object resolve(Pool pool, LunSeed l, String key) {
         Volume v = existing(pool, l.volumeName());
         if (v == null) {
             throw new ConfigException("config: " + key + ": no volume named " + l.volumeName()
                     + " (list it under volumes:, or create it with 'depot volume create')");
         }
         if (l.snapshotName() == null) {
-            iscsi.mapVolume(target, l.lun(), v);
-            return;
+            return v;
         }
-        Snapshot s;
         try {
-            s = v.snapshot(l.snapshotName());
+            return v.snapshot(l.snapshotName());
         } catch (EngineException e) {
             throw new ConfigException("config: " + key + ": volume " + v.name() + " has no snapshot " + l.snapshotName(), e);
         }
-        iscsi.mapSnapshot(target, l.lun(), s);
     }
 
     private static Volume existing(Pool pool, String name) {
