@@ -234,6 +234,12 @@ class ConfigNfsTlsEndToEndTest {
         assertEquals(2, taken.exit(), taken.out() + taken.err());
         assertTrue((taken.out() + taken.err()).contains("cannot listen for the API on 127.0.0.1") 
                 && (taken.out() + taken.err()).contains("choose another address with --api-listen"), taken.out() + taken.err());
+
+        Cli.Result iscsi = cli.raw(List.of("serve", "--config", config.toString(), "--data-dir", dir.resolve("other-data").toString(),
+                "--iscsi-portal", daemon.runtime().iscsi(), "--nfs-port", "off", "--api-listen", "off"));
+        assertEquals(2, iscsi.exit(), iscsi.out() + iscsi.err());
+        assertTrue((iscsi.out() + iscsi.err()).contains("cannot listen for iSCSI on /" + daemon.runtime().iscsi())
+                && (iscsi.out() + iscsi.err()).contains("choose another address with --iscsi-portal"), iscsi.out() + iscsi.err());
     }
 
     // ---- helpers ----
