@@ -1,5 +1,6 @@
 package io.depot.appliance;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,8 +16,14 @@ import java.nio.file.StandardCopyOption;
  * @param iscsi bound iSCSI portal host:port, or null
  * @param nfs   bound NFS address host:port, or null
  * @param pid   the daemon's process id
+ * @param apiCertificate the API's TLS certificate (PEM) when it speaks HTTPS: the local CLI trusts exactly it
  */
-public record RuntimeFile(String api, String iscsi, String nfs, long pid) {
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record RuntimeFile(String api, String iscsi, String nfs, long pid, String apiCertificate) {
+    public RuntimeFile(String api, String iscsi, String nfs, long pid) {
+        this(api, iscsi, nfs, pid, null);
+    }
+
     public static final String FILE = "depot.run.json";
     private static final ObjectMapper JSON = new ObjectMapper();
 

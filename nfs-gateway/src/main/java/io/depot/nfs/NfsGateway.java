@@ -121,6 +121,17 @@ public final class NfsGateway implements AutoCloseable {
         return datastore.cloneFile(srcPath, dstPath, mode);
     }
 
+    /**
+     * A new file at {@code path} (a datastore path inside an export, e.g. "/depot/disks/vm1.raw")
+     * cloned from an engine snapshot; see {@link Datastore#importSnapshot}.
+     */
+    public Inode importSnapshot(io.depot.engine.Snapshot snapshot, String path, Datastore.CloneMode mode) {
+        return datastore.importSnapshot(snapshot, path, mode);
+    }
+
+    /** Who has mounted which export (MOUNT's DUMP list: advisory, a client that never unmounts stays). */
+    public List<MountList.Entry> mounts() { return mount.mounts().entries(); }
+
     private String requireExport(String path) {
         NfsExport e = exports.find(path);
         if (e == null) {

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import io.depot.engine.EngineException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -53,13 +55,24 @@ public final class ApiServer implements AutoCloseable {
 
     /** Binds and starts serving; throws IllegalStateException with a clear message when the address is taken. */
     public static ApiServer start(InetSocketAddress address, Router router, ApiToken token) {
+        return start(address, router, token, null);
+    }
+
+    /** As {@link #start(InetSocketAddress, Router, ApiToken)}, over HTTPS when {@code tls} is not null. */
+    public static ApiServer start(InetSocketAddress address, Router router, ApiToken token, TlsIdentity tls) {
         HttpServer http;
         try {
-            http = HttpServer.create(address, 64);
+            if (tls == null) {
+                http = HttpServer.create(address, 64);
+            } else {
+                HttpsServer https = HttpsServer.create(address, 64);
+                https.setHttpsConfigurator(new HttpsConfigurator(tls.context()));
+                http = https;
+            }
         } catch (BindException e) {
-            throw new IllegalStateException("cannot listen for the API on " + address + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot listen for the API on " + hostPort(address) + ": " + e.getMessage(), e);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot start the API on " + address + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot start the API on " + hostPort(address) + ": " + e.getMessage(), e);
         }
         AtomicInteger n = new AtomicInteger();
         ExecutorService workers = Executors.newFixedThreadPool(WORKERS, r -> {
@@ -71,11 +84,18 @@ public final class ApiServer implements AutoCloseable {
         http.createContext("/", api::exchange);
         http.setExecutor(workers);
         http.start();
-        log.info("HTTP API listening on {}", api.address());
+        log.info("{} API listening on {}", tls == null ? "HTTP" : "HTTPS", api.address());
         return api;
     }
 
     public InetSocketAddress address() { return server.getAddress(); }
+
+    private static String hostPort(InetSocketAddress a) {
+        String host = a.getHostString();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
+    public boolean https() { return server instanceof HttpsServer; }
 
     private void exchange(HttpExchange ex) {
         try (ex) {

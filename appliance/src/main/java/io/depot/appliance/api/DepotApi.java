@@ -14,6 +14,7 @@ public final class DepotApi {
         new JobResource(appliance).register(r);
         new ScheduleResource(appliance, java.time.Clock.systemUTC()).register(r);
         new IscsiResource(appliance).register(r);
+        new NfsResource(appliance).register(r);
         return r;
     }
 }

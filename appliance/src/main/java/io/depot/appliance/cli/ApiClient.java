@@ -12,23 +12,56 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
 import java.time.Duration;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.TrustManagerFactory;
 
 /** The CLI's side of the API: one JSON request, errors turned into {@link CliException}s with the right exit code. */
 final class ApiClient {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
     private final String base;
     private final String token;
 
-    ApiClient(String base, String token) {
+    /** {@code trusted}: the certificates an https API must chain to; null: the JDK's default trust store. */
+    ApiClient(String base, String token, List<? extends Certificate> trusted) {
         this.base = base;
         this.token = token;
+        // the connect timeout covers the TLS handshake too, which a busy appliance's first request can make slow;
+        // a refused connection still fails at once
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20));
+        if (trusted != null) {
+            b.sslContext(trusting(trusted));
+        }
+        this.http = b.build();
     }
 
     static ApiClient of(ClientOptions o) {
-        return new ApiClient(o.baseUrl(), o.token());
+        String base = o.baseUrl();
+        return new ApiClient(base, o.token(), base.startsWith("https:") ? o.trusted(base) : null);
+    }
+
+    private static SSLContext trusting(List<? extends Certificate> certs) {
+        try {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            for (int i = 0; i < certs.size(); i++) {
+                ks.setCertificateEntry("trusted-" + i, certs.get(i));
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(ks);
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("cannot set up TLS trust: " + e.getMessage(), e);
+        }
     }
 
     JsonNode get(String path) { return send("GET", path, null); }
@@ -51,7 +84,7 @@ final class ApiClient {
      * transfer may take hours. Error answers become {@link CliException}s, as for JSON calls.
      */
     HttpResponse<java.io.InputStream> stream(String method, String path, HttpRequest.BodyPublisher body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + token)
+        HttpRequest.Builder b = authorized(HttpRequest.newBuilder(uri(path)))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : body);
         if (body != null) {
             b.header("Content-Type", "application/octet-stream");
@@ -64,6 +97,8 @@ final class ApiClient {
                 }
             }
             return r;
+        } catch (SSLHandshakeException e) {
+            throw untrusted(e);
         } catch (ConnectException | HttpTimeoutException e) {
             throw new CliException(ExitCodes.UNREACHABLE, "cannot reach the Depot API at " + base + " (" + e + "); is depot serve "
                     + "running? (--api or --data-dir point elsewhere)");
@@ -73,6 +108,15 @@ final class ApiClient {
             Thread.currentThread().interrupt();
             throw new CliException(ExitCodes.SERVER_ERROR, "interrupted");
         }
+    }
+
+    private HttpRequest.Builder authorized(HttpRequest.Builder b) {
+        return token == null ? b : b.header("Authorization", "Bearer " + token);
+    }
+
+    private CliException untrusted(SSLHandshakeException e) {
+        return new CliException(ExitCodes.UNREACHABLE, "the Depot API at " + base + " presented a TLS certificate this client does "
+                + "not trust (" + e.getMessage() + "); pass --cacert FILE (or DEPOT_CACERT) with its certificate or CA");
     }
 
     /** An API error answer as the CLI's error: the problem's detail, the exit code for the status. */
@@ -95,8 +139,8 @@ final class ApiClient {
     }
 
     private JsonNode send(String method, String path, Object body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60))
-                .header("Authorization", "Bearer " + token).header("Accept", "application/json");
+        HttpRequest.Builder b = authorized(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60))
+                .header("Accept", "application/json"));
         try {
             if (body != null) {
                 b.header("Content-Type", "application/json")
@@ -109,6 +153,8 @@ final class ApiClient {
                 throw failure(r.statusCode(), r.body());
             }
             return r.body().length == 0 ? NullNode.getInstance() : JSON.readTree(r.body());
+        } catch (SSLHandshakeException e) {
+            throw untrusted(e);
         } catch (ConnectException | HttpTimeoutException e) {
             throw new CliException(ExitCodes.UNREACHABLE, "cannot reach the Depot API at " + base + " (" + e + "); is depot serve "
                     + "running? (--api or --data-dir point elsewhere)");

@@ -26,8 +26,62 @@ public final class ClientOptions {
     @Option(names = "--token-file", description = "File holding the API token (default: $DEPOT_TOKEN, else <data-dir>/api-token).")
     Path tokenFile;
 
+    @Option(names = "--cacert", description = "PEM certificate(s) to trust for an https API (default: $DEPOT_CACERT, else the "
+            + "certificate the local daemon wrote in its runtime file, else the system's trusted authorities).")
+    Path cacert;
+
     @Option(names = "--json", description = "Print the API's JSON instead of a table.")
     boolean json;
+
+    private RuntimeFile runtime;
+    private boolean runtimeRead;
+
+    /** What the local daemon wrote in its data directory (null if nothing). */
+    private RuntimeFile runtime() {
+        if (!runtimeRead) {
+            runtimeRead = true;
+            try {
+                runtime = RuntimeFile.read(dataDir());
+            } catch (IOException e) {
+                throw new CliException(ExitCodes.UNREACHABLE, "cannot read " + dataDir().resolve(RuntimeFile.FILE) + ": " + e.getMessage());
+            }
+        }
+        return runtime;
+    }
+
+    /**
+     * The certificates an https API must present: --cacert / $DEPOT_CACERT, else the one the local
+     * daemon published when talking to that daemon; null for the JDK's default trust store.
+     */
+    java.util.List<? extends java.security.cert.Certificate> trusted(String baseUrl) {
+        Path file = cacert;
+        if (file == null) {
+            String env = System.getenv("DEPOT_CACERT");
+            file = env != null && !env.isEmpty() ? Path.of(env) : null;
+        }
+        try {
+            if (file != null) {
+                try (var in = Files.newInputStream(file)) {
+                    var certs = java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in);
+                    if (certs.isEmpty()) {
+                        throw new CliException(ExitCodes.USAGE, file + " holds no PEM certificate");
+                    }
+                    return java.util.List.copyOf(certs);
+                }
+            }
+            RuntimeFile run = runtime();
+            if (run != null && run.apiCertificate() != null && baseUrl.equals(run.api())) {
+                return java.util.List.copyOf(java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(
+                        new java.io.ByteArrayInputStream(run.apiCertificate().getBytes(java.nio.charset.StandardCharsets.US_ASCII))));
+            }
+            return null;
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.USAGE, "cannot read --cacert " + file + ": " + e.getMessage());
+        } catch (java.security.cert.CertificateException e) {
+            throw new CliException(ExitCodes.USAGE, (file != null ? file : "the runtime file's certificate") + " is not a PEM certificate: "
+                    + e.getMessage());
+        }
+    }
 
     Path dataDir() {
         if (dataDir != null) {
@@ -45,15 +99,8 @@ public final class ClientOptions {
         if (env != null && !env.isEmpty()) {
             return strip(env);
         }
-        try {
-            RuntimeFile run = RuntimeFile.read(dataDir());
-            if (run != null && run.api() != null) {
-                return run.api();
-            }
-        } catch (IOException e) {
-            throw new CliException(ExitCodes.UNREACHABLE, "cannot read " + dataDir().resolve(RuntimeFile.FILE) + ": " + e.getMessage());
-        }
-        return DEFAULT_API;
+        RuntimeFile run = runtime();
+        return run != null && run.api() != null ? run.api() : DEFAULT_API;
     }
 
     String token() {

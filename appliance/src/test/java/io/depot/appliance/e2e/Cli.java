@@ -52,6 +52,7 @@ final class Cli {
             pb.environment().remove("DEPOT_API");
             pb.environment().remove("DEPOT_TOKEN");
             pb.environment().remove("DEPOT_DATA_DIR");
+            pb.environment().remove("DEPOT_CACERT");
             Process p = pb.start();
             p.getOutputStream().close();
             if (!p.waitFor(60, TimeUnit.SECONDS)) {

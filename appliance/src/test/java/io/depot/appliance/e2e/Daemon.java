@@ -41,11 +41,16 @@ final class Daemon implements AutoCloseable {
     }
 
     static Daemon start(Path dataDir) throws Exception {
+        return start(dataDir, List.of("--capacity", "1G", "--iscsi-portal", "127.0.0.1:0", "--nfs-port", "off", "--api-listen", "127.0.0.1:0"));
+    }
+
+    /** {@code depot serve --data-dir DATA OPTIONS} (e.g. {@code --config FILE}). */
+    static Daemon start(Path dataDir, List<String> serveOptions) throws Exception {
         Files.createDirectories(dataDir);
         Path logFile = dataDir.resolveSibling(dataDir.getFileName() + "-serve.log");
         List<String> cmd = java("io.depot.appliance.DepotCommand");
-        cmd.addAll(List.of("serve", "--data-dir", dataDir.toString(), "--capacity", "1G", "--iscsi-portal", "127.0.0.1:0",
-                "--nfs-port", "off", "--api-listen", "127.0.0.1:0"));
+        cmd.addAll(List.of("serve", "--data-dir", dataDir.toString()));
+        cmd.addAll(serveOptions);
         try (WatchService watch = dataDir.getFileSystem().newWatchService()) {
             dataDir.register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true)

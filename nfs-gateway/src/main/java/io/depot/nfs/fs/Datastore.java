@@ -1380,6 +1380,51 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
         }
     }
 
+    /**
+     * A new regular file {@code path} whose bytes are a clone of {@code snapshot}, an engine snapshot
+     * of any volume (a block volume's, not only a file's): how a volume, a snapshot or a clone gets
+     * into the datastore without copying. Missing directories of {@code path} are made. The clone is
+     * the file's volume ({@link #volumeName}); the snapshot stays its origin (the engine refuses to
+     * delete it) until a {@link CloneMode#FULL} clone's background copy ends. Crash-safe like
+     * create: the volume exists before its inode, and {@link #open} removes an orphan.
+     */
+    public Inode importSnapshot(io.depot.engine.Snapshot snapshot, String path, CloneMode mode) {
+        int slash = path.lastIndexOf('/');
+        String name = path.substring(slash + 1);
+        checkNewName(name);
+        Inode dirInode = makeDirectories(slash <= 0 ? "/" : path.substring(0, slash));
+        ns.lock();
+        try {
+            long dir = directory(dirInode.ino()).ino();
+            if (entry(dir, name) != null) {
+                throw new FsException.Exists(path);
+            }
+            Txn t = new Txn();
+            long ino = t.allocateIno();
+            Volume copy = mode == CloneMode.LINKED ? snapshot.linkedClone(volumeName(ino)) : snapshot.fullClone(volumeName(ino));
+            volumesById.put(copy.uuid(), copy);
+            long now = now();
+            Inode f = new Inode(ino, newGeneration(), FileType.REGULAR, 0644, 0, 0, 1, snapshot.sizeBytes(),
+                    now, now, now, copy.uuid(), 0, 0, 0, 0, null);
+            try {
+                t.put(f);
+                t.addEntry(dir, name, ino);
+                t.put(t.get(dir).modified(now));
+                t.commit();
+            } catch (RuntimeException e) {
+                volumesById.remove(copy.uuid());
+                deleteQuietly(copy);
+                throw e;
+            }
+            log.info("imported snapshot {}@{} as {} ({}, volume {})", snapshot.volume().name(), snapshot.name(), path, mode, copy.name());
+            return f;
+        } catch (EngineException e) {
+            throw translate(e);
+        } finally {
+            ns.unlock();
+        }
+    }
+
     // ------------------------------------------------------------------ listing and statistics
 
     @Override

@@ -87,7 +87,7 @@ public final class IscsiServer implements AutoCloseable {
                 });
         try {
             listener = b.bind(settings.portal()).syncUninterruptibly().channel();
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Netty rethrows the checked BindException as is
             close();
             throw new IllegalStateException("cannot listen for iSCSI on " + settings.portal() + ": " + e.getMessage()
                     + " (is another target, such as tgtd or LIO, using the port?)", e);
