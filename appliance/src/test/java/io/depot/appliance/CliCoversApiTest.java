@@ -81,7 +81,20 @@ class CliCoversApiTest {
         run("nfs snapshot delete", "/e", "s");
         run("nfs clients");
         run("nfs import", "v@s", "/e/disks/v.raw");
+        run("snapshot export", "v@s", "--since", "r", "-o", "EXPORT_FILE");
+        run("snapshot import", "-i", "IMPORT_FILE", "--volume", "v");
+        run("schedule create", "v", "--every", "hourly", "--keep", "24");
+        run("schedule list");
+        run("schedule show", "v-hourly");
+        run("schedule run", "v-hourly");
+        run("schedule delete", "v-hourly");
     }
+
+    /**
+     * Commands that check what the server sends: the stub's "{}" is not a backup stream, so they exit
+     * non-zero after making their one request (the request is what this test is about).
+     */
+    private static final Set<String> REJECT_STUB_ANSWER = Set.of("snapshot export");
 
     private static void run(String command, String... args) {
         RUNS.put(command, args == null ? null : List.of(args));
@@ -138,7 +151,13 @@ class CliCoversApiTest {
                     continue;
                 }
                 List<String> args = new ArrayList<>(List.of(r.getKey().split(" ")));
-                args.addAll(r.getValue());
+                for (String a : r.getValue()) {
+                    args.add(switch (a) {
+                        case "EXPORT_FILE" -> dir.resolve("export.depotbak").toString();
+                        case "IMPORT_FILE" -> Files.write(dir.resolve("import.depotbak"), new byte[4096]).toString();
+                        default -> a;
+                    });
+                }
                 args.addAll(List.of("--json", "--api", "http://127.0.0.1:" + stub.getAddress().getPort(), "--token-file", token.toString(),
                         "--data-dir", dir.toString()));
                 CommandLine cl = DepotCommand.commandLine();
@@ -147,7 +166,9 @@ class CliCoversApiTest {
                 cl.setErr(new PrintWriter(err));
                 requests.clear();
                 int exit = cl.execute(args.toArray(String[]::new));
-                assertEquals(0, exit, () -> "depot " + args + ": " + err);
+                if (!REJECT_STUB_ANSWER.contains(r.getKey())) {
+                    assertEquals(0, exit, () -> "depot " + args + ": " + err);
+                }
                 assertEquals(1, requests.size(), () -> "depot " + r.getKey() + " made " + requests);
                 String[] req = requests.get(0).split(" ", 2);
                 String path = req[1].startsWith("/api/v1") ? req[1] : "?";
