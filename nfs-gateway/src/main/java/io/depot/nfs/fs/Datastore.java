@@ -760,7 +760,7 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
     }
 
     @Override
-    public ReadResult read(Caller caller, long ino, long offset, int count) {
+    public ReadResult read(Caller caller, long ino, long offset, int count, ByteBuffer dst) {
         Inode i = regularFile(ino);
         if (!Permissions.allowsData(i, caller, Permissions.READ)) {
             throw new FsException.AccessDenied("read: permission denied");
@@ -769,7 +769,7 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
             throw new FsException.Invalid("offset " + offset + ", count " + count);
         }
         if (i.volume() == null) { // never written: empty
-            return new ReadResult(ByteBuffer.allocate(0), true, i);
+            return new ReadResult(dst.duplicate().position(0).limit(0), true, i);
         }
         FileData fd = data(i);
         Lock l = fd.lock.readLock();
@@ -778,15 +778,13 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
             Inode cur = getattr(ino);
             long size = cur.size();
             if (offset >= size || count == 0) {
-                return new ReadResult(ByteBuffer.allocate(0), offset >= size, cur);
+                return new ReadResult(dst.duplicate().position(0).limit(0), offset >= size, cur);
             }
             int n = (int) Math.min(count, size - offset);
             long start = offset & ~(long) (SECTOR - 1);
             long end = roundUp(offset + n);
-            ByteBuffer b = ByteBuffer.allocate((int) (end - start));
-            fd.volume.read(start, b);
-            b.position((int) (offset - start)).limit((int) (offset - start) + n);
-            return new ReadResult(b.slice(), offset + n >= size, cur);
+            fd.volume.read(start, dst.duplicate().position(0).limit((int) (end - start)));
+            return new ReadResult(dst.duplicate().limit((int) (offset - start) + n).position((int) (offset - start)), offset + n >= size, cur);
         } catch (EngineException e) {
             throw translate(e);
         } finally {

@@ -26,7 +26,7 @@ import io.depot.nfs.rpc.RpcProgram;
 import io.depot.nfs.xdr.XdrReader;
 import io.depot.nfs.xdr.XdrWriter;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 
 /**
@@ -425,17 +425,30 @@ public final class Nfs3Program {
         long offset = args.readHyper();
         long count = args.readUnsignedInt();
         args.expectEnd();
+        ByteBuf buf = null;
         try {
             Target t = target(call, fh);
-            ReadResult r = t.vfs().read(t.caller(), t.ino(), offset, (int) Math.min(count, Nfs3.MAX_IO));
+            int want = (int) Math.min(count, Nfs3.MAX_IO);
+            // the volume reads straight into a pooled direct buffer that goes to the socket as it is
+            int room = VirtualFileSystem.readRoom(want);
+            buf = res.alloc().directBuffer(room, room);
+            ReadResult r = t.vfs().read(t.caller(), t.ino(), offset, want, buf.nioBuffer(0, room));
+            ByteBuffer data = r.data();
+            buf.setIndex(data.position(), data.limit());
             res.writeInt(Nfs3.OK);
             postOpAttr(res, r.attributes());
-            res.writeInt(r.data().remaining());
+            res.writeInt(data.remaining());
             res.writeBoolean(r.eof());
-            res.writeOpaque(Unpooled.wrappedBuffer(r.data()));
+            ByteBuf payload = buf;
+            buf = null;
+            res.writeOpaque(payload); // takes ownership
         } catch (RuntimeException e) {
             res.writeInt(status(e));
             postOpAttr(res, currentOf(fh));
+        } finally {
+            if (buf != null) {
+                buf.release();
+            }
         }
     }
 
@@ -445,12 +458,15 @@ public final class Nfs3Program {
         long offset = args.readHyper();
         long count = args.readUnsignedInt();
         int stable = args.readInt();
-        ByteBuf data = args.readOpaqueSlice(Nfs3.MAX_IO);
+        // any length the record limit let through: more than wtmax is written short (below)
+        ByteBuf data = args.readOpaqueSlice(Integer.MAX_VALUE);
         args.expectEnd();
         try {
             if (count > data.readableBytes()) {
                 throw new FsException.Invalid("count " + count + " with " + data.readableBytes() + " bytes of data");
             }
+            // RFC 1813 §3.3.7: the reply's count may be less than asked; the client sends the rest again
+            count = Math.min(count, Nfs3.MAX_IO);
             Stability how = switch (stable) {
                 case Nfs3.UNSTABLE -> Stability.UNSTABLE;
                 case Nfs3.DATA_SYNC -> Stability.DATA_SYNC;
