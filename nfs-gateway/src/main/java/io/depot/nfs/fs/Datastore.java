@@ -1427,6 +1427,19 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
         return v;
     }
 
+    /** Whether {@code number} names an object of a snapshot or a {@code .snapshots} directory (not of the live tree). */
+    public static boolean isSnapshotObject(long number) {
+        return SnapshotView.snapshotOf(number) != 0;
+    }
+
+    /**
+     * The attributes of live object {@code ino} if they are in memory, else null; never blocks
+     * (no lock, no store read), for answering on an event loop.
+     */
+    public Inode cachedAttributes(long ino) {
+        return inodes.get(ino);
+    }
+
     /** Whether {@code number} is the root of a snapshot of the export whose directory is {@code exportRoot}. */
     public static boolean isSnapshotRoot(long number, long exportRoot) {
         int sid = SnapshotView.snapshotOf(number);

@@ -56,7 +56,7 @@ public final class Nfs3Program {
         int v = Nfs3.VERSION;
         return RpcProgram.builder(Nfs3.PROGRAM, "nfs")
                 .procedure(v, Nfs3.PROC_NULL, "NULL", (call, args, res) -> args.expectEnd())
-                .procedure(v, Nfs3.PROC_GETATTR, "GETATTR", this::getattr)
+                .procedure(v, Nfs3.PROC_GETATTR, "GETATTR", this::getattr, this::getattrFromMemory)
                 .nonIdempotentProcedure(v, Nfs3.PROC_SETATTR, "SETATTR", this::setattr)
                 .procedure(v, Nfs3.PROC_LOOKUP, "LOOKUP", this::lookup)
                 .procedure(v, Nfs3.PROC_ACCESS, "ACCESS", this::access)
@@ -324,6 +324,32 @@ public final class Nfs3Program {
         } catch (RuntimeException e) {
             res.writeInt(status(e));
         }
+    }
+
+    /**
+     * GETATTR's fast path on the event loop: a live file whose attributes are in memory, through
+     * an export whose rules need no name lookup. Anything else (errors included) goes to
+     * {@link #getattr} on a worker.
+     */
+    private boolean getattrFromMemory(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = readHandle(args);
+        args.expectEnd();
+        FileHandle h = handles.decode(fh);
+        if (h == null || Datastore.isSnapshotObject(h.ino())) {
+            return false;
+        }
+        NfsExport export = exports.byId(h.exportId());
+        if (export == null || !NfsExportTable.decidesWithoutLookup(export)
+                || NfsExportTable.access(export, call.remote().getAddress()) == NfsExportTable.Access.DENIED) {
+            return false;
+        }
+        Inode i = fs.cachedAttributes(h.ino());
+        if (i == null || i.generation() != h.generation()) {
+            return false;
+        }
+        res.writeInt(Nfs3.OK);
+        fattr(res, i);
+        return true;
     }
 
     /** SETATTR (§3.3.2). */
