@@ -89,6 +89,12 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
     /** Inodes whose cached size/mtime is newer than the stored one; never evicted from {@link #inodes}. */
     private final Set<Long> dirty = ConcurrentHashMap.newKeySet();
     private final BoundedCache<Long, Inode> inodes;
+    /**
+     * Directory entries by name. Filled and changed only under {@link #ns} (by commits, and by
+     * reads that take it), so an entry here is never older than the store's; read without it by
+     * {@link #cachedLookup}. Names that do not exist are not cached.
+     */
+    private final BoundedCache<EntryKey, Entry> entries;
     /** Open files; one with I/O under way is never evicted (its lock must stay the only one). */
     private final BoundedCache<Long, FileData> files;
     /**
@@ -142,6 +148,7 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
         this.pool = pool;
         this.settings = pool.settings();
         this.inodes = new BoundedCache<>(limits.inodes(), i -> dirty.contains(i.ino()));
+        this.entries = new BoundedCache<>(limits.inodes(), e -> false);
         this.files = new BoundedCache<>(limits.openFiles(), fd -> fd.users > 0);
         this.snapshots = new ExportSnapshots(this, pool);
         this.durability = new GroupSync(settings);
@@ -264,13 +271,30 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
 
     private record Entry(long ino, long cookie) {}
 
+    private record EntryKey(long dir, String name) {}
+
     private Entry entry(long dir, String name) {
-        byte[] v = settings.get(nameKey(dir, name));
-        if (v == null) {
-            return null;
+        EntryKey k = new EntryKey(dir, name);
+        Entry e = entries.get(k);
+        if (e != null) {
+            return e;
         }
-        ByteBuffer b = ByteBuffer.wrap(v);
-        return new Entry(b.getLong(), b.getLong());
+        ns.lock(); // a read outside the lock could cache an entry a commit is removing
+        try {
+            e = entries.get(k);
+            if (e == null) {
+                byte[] v = settings.get(nameKey(dir, name));
+                if (v == null) {
+                    return null;
+                }
+                ByteBuffer b = ByteBuffer.wrap(v);
+                e = new Entry(b.getLong(), b.getLong());
+                entries.put(k, e);
+            }
+            return e;
+        } finally {
+            ns.unlock();
+        }
     }
 
     private static long now() {
@@ -293,6 +317,7 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
         final Map<String, byte[]> changes = new LinkedHashMap<>();
         final Map<Long, Inode> puts = new LinkedHashMap<>();
         final Set<Long> deletes = new HashSet<>();
+        final Map<EntryKey, Entry> entryChanges = new LinkedHashMap<>(); // null: removed
         boolean inoUsed;
 
         /** The working version of {@code ino}: as changed in this transaction, else as stored. */
@@ -323,12 +348,14 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
             changes.put(nameKey(dir, name), ByteBuffer.allocate(16).putLong(child).putLong(cookie).array());
             byte[] n = name.getBytes(StandardCharsets.UTF_8);
             changes.put(cookieKey(dir, cookie), ByteBuffer.allocate(8 + n.length).putLong(child).put(n).array());
+            entryChanges.put(new EntryKey(dir, name), new Entry(child, cookie));
             put(d.withNextCookie(cookie + 1));
         }
 
         void removeEntry(long dir, String name, Entry e) {
             changes.put(nameKey(dir, name), null);
             changes.put(cookieKey(dir, e.cookie()), null);
+            entryChanges.put(new EntryKey(dir, name), null);
         }
 
         /** Applies the change, visible at once; durable when the caller's {@link #endChange} returns. */
@@ -339,6 +366,13 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
             settings.applyUnsynced(changes);
             durability.applied();
             puts.forEach(inodes::put);
+            entryChanges.forEach((k, e) -> {
+                if (e == null) {
+                    entries.remove(k);
+                } else {
+                    entries.put(k, e);
+                }
+            });
             dirty.removeAll(puts.keySet());
             for (long ino : deletes) {
                 inodes.remove(ino);
@@ -1438,6 +1472,20 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
      */
     public Inode cachedAttributes(long ino) {
         return inodes.get(ino);
+    }
+
+    /**
+     * LOOKUP of {@code name} in live directory {@code dir} from memory, or null when that cannot
+     * be answered without blocking (entry or attributes not cached, no search permission, a name
+     * the checks refuse: the ordinary {@link #lookup} then answers, errors included).
+     */
+    public Inode cachedLookup(Caller caller, Inode dir, String name) {
+        if (!dir.isDirectory() || name.equals(".") || name.equals("..")
+                || !Permissions.allows(dir, caller, Permissions.EXECUTE)) {
+            return null;
+        }
+        Entry e = entries.get(new EntryKey(dir.ino(), name));
+        return e == null ? null : inodes.get(e.ino());
     }
 
     /** Whether {@code number} is the root of a snapshot of the export whose directory is {@code exportRoot}. */

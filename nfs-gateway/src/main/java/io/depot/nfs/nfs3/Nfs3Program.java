@@ -58,7 +58,7 @@ public final class Nfs3Program {
                 .procedure(v, Nfs3.PROC_NULL, "NULL", (call, args, res) -> args.expectEnd())
                 .procedure(v, Nfs3.PROC_GETATTR, "GETATTR", this::getattr, this::getattrFromMemory)
                 .nonIdempotentProcedure(v, Nfs3.PROC_SETATTR, "SETATTR", this::setattr)
-                .procedure(v, Nfs3.PROC_LOOKUP, "LOOKUP", this::lookup)
+                .procedure(v, Nfs3.PROC_LOOKUP, "LOOKUP", this::lookup, this::lookupFromMemory)
                 .procedure(v, Nfs3.PROC_ACCESS, "ACCESS", this::access)
                 .procedure(v, Nfs3.PROC_READLINK, "READLINK", this::readlink)
                 .procedure(v, Nfs3.PROC_READ, "READ", this::read)
@@ -391,6 +391,42 @@ public final class Nfs3Program {
             res.writeInt(status(e));
             postOpAttr(res, currentOf(fh));
         }
+    }
+
+    /**
+     * LOOKUP's fast path on the event loop: a name in a live directory whose entry and both
+     * attributes are in memory, through an export whose rules need no name lookup. ".", "..",
+     * ".snapshots" and everything else go to {@link #lookup} on a worker.
+     */
+    private boolean lookupFromMemory(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = readHandle(args);
+        String name = readName(args);
+        args.expectEnd();
+        if (name.equals(SNAPSHOTS)) {
+            return false;
+        }
+        FileHandle h = handles.decode(fh);
+        if (h == null || Datastore.isSnapshotObject(h.ino())) {
+            return false;
+        }
+        NfsExport export = exports.byId(h.exportId());
+        if (export == null || !NfsExportTable.decidesWithoutLookup(export)
+                || NfsExportTable.access(export, call.remote().getAddress()) == NfsExportTable.Access.DENIED) {
+            return false;
+        }
+        Inode dir = fs.cachedAttributes(h.ino());
+        if (dir == null || dir.generation() != h.generation()) {
+            return false;
+        }
+        Inode found = fs.cachedLookup(caller(call, export), dir, name);
+        if (found == null) {
+            return false;
+        }
+        res.writeInt(Nfs3.OK);
+        res.writeOpaque(handleOf(export, found));
+        postOpAttr(res, found);
+        postOpAttr(res, dir);
+        return true;
     }
 
     /** ACCESS (§3.3.4): which of the asked rights the caller has, from the mode bits. */
