@@ -12,7 +12,8 @@ import java.util.Map;
  * Small durable key/value settings that live with a pool, so configuration above the engine
  * (iSCSI targets, ACLs, persistent reservations, NFS exports) survives restarts and moves with
  * the pool. Names are UTF-8 strings; by convention a layer prefixes its own ({@code iscsi/...}).
- * Every change is synced before the call returns. Not for hot-path data.
+ * Every change is synced before the call returns, except through {@link #applyUnsynced}, which
+ * leaves the sync to a later {@link #sync} (group commit by the caller). Not for hot-path data.
  */
 public final class Settings {
     private final MetadataStore meta;
@@ -33,6 +34,24 @@ public final class Settings {
 
     /** Applies several puts (non-null values) and deletes (null values) atomically and durably. */
     public void apply(Map<String, byte[]> changes) {
+        meta.write(batchOf(changes));
+    }
+
+    /**
+     * Applies the changes atomically and visibly, but durably only once a later {@link #sync}
+     * (or any durable change of this pool) returns. A crash keeps a prefix of the changes made
+     * this way, in the order they were applied: never a change without those before it.
+     */
+    public void applyUnsynced(Map<String, byte[]> changes) {
+        meta.writeUnsynced(batchOf(changes));
+    }
+
+    /** Makes every change applied before this call durable (one sync of the metadata log). */
+    public void sync() {
+        meta.sync();
+    }
+
+    private static MetaBatch batchOf(Map<String, byte[]> changes) {
         MetaBatch batch = new MetaBatch();
         changes.forEach((name, value) -> {
             if (value == null) {
@@ -41,7 +60,7 @@ public final class Settings {
                 batch.put(Keys.setting(name), value);
             }
         });
-        meta.write(batch);
+        return batch;
     }
 
     public void delete(String name) {

@@ -38,6 +38,26 @@ class SettingsAndAllocationTest extends PoolFixture {
     }
 
     @Test
+    void unsyncedChangesAreVisibleAtOnceAndKeptOnceSynced() {
+        Settings s = pool().settings();
+        Map<String, byte[]> first = new LinkedHashMap<>();
+        first.put("nfs/a", utf8("1"));
+        first.put("nfs/b", utf8("2"));
+        s.applyUnsynced(first);
+        assertArrayEquals(utf8("1"), s.get("nfs/a"));
+        Map<String, byte[]> second = new LinkedHashMap<>();
+        second.put("nfs/a", null);
+        second.put("nfs/c", utf8("3"));
+        s.applyUnsynced(second);
+        assertEquals(List.of("nfs/b", "nfs/c"), List.copyOf(s.list("nfs/").keySet()));
+        s.sync();
+
+        Settings after = reopen().settings();
+        assertEquals(List.of("nfs/b", "nfs/c"), List.copyOf(after.list("nfs/").keySet()));
+        assertArrayEquals(utf8("3"), after.get("nfs/c"));
+    }
+
+    @Test
     void settingsListInPagesAfterAGivenName() {
         Settings s = pool().settings();
         for (int i = 0; i < 25; i++) {

@@ -21,6 +21,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
@@ -84,6 +89,12 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
     /** Inodes whose cached size/mtime is newer than the stored one; never evicted from {@link #inodes}. */
     private final Set<Long> dirty = ConcurrentHashMap.newKeySet();
     private final BoundedCache<Long, Inode> inodes;
+    /**
+     * Directory entries by name. Filled and changed only under {@link #ns} (by commits, and by
+     * reads that take it), so an entry here is never older than the store's; read without it by
+     * {@link #cachedLookup}. Names that do not exist are not cached.
+     */
+    private final BoundedCache<EntryKey, Entry> entries;
     /** Open files; one with I/O under way is never evicted (its lock must stay the only one). */
     private final BoundedCache<Long, FileData> files;
     /**
@@ -92,6 +103,18 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
      */
     private final ConcurrentHashMap<UUID, Volume> volumesById = new ConcurrentHashMap<>();
     private final ExportSnapshots snapshots;
+    /** Namespace changes are applied under {@link #ns} without a sync and share syncs after it. */
+    private final GroupSync durability;
+    /** Makes the volume of a file's first data; taken before {@link #ns}, never after. */
+    private final ReentrantLock volumeCreation = new ReentrantLock();
+    /**
+     * Deletes removed files' volumes off the request path: the namespace commit is the durable
+     * point of a remove, and the sweep at {@link #open} deletes a volume no inode names.
+     */
+    private final ThreadPoolExecutor deleter = new ThreadPoolExecutor(1, 1, 10, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(), Thread.ofPlatform().name("nfs-volume-deleter").daemon().factory());
+    /** Orders the deletion of a removed file's volume against that of its last snapshot. */
+    private final ReentrantLock volumeDeletion = new ReentrantLock();
     /** Whether the last process closed the datastore: then no file has bytes past its size to zero. */
     private boolean cleanStart;
     private long nextIno;
@@ -125,8 +148,11 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
         this.pool = pool;
         this.settings = pool.settings();
         this.inodes = new BoundedCache<>(limits.inodes(), i -> dirty.contains(i.ino()));
+        this.entries = new BoundedCache<>(limits.inodes(), e -> false);
         this.files = new BoundedCache<>(limits.openFiles(), fd -> fd.users > 0);
         this.snapshots = new ExportSnapshots(this, pool);
+        this.durability = new GroupSync(settings);
+        this.deleter.allowCoreThreadTimeOut(true); // no idle thread left behind by a datastore never closed
     }
 
     /** Opens the datastore of {@code pool}, creating its root on first use and repairing what a crash left. */
@@ -157,6 +183,7 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
             log.info("created an empty NFS datastore in pool {}", pool.uuid());
         }
         recover();
+        durability.awaitDurable(durability.lastApplied());
     }
 
     /** Deletes volumes no inode references, gives inodes whose volume vanished a new one. */
@@ -178,7 +205,7 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
                 long ino = Long.parseUnsignedLong(e.getKey().substring(6), 16);
                 Inode i = Inode.decode(ino, e.getValue());
                 maxIno = Math.max(maxIno, ino);
-                if (i.isRegular()) {
+                if (i.isRegular() && i.volume() != null) { // none: never written (see create)
                     if (volumes.containsKey(i.volume())) {
                         referenced.add(i.volume());
                         volumesById.put(i.volume(), volumes.get(i.volume()));
@@ -244,13 +271,30 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
 
     private record Entry(long ino, long cookie) {}
 
+    private record EntryKey(long dir, String name) {}
+
     private Entry entry(long dir, String name) {
-        byte[] v = settings.get(nameKey(dir, name));
-        if (v == null) {
-            return null;
+        EntryKey k = new EntryKey(dir, name);
+        Entry e = entries.get(k);
+        if (e != null) {
+            return e;
         }
-        ByteBuffer b = ByteBuffer.wrap(v);
-        return new Entry(b.getLong(), b.getLong());
+        ns.lock(); // a read outside the lock could cache an entry a commit is removing
+        try {
+            e = entries.get(k);
+            if (e == null) {
+                byte[] v = settings.get(nameKey(dir, name));
+                if (v == null) {
+                    return null;
+                }
+                ByteBuffer b = ByteBuffer.wrap(v);
+                e = new Entry(b.getLong(), b.getLong());
+                entries.put(k, e);
+            }
+            return e;
+        } finally {
+            ns.unlock();
+        }
     }
 
     private static long now() {
@@ -273,6 +317,7 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
         final Map<String, byte[]> changes = new LinkedHashMap<>();
         final Map<Long, Inode> puts = new LinkedHashMap<>();
         final Set<Long> deletes = new HashSet<>();
+        final Map<EntryKey, Entry> entryChanges = new LinkedHashMap<>(); // null: removed
         boolean inoUsed;
 
         /** The working version of {@code ino}: as changed in this transaction, else as stored. */
@@ -303,25 +348,54 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
             changes.put(nameKey(dir, name), ByteBuffer.allocate(16).putLong(child).putLong(cookie).array());
             byte[] n = name.getBytes(StandardCharsets.UTF_8);
             changes.put(cookieKey(dir, cookie), ByteBuffer.allocate(8 + n.length).putLong(child).put(n).array());
+            entryChanges.put(new EntryKey(dir, name), new Entry(child, cookie));
             put(d.withNextCookie(cookie + 1));
         }
 
         void removeEntry(long dir, String name, Entry e) {
             changes.put(nameKey(dir, name), null);
             changes.put(cookieKey(dir, e.cookie()), null);
+            entryChanges.put(new EntryKey(dir, name), null);
         }
 
+        /** Applies the change, visible at once; durable when the caller's {@link #endChange} returns. */
         void commit() {
             if (inoUsed) {
                 changes.put(NEXT_INO, ByteBuffer.allocate(8).putLong(nextIno).array());
             }
-            settings.apply(changes);
+            settings.applyUnsynced(changes);
+            durability.applied();
             puts.forEach(inodes::put);
+            entryChanges.forEach((k, e) -> {
+                if (e == null) {
+                    entries.remove(k);
+                } else {
+                    entries.put(k, e);
+                }
+            });
             dirty.removeAll(puts.keySet());
             for (long ino : deletes) {
                 inodes.remove(ino);
                 dirty.remove(ino);
             }
+        }
+    }
+
+    /**
+     * Releases {@link #ns} and waits until every change applied so far is durable, the caller's
+     * included: what a reply reports is on stable storage before it is sent (RFC 1813 §4.7).
+     * The wait happens outside the lock, so changes of concurrent callers share one sync.
+     */
+    private void endChange() {
+        long owed = durability.lastApplied();
+        ns.unlock();
+        if (ns.isHeldByCurrentThread()) {
+            return; // an outer change of this thread waits when it ends
+        }
+        try {
+            durability.awaitDurable(owed);
+        } catch (EngineException e) {
+            throw translate(e);
         }
     }
 
@@ -443,8 +517,11 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
 
     @Override
     public Change setattr(Caller caller, long ino, SetAttributes a, Long guardCtime) {
-        Inode first = getattr(ino);
-        if (a.size() != null) {
+        while (true) {
+            Inode first = getattr(ino);
+            if (a.size() == null) {
+                return setattrLocked(caller, ino, a, guardCtime, null);
+            }
             if (first.isDirectory()) {
                 throw new FsException.IsDirectory("cannot set the size of a directory");
             }
@@ -453,6 +530,19 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
             }
             if (a.size() < 0 || a.size() > MAX_FILE_SIZE) {
                 throw new FsException.FileTooBig("size " + a.size());
+            }
+            if (first.volume() == null && a.size() == 0) { // size 0 stays 0: no volume needed
+                Change c = setattrLocked(caller, ino, a, guardCtime, null);
+                if (c != null) {
+                    return c;
+                }
+                continue; // a write gave the file a volume meanwhile
+            }
+            if (first.volume() == null) {
+                if (!Permissions.allowsData(first, caller, Permissions.WRITE)) {
+                    throw new FsException.AccessDenied("truncate: permission denied"); // before making a volume for nothing
+                }
+                first = withVolume(ino);
             }
             FileData fd = data(first);
             Lock l = fd.lock.writeLock(); // lock order: file data, then namespace
@@ -464,13 +554,16 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
                 release(fd);
             }
         }
-        return setattrLocked(caller, ino, a, guardCtime, null);
     }
 
+    /** Null if the size must change but the file has a volume that {@code fd} (null) does not hold open. */
     private Change setattrLocked(Caller caller, long ino, SetAttributes a, Long guardCtime, FileData fd) {
         ns.lock();
         try {
             Inode before = getattr(ino);
+            if (fd == null && a.size() != null && a.size() != before.size()) {
+                return null;
+            }
             if (guardCtime != null && guardCtime != before.ctime()) {
                 throw new FsException.NotSync("ctime changed");
             }
@@ -522,7 +615,7 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
         } catch (EngineException e) {
             throw translate(e);
         } finally {
-            ns.unlock();
+            endChange();
         }
     }
 
@@ -536,6 +629,52 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
     }
 
     // ------------------------------------------------------------------ data
+
+    /**
+     * The inode of regular file {@code ino}, given a volume if it has none yet. CREATE makes no
+     * volume (most files of a metadata workload are never written, and an empty file needs
+     * none); the first WRITE or size-changing SETATTR makes it here. Crash-safe like create
+     * used to be: the volume exists (durably) before the inode names it, and the sweep at
+     * {@link #open} deletes a volume that a crash left unnamed.
+     */
+    private Inode withVolume(long ino) {
+        Inode i = getattr(ino);
+        if (i.volume() != null) {
+            return i;
+        }
+        volumeCreation.lock();
+        try {
+            i = getattr(ino);
+            if (i.volume() != null) {
+                return i;
+            }
+            Volume v = pool.createVolume(volumeName(ino), SECTOR);
+            volumesById.put(v.uuid(), v);
+            boolean named = false;
+            ns.lock();
+            try {
+                Txn t = new Txn();
+                Inode cur = getattr(ino); // Stale if removed meanwhile
+                t.put(cur.withVolume(v.uuid()));
+                t.commit();
+                named = true;
+                return getattr(ino);
+            } finally {
+                try {
+                    endChange();
+                } finally {
+                    if (!named) {
+                        volumesById.remove(v.uuid());
+                        deleteQuietly(v);
+                    }
+                }
+            }
+        } catch (EngineException e) {
+            throw translate(e);
+        } finally {
+            volumeCreation.unlock();
+        }
+    }
 
     /** The open file for I/O, reconciled with the stored size on first use; give it back with {@link #release}. */
     private FileData data(Inode file) {
@@ -582,8 +721,11 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
         }
     }
 
-    /** A regular file's volume (without opening the file for I/O). */
+    /** A regular file's volume (without opening the file for I/O); the file must have one. */
     Volume volume(Inode file) {
+        if (file.volume() == null) {
+            throw new FsException.IoError("file " + file.ino() + " has no volume (it was never written)");
+        }
         Volume v = volumesById.get(file.volume());
         if (v == null) {
             throw new FsException.Stale("the volume of file " + file.ino() + " is gone");
@@ -652,13 +794,16 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
     }
 
     @Override
-    public ReadResult read(Caller caller, long ino, long offset, int count) {
+    public ReadResult read(Caller caller, long ino, long offset, int count, ByteBuffer dst) {
         Inode i = regularFile(ino);
         if (!Permissions.allowsData(i, caller, Permissions.READ)) {
             throw new FsException.AccessDenied("read: permission denied");
         }
         if (offset < 0 || count < 0) {
             throw new FsException.Invalid("offset " + offset + ", count " + count);
+        }
+        if (i.volume() == null) { // never written: empty
+            return new ReadResult(dst.duplicate().position(0).limit(0), true, i);
         }
         FileData fd = data(i);
         Lock l = fd.lock.readLock();
@@ -667,15 +812,13 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
             Inode cur = getattr(ino);
             long size = cur.size();
             if (offset >= size || count == 0) {
-                return new ReadResult(ByteBuffer.allocate(0), offset >= size, cur);
+                return new ReadResult(dst.duplicate().position(0).limit(0), offset >= size, cur);
             }
             int n = (int) Math.min(count, size - offset);
             long start = offset & ~(long) (SECTOR - 1);
             long end = roundUp(offset + n);
-            ByteBuffer b = ByteBuffer.allocate((int) (end - start));
-            fd.volume.read(start, b);
-            b.position((int) (offset - start)).limit((int) (offset - start) + n);
-            return new ReadResult(b.slice(), offset + n >= size, cur);
+            fd.volume.read(start, dst.duplicate().position(0).limit((int) (end - start)));
+            return new ReadResult(dst.duplicate().limit((int) (offset - start) + n).position((int) (offset - start)), offset + n >= size, cur);
         } catch (EngineException e) {
             throw translate(e);
         } finally {
@@ -693,6 +836,9 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
         int len = src.remaining();
         if (offset < 0 || offset + len > MAX_FILE_SIZE || offset + len < 0) {
             throw new FsException.FileTooBig("write of " + len + " bytes at " + offset);
+        }
+        if (i.volume() == null) {
+            i = withVolume(ino);
         }
         FileData fd = data(i);
         boolean aligned = offset % SECTOR == 0 && len % SECTOR == 0;
@@ -733,7 +879,11 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
                     persist(ino);
                 }
             } finally {
-                ns.unlock();
+                if (fua) {
+                    endChange();
+                } else {
+                    ns.unlock(); // nothing stored: an unstable write waits for no sync
+                }
             }
         } catch (EngineException e) {
             throw translate(e);
@@ -744,7 +894,10 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
         return new WriteResult(new Change(before, after), len, fua ? Stability.FILE_SYNC : Stability.UNSTABLE);
     }
 
-    /** Stores the cached inode if it is newer than the stored one. Under {@link #ns}. */
+    /**
+     * Stores the cached inode if it is newer than the stored one. Under {@link #ns}; durable
+     * once the caller's {@link #endChange} returns.
+     */
     private void persist(long ino) {
         if (dirty.remove(ino)) {
             Inode i = inodes.get(ino);
@@ -752,7 +905,10 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
                 return;
             }
             try {
-                settings.put(inodeKey(ino), i.encode());
+                Map<String, byte[]> change = new HashMap<>();
+                change.put(inodeKey(ino), i.encode());
+                settings.applyUnsynced(change);
+                durability.applied();
             } catch (RuntimeException e) {
                 dirty.add(ino);
                 throw e;
@@ -767,17 +923,19 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
             return new Change(before, before);
         }
         try {
-            FileData fd = data(before);
-            try {
-                fd.volume.flush();
-            } finally {
-                release(fd);
+            if (before.volume() != null) {
+                FileData fd = data(before);
+                try {
+                    fd.volume.flush();
+                } finally {
+                    release(fd);
+                }
             }
             ns.lock();
             try {
                 persist(ino);
             } finally {
-                ns.unlock();
+                endChange();
             }
         } catch (EngineException e) {
             throw translate(e);
@@ -866,22 +1024,15 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
             Txn t = new Txn();
             long ino = t.allocateIno();
             long now = now();
-            Volume v = pool.createVolume(volumeName(ino), SECTOR);
-            volumesById.put(v.uuid(), v);
-            try {
-                Inode f = newInode(caller, d, ino, FileType.REGULAR, 0644, a, now).withVolume(v.uuid());
-                if (how == CreateMode.EXCLUSIVE) {
-                    f = withVerifier(f, verifier);
-                }
-                t.put(f);
-                t.addEntry(dir, name, ino);
-                t.put(t.get(dir).modified(now));
-                t.commit();
-            } catch (RuntimeException ex) {
-                volumesById.remove(v.uuid());
-                deleteQuietly(v);
-                throw ex;
+            // no volume yet: the first write or size change makes it (withVolume)
+            Inode f = newInode(caller, d, ino, FileType.REGULAR, 0644, a, now);
+            if (how == CreateMode.EXCLUSIVE) {
+                f = withVerifier(f, verifier);
             }
+            t.put(f);
+            t.addEntry(dir, name, ino);
+            t.put(t.get(dir).modified(now));
+            t.commit();
             Inode created = getattr(ino);
             Inode dirAfter = getattr(dir);
             if (a.size() != null && a.size() > 0 && how != CreateMode.EXCLUSIVE) {
@@ -896,7 +1047,7 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
         } catch (EngineException e) {
             throw translate(e);
         } finally {
-            ns.unlock();
+            endChange();
         }
     }
 
@@ -934,7 +1085,7 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
             t.commit();
             return new Created(n, new Change(d, dir2));
         } finally {
-            ns.unlock();
+            endChange();
         }
     }
 
@@ -991,17 +1142,31 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
     }
 
     /**
+     * Hands a removed file's volume to the background deleter. Call it only once the removal is
+     * durable (after {@link #endChange}): a deletion that reached the disk before the namespace
+     * change would leave, after a crash, a file whose data is gone.
+     */
+    private void dropVolumeLater(long ino, UUID volume) {
+        files.remove(ino);
+        try {
+            deleter.execute(() -> dropVolume(ino, volume));
+        } catch (RejectedExecutionException closing) {
+            log.info("volume of removed file {} is left for the sweep at the next start (datastore closing)", ino);
+        }
+    }
+
+    /**
      * Deletes a removed file's volume, unless an export snapshot or a clone still reads through
      * one of its snapshots: then only its live data is dropped, and the volume goes with the last
-     * of them ({@link ExportSnapshots#delete}, or the sweep at {@link #open}).
+     * of them ({@link ExportSnapshots#delete}, or the sweep at {@link #open}). On the deleter.
      */
     private void dropVolume(long ino, UUID volume) {
-        files.remove(ino);
-        Volume v = volumesById.get(volume);
-        if (v == null) {
-            return;
-        }
+        volumeDeletion.lock();
         try {
+            Volume v = volumesById.get(volume);
+            if (v == null) {
+                return;
+            }
             if (!v.snapshots().isEmpty()) {
                 v.unmap(0, v.sizeBytes());
                 log.debug("volume {} of removed file {} kept for its snapshots", v.name(), ino);
@@ -1011,6 +1176,20 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
             v.delete();
         } catch (RuntimeException e) {
             log.warn("could not delete volume of removed file {} ({}); the next start removes it", ino, e.getMessage());
+        } finally {
+            volumeDeletion.unlock();
+        }
+    }
+
+    /** Waits until the volumes of files removed so far are deleted (or kept for their snapshots); for tests. */
+    void awaitVolumeDeletions() {
+        try {
+            deleter.submit(() -> { }).get(); // one thread, in order: everything queued before is done
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
         }
     }
 
@@ -1045,10 +1224,10 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
             victimIno = victim.ino();
             result = new Change(d, after);
         } finally {
-            ns.unlock();
+            endChange();
         }
         if (drop != null) {
-            dropVolume(victimIno, drop);
+            dropVolumeLater(victimIno, drop);
         }
         return result;
     }
@@ -1091,7 +1270,7 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
             t.commit();
             return new Change(d, after);
         } finally {
-            ns.unlock();
+            endChange();
         }
     }
 
@@ -1170,10 +1349,10 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
             t.commit();
             result = new Renamed(new Change(fd, getattr(fromDir)), new Change(td, getattr(toDir)));
         } finally {
-            ns.unlock();
+            endChange();
         }
         if (drop != null) {
-            dropVolume(dropIno, drop);
+            dropVolumeLater(dropIno, drop);
         }
         return result;
     }
@@ -1204,7 +1383,7 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
             t.commit();
             return new Linked(f2, new Change(d, d2));
         } finally {
-            ns.unlock();
+            endChange();
         }
     }
 
@@ -1282,6 +1461,33 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
         return v;
     }
 
+    /** Whether {@code number} names an object of a snapshot or a {@code .snapshots} directory (not of the live tree). */
+    public static boolean isSnapshotObject(long number) {
+        return SnapshotView.snapshotOf(number) != 0;
+    }
+
+    /**
+     * The attributes of live object {@code ino} if they are in memory, else null; never blocks
+     * (no lock, no store read), for answering on an event loop.
+     */
+    public Inode cachedAttributes(long ino) {
+        return inodes.get(ino);
+    }
+
+    /**
+     * LOOKUP of {@code name} in live directory {@code dir} from memory, or null when that cannot
+     * be answered without blocking (entry or attributes not cached, no search permission, a name
+     * the checks refuse: the ordinary {@link #lookup} then answers, errors included).
+     */
+    public Inode cachedLookup(Caller caller, Inode dir, String name) {
+        if (!dir.isDirectory() || name.equals(".") || name.equals("..")
+                || !Permissions.allows(dir, caller, Permissions.EXECUTE)) {
+            return null;
+        }
+        Entry e = entries.get(new EntryKey(dir.ino(), name));
+        return e == null ? null : inodes.get(e.ino());
+    }
+
     /** Whether {@code number} is the root of a snapshot of the export whose directory is {@code exportRoot}. */
     public static boolean isSnapshotRoot(long number, long exportRoot) {
         int sid = SnapshotView.snapshotOf(number);
@@ -1296,23 +1502,31 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
 
     /** Deletes a file volume's engine snapshot, and the volume too once no file and no snapshot needs it. Under {@link #ns}. */
     void dropSnapshot(UUID volume, String engineName) {
-        Volume v = volumesById.get(volume);
-        if (v == null) {
-            return;
+        if (volume == null) {
+            return; // the file had no data when the snapshot was taken: nothing was snapshotted
         }
+        volumeDeletion.lock(); // the deleter may be deciding about the same volume
         try {
-            v.snapshot(engineName).delete();
-        } catch (NoSuchSnapshotException gone) {
-            // a crash came between this and the record's removal
-        } catch (EngineException e) {
-            log.warn("could not delete snapshot {} of volume {}: {}", engineName, v.name(), e.getMessage());
-            return;
-        }
-        long ino = Long.parseUnsignedLong(v.name().substring(4), 16);
-        Inode live = attributesOrNull(ino);
-        if ((live == null || !volume.equals(live.volume())) && v.snapshots().isEmpty()) {
-            volumesById.remove(volume);
-            deleteQuietly(v);
+            Volume v = volumesById.get(volume);
+            if (v == null) {
+                return;
+            }
+            try {
+                v.snapshot(engineName).delete();
+            } catch (NoSuchSnapshotException gone) {
+                // a crash came between this and the record's removal
+            } catch (EngineException e) {
+                log.warn("could not delete snapshot {} of volume {}: {}", engineName, v.name(), e.getMessage());
+                return;
+            }
+            long ino = Long.parseUnsignedLong(v.name().substring(4), 16);
+            Inode live = attributesOrNull(ino);
+            if ((live == null || !volume.equals(live.volume())) && v.snapshots().isEmpty()) {
+                volumesById.remove(volume);
+                deleteQuietly(v);
+            }
+        } finally {
+            volumeDeletion.unlock();
         }
     }
 
@@ -1348,6 +1562,17 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
             src = getattr(src.ino());
             Txn t = new Txn();
             long ino = t.allocateIno();
+            if (src.volume() == null) { // never written: the clone is another empty file
+                long now = now();
+                Inode f = new Inode(ino, newGeneration(), FileType.REGULAR, src.mode(), src.uid(), src.gid(), 1, 0,
+                        now, now, now, null, 0, 0, 0, 0, null);
+                t.put(f);
+                t.addEntry(dir, name, ino);
+                t.put(t.get(dir).modified(now));
+                t.commit();
+                log.info("cloned {} to {} (empty, no volume)", srcPath, dstPath);
+                return f;
+            }
             Volume from = volume(src);
             io.depot.engine.Snapshot base = from.createSnapshot(ExportSnapshots.CLONE_BASE_PREFIX + hex(ino));
             Volume copy;
@@ -1376,7 +1601,7 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
         } catch (EngineException e) {
             throw translate(e);
         } finally {
-            ns.unlock();
+            endChange();
         }
     }
 
@@ -1491,6 +1716,15 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
         return new FsStats(u.capacityBytes(), free, free, files, Math.max(0, files - used));
     }
 
+    /** Syncs of the namespace log so far; fewer than namespace changes when concurrent ones shared a sync. */
+    public long namespaceSyncs() { return durability.syncs(); }
+
+    /** Namespace changes applied so far (each durable before its caller's reply). */
+    public long namespaceChanges() { return durability.lastApplied(); }
+
+    /** The lock the volume deleter holds while it deletes; a test holds it to stop the deleter. */
+    Lock volumeDeletionLock() { return volumeDeletion; }
+
     /** Inodes held in memory now; for tests and diagnostics. */
     int cachedInodes() { return inodes.size(); }
 
@@ -1508,6 +1742,9 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
         if (!i.isRegular()) {
             return i.isDirectory() ? DIR_SIZE : 0;
         }
+        if (i.volume() == null) {
+            return 0;
+        }
         try {
             return volume(i).allocatedBytes();
         } catch (FsException | EngineException e) {
@@ -1515,9 +1752,17 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
         }
     }
 
-    /** Makes cached sizes and times durable (flushing their files first). */
+    /** Finishes pending volume deletions; makes cached sizes and times durable (flushing their files first). */
     @Override
     public void close() {
+        deleter.shutdown();
+        try {
+            if (!deleter.awaitTermination(5, TimeUnit.MINUTES)) {
+                log.warn("volume deletions still running at close; the next start finishes them");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         boolean complete = true;
         for (long ino : List.copyOf(dirty)) {
             try {
@@ -1529,7 +1774,7 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
                 try {
                     persist(ino);
                 } finally {
-                    ns.unlock();
+                    endChange();
                 }
             } catch (RuntimeException e) {
                 complete = false;

@@ -142,7 +142,7 @@ final class ExportSnapshots {
                 changes.put(prefix + "i/" + Datastore.hex(child), i.encode());
                 if (i.isDirectory()) {
                     dirs.add(child);
-                } else if (i.isRegular()) {
+                } else if (i.isRegular() && i.volume() != null) { // a never-written file has no bytes to freeze
                     volumes.add(store.volume(i));
                 }
             }

@@ -115,7 +115,7 @@ final class SnapshotDirectory implements VirtualFileSystem {
     public byte[] readlink(Caller caller, long ino) { throw new FsException.Invalid("not a symbolic link"); }
 
     @Override
-    public ReadResult read(Caller caller, long ino, long offset, int count) { throw new FsException.IsDirectory("snapshot directory"); }
+    public ReadResult read(Caller caller, long ino, long offset, int count, java.nio.ByteBuffer dst) { throw new FsException.IsDirectory("snapshot directory"); }
 
     @Override
     public Change commit(long ino) {

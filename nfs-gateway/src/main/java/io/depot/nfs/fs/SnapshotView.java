@@ -135,7 +135,7 @@ final class SnapshotView implements VirtualFileSystem {
     }
 
     @Override
-    public ReadResult read(Caller caller, long ino, long offset, int count) {
+    public ReadResult read(Caller caller, long ino, long offset, int count, ByteBuffer dst) {
         Inode i = getattr(ino);
         if (i.isDirectory()) {
             throw new FsException.IsDirectory("inode " + ino + " is a directory");
@@ -151,19 +151,18 @@ final class SnapshotView implements VirtualFileSystem {
         }
         long size = i.size();
         if (offset >= size || count == 0) {
-            return new ReadResult(ByteBuffer.allocate(0), offset >= size, i);
+            return new ReadResult(dst.duplicate().position(0).limit(0), offset >= size, i);
         }
         int n = (int) Math.min(count, size - offset);
         long start = offset & ~(long) (Datastore.SECTOR - 1);
         long end = (offset + n + Datastore.SECTOR - 1) & ~(long) (Datastore.SECTOR - 1);
-        ByteBuffer b = ByteBuffer.allocate((int) (end - start));
+        ByteBuffer b = dst.duplicate().position(0).limit((int) (end - start));
         try {
             bytesOf(i).read(start, b);
         } catch (EngineException e) {
             throw Datastore.translate(e);
         }
-        b.position((int) (offset - start)).limit((int) (offset - start) + n);
-        return new ReadResult(b.slice(), offset + n >= size, i);
+        return new ReadResult(dst.duplicate().limit((int) (offset - start) + n).position((int) (offset - start)), offset + n >= size, i);
     }
 
     @Override

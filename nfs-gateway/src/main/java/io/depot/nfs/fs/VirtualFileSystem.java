@@ -28,8 +28,27 @@ public interface VirtualFileSystem {
 
     byte[] readlink(Caller caller, long ino);
 
-    /** Up to {@code count} bytes at {@code offset}: fewer at end of file. */
-    ReadResult read(Caller caller, long ino, long offset, int count);
+    /**
+     * Up to {@code count} bytes at {@code offset}: fewer at end of file. The bytes are read into
+     * {@code dst} (from its position 0, which must have room for {@link #readRoom}{@code (count)}
+     * bytes: reads are made of whole sectors); the result's data is a view of {@code dst} whose
+     * position and limit delimit the bytes read. So the caller chooses the buffer (a pooled
+     * direct one that goes to the socket as it is) and nothing is copied on the way.
+     */
+    ReadResult read(Caller caller, long ino, long offset, int count, ByteBuffer dst);
+
+    /** Up to {@code count} bytes at {@code offset} in a buffer of their own. */
+    default ReadResult read(Caller caller, long ino, long offset, int count) {
+        if (count < 0) {
+            throw new FsException.Invalid("count " + count);
+        }
+        return read(caller, ino, offset, count, ByteBuffer.allocate(readRoom(count)));
+    }
+
+    /** The room {@link #read(Caller, long, long, int, ByteBuffer)} needs for {@code count} bytes: two partial sectors more. */
+    static int readRoom(int count) {
+        return count + 2 * Datastore.SECTOR;
+    }
 
     /** Writes all of {@code data} at {@code offset}, extending the file if needed. */
     WriteResult write(Caller caller, long ino, long offset, ByteBuffer data, Stability stability);

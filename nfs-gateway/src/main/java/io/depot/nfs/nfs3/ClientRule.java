@@ -19,6 +19,19 @@ public record ClientRule(String spec, boolean readOnly) {
 
     public static ClientRule ro(String spec) { return new ClientRule(spec, true); }
 
+    /**
+     * Whether {@link #matches} may resolve a host name (a blocking DNS query): false for "*" and
+     * for IPv4/IPv6 literals with or without a prefix length.
+     */
+    boolean needsNameLookup() {
+        if (spec.equals("*")) {
+            return false;
+        }
+        int slash = spec.indexOf('/');
+        String host = slash < 0 ? spec : spec.substring(0, slash);
+        return !(host.contains(":") || host.matches("[0-9.]+"));
+    }
+
     public boolean matches(InetAddress client) {
         if (spec.equals("*")) {
             return true;

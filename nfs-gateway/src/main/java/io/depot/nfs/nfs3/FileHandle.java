@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -24,7 +25,11 @@ record FileHandle(int exportId, long ino, int generation) {
     /** Signs and checks handles with the datastore's key, made on first use. */
     static final class Codec {
         private final SecretKeySpec key;
-        private final ThreadLocal<Mac> macs;
+        /**
+         * Initialised MACs not in use. Calls run on virtual threads, one per call, so a
+         * ThreadLocal would make (and key) a new Mac on every call; a pool reuses them.
+         */
+        private final ConcurrentLinkedQueue<Mac> idle = new ConcurrentLinkedQueue<>();
 
         Codec(Settings settings) {
             byte[] k = settings.get(KEY);
@@ -34,21 +39,26 @@ record FileHandle(int exportId, long ino, int generation) {
                 settings.put(KEY, k);
             }
             key = new SecretKeySpec(k, "HmacSHA256");
-            macs = ThreadLocal.withInitial(() -> {
-                try {
-                    Mac m = Mac.getInstance("HmacSHA256");
-                    m.init(key);
-                    return m;
-                } catch (GeneralSecurityException e) {
-                    throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
-                }
-            });
+        }
+
+        private Mac newMac() {
+            try {
+                Mac m = Mac.getInstance("HmacSHA256");
+                m.init(key);
+                return m;
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+            }
         }
 
         private byte[] mac(byte[] body) {
-            Mac m = macs.get();
+            Mac m = idle.poll();
+            if (m == null) {
+                m = newMac();
+            }
             m.update(body, 0, BODY);
-            byte[] full = m.doFinal();
+            byte[] full = m.doFinal(); // also resets m for its next user
+            idle.offer(m);
             byte[] out = new byte[8];
             System.arraycopy(full, 0, out, 0, 8);
             return out;

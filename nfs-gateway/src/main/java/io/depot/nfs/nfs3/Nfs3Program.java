@@ -26,7 +26,7 @@ import io.depot.nfs.rpc.RpcProgram;
 import io.depot.nfs.xdr.XdrReader;
 import io.depot.nfs.xdr.XdrWriter;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 
 /**
@@ -56,9 +56,9 @@ public final class Nfs3Program {
         int v = Nfs3.VERSION;
         return RpcProgram.builder(Nfs3.PROGRAM, "nfs")
                 .procedure(v, Nfs3.PROC_NULL, "NULL", (call, args, res) -> args.expectEnd())
-                .procedure(v, Nfs3.PROC_GETATTR, "GETATTR", this::getattr)
+                .procedure(v, Nfs3.PROC_GETATTR, "GETATTR", this::getattr, this::getattrFromMemory)
                 .nonIdempotentProcedure(v, Nfs3.PROC_SETATTR, "SETATTR", this::setattr)
-                .procedure(v, Nfs3.PROC_LOOKUP, "LOOKUP", this::lookup)
+                .procedure(v, Nfs3.PROC_LOOKUP, "LOOKUP", this::lookup, this::lookupFromMemory)
                 .procedure(v, Nfs3.PROC_ACCESS, "ACCESS", this::access)
                 .procedure(v, Nfs3.PROC_READLINK, "READLINK", this::readlink)
                 .procedure(v, Nfs3.PROC_READ, "READ", this::read)
@@ -326,6 +326,32 @@ public final class Nfs3Program {
         }
     }
 
+    /**
+     * GETATTR's fast path on the event loop: a live file whose attributes are in memory, through
+     * an export whose rules need no name lookup. Anything else (errors included) goes to
+     * {@link #getattr} on a worker.
+     */
+    private boolean getattrFromMemory(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = readHandle(args);
+        args.expectEnd();
+        FileHandle h = handles.decode(fh);
+        if (h == null || Datastore.isSnapshotObject(h.ino())) {
+            return false;
+        }
+        NfsExport export = exports.byId(h.exportId());
+        if (export == null || !NfsExportTable.decidesWithoutLookup(export)
+                || NfsExportTable.access(export, call.remote().getAddress()) == NfsExportTable.Access.DENIED) {
+            return false;
+        }
+        Inode i = fs.cachedAttributes(h.ino());
+        if (i == null || i.generation() != h.generation()) {
+            return false;
+        }
+        res.writeInt(Nfs3.OK);
+        fattr(res, i);
+        return true;
+    }
+
     /** SETATTR (§3.3.2). */
     private void setattr(RpcCall call, XdrReader args, XdrWriter res) {
         byte[] fh = readHandle(args);
@@ -365,6 +391,42 @@ public final class Nfs3Program {
             res.writeInt(status(e));
             postOpAttr(res, currentOf(fh));
         }
+    }
+
+    /**
+     * LOOKUP's fast path on the event loop: a name in a live directory whose entry and both
+     * attributes are in memory, through an export whose rules need no name lookup. ".", "..",
+     * ".snapshots" and everything else go to {@link #lookup} on a worker.
+     */
+    private boolean lookupFromMemory(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = readHandle(args);
+        String name = readName(args);
+        args.expectEnd();
+        if (name.equals(SNAPSHOTS)) {
+            return false;
+        }
+        FileHandle h = handles.decode(fh);
+        if (h == null || Datastore.isSnapshotObject(h.ino())) {
+            return false;
+        }
+        NfsExport export = exports.byId(h.exportId());
+        if (export == null || !NfsExportTable.decidesWithoutLookup(export)
+                || NfsExportTable.access(export, call.remote().getAddress()) == NfsExportTable.Access.DENIED) {
+            return false;
+        }
+        Inode dir = fs.cachedAttributes(h.ino());
+        if (dir == null || dir.generation() != h.generation()) {
+            return false;
+        }
+        Inode found = fs.cachedLookup(caller(call, export), dir, name);
+        if (found == null) {
+            return false;
+        }
+        res.writeInt(Nfs3.OK);
+        res.writeOpaque(handleOf(export, found));
+        postOpAttr(res, found);
+        postOpAttr(res, dir);
+        return true;
     }
 
     /** ACCESS (§3.3.4): which of the asked rights the caller has, from the mode bits. */
@@ -425,17 +487,30 @@ public final class Nfs3Program {
         long offset = args.readHyper();
         long count = args.readUnsignedInt();
         args.expectEnd();
+        ByteBuf buf = null;
         try {
             Target t = target(call, fh);
-            ReadResult r = t.vfs().read(t.caller(), t.ino(), offset, (int) Math.min(count, Nfs3.MAX_IO));
+            int want = (int) Math.min(count, Nfs3.MAX_IO);
+            // the volume reads straight into a pooled direct buffer that goes to the socket as it is
+            int room = VirtualFileSystem.readRoom(want);
+            buf = res.alloc().directBuffer(room, room);
+            ReadResult r = t.vfs().read(t.caller(), t.ino(), offset, want, buf.nioBuffer(0, room));
+            ByteBuffer data = r.data();
+            buf.setIndex(data.position(), data.limit());
             res.writeInt(Nfs3.OK);
             postOpAttr(res, r.attributes());
-            res.writeInt(r.data().remaining());
+            res.writeInt(data.remaining());
             res.writeBoolean(r.eof());
-            res.writeOpaque(Unpooled.wrappedBuffer(r.data()));
+            ByteBuf payload = buf;
+            buf = null;
+            res.writeOpaque(payload); // takes ownership
         } catch (RuntimeException e) {
             res.writeInt(status(e));
             postOpAttr(res, currentOf(fh));
+        } finally {
+            if (buf != null) {
+                buf.release();
+            }
         }
     }
 
@@ -445,12 +520,15 @@ public final class Nfs3Program {
         long offset = args.readHyper();
         long count = args.readUnsignedInt();
         int stable = args.readInt();
-        ByteBuf data = args.readOpaqueSlice(Nfs3.MAX_IO);
+        // any length the record limit let through: more than wtmax is written short (below)
+        ByteBuf data = args.readOpaqueSlice(Integer.MAX_VALUE);
         args.expectEnd();
         try {
             if (count > data.readableBytes()) {
                 throw new FsException.Invalid("count " + count + " with " + data.readableBytes() + " bytes of data");
             }
+            // RFC 1813 §3.3.7: the reply's count may be less than asked; the client sends the rest again
+            count = Math.min(count, Nfs3.MAX_IO);
             Stability how = switch (stable) {
                 case Nfs3.UNSTABLE -> Stability.UNSTABLE;
                 case Nfs3.DATA_SYNC -> Stability.DATA_SYNC;

@@ -109,6 +109,16 @@ public final class NfsExportTable implements ExportTable {
         return r.ino();
     }
 
+    /** Whether {@link #access} decides without a name lookup (no rule names a host). */
+    static boolean decidesWithoutLookup(NfsExport export) {
+        for (ClientRule r : export.rules()) {
+            if (r.needsNameLookup()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The first rule that matches {@code client} decides; no rules: read-write for everyone. */
     public static Access access(NfsExport export, InetAddress client) {
         if (export.rules().isEmpty()) {

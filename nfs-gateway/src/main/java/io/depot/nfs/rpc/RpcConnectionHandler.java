@@ -55,6 +55,11 @@ final class RpcConnectionHandler extends ChannelInboundHandlerAdapter {
             case RpcDispatcher.Reply r -> ctx.writeAndFlush(r.reply());
             case RpcDispatcher.Drop d -> log.debug("dropping a record from {}: {}", remote, d.why());
             case RpcDispatcher.Call c -> {
+                ByteBuf quick = waiting.isEmpty() ? dispatcher.tryQuick(c, ctx.alloc()) : null;
+                if (quick != null) {
+                    ctx.writeAndFlush(quick); // answered from memory on the event loop: no worker
+                    return;
+                }
                 waiting.add(c);
                 startWaiting(ctx);
             }

@@ -134,6 +134,40 @@ public final class RpcDispatcher {
     }
 
     /**
+     * Tries the procedure's fast path (on the event loop). Returns the reply (owned by the
+     * caller; the record is released), or null when the fast path declined: the call and its
+     * record are then as they were, for {@link #execute} on a worker.
+     */
+    public ByteBuf tryQuick(Call c, ByteBufAllocator alloc) {
+        RpcQuickHandler quick = c.procedure().quick();
+        if (quick == null) {
+            return null;
+        }
+        RpcCall call = c.call();
+        int mark = c.record().readerIndex();
+        XdrWriter w = new XdrWriter(alloc);
+        boolean answered = false;
+        try {
+            RpcReplies.acceptedHeader(w, call.xid(), Rpc.SUCCESS);
+            answered = quick.tryHandle(call, new XdrReader(c.record()), w);
+        } catch (XdrDecodeException e) {
+            w.release();
+            c.record().release();
+            log.debug("GARBAGE_ARGS for {} {}: {}", c.procedure().name(), call, e.getMessage());
+            return RpcReplies.accepted(alloc, call.xid(), Rpc.GARBAGE_ARGS);
+        } catch (RuntimeException e) {
+            log.debug("fast path of {} gave up on {}: {}", c.procedure().name(), call, e.toString());
+        }
+        if (!answered) {
+            w.release();
+            c.record().readerIndex(mark);
+            return null;
+        }
+        c.record().release();
+        return w.finish();
+    }
+
+    /**
      * Runs the handler and returns the reply (owned by the caller), or null when the call is a
      * retransmission of one still executing. Releases the call's record. Runs on a worker thread.
      */

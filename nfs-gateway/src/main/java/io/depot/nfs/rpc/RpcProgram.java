@@ -77,6 +77,11 @@ public final class RpcProgram {
             return add(version, new RpcProcedure(procedure, name, handler, true));
         }
 
+        /** An idempotent procedure with a fast path tried on the event loop first (see {@link RpcQuickHandler}). */
+        public Builder procedure(int version, int procedure, String name, RpcHandler handler, RpcQuickHandler quick) {
+            return add(version, new RpcProcedure(procedure, name, handler, true, quick));
+        }
+
         /** A procedure whose replies are kept in the duplicate request cache. */
         public Builder nonIdempotentProcedure(int version, int procedure, String name, RpcHandler handler) {
             return add(version, new RpcProcedure(procedure, name, handler, false));

@@ -26,6 +26,11 @@ public final class XdrWriter {
         this.current = alloc.buffer(INITIAL);
     }
 
+    /** The allocator replies are built from (for a payload to hand to {@link #writeOpaque(ByteBuf)}). */
+    public ByteBufAllocator alloc() {
+        return alloc;
+    }
+
     public XdrWriter writeInt(int v) {
         current.writeInt(v);
         return this;

@@ -85,6 +85,8 @@ class DatastoreTest {
     void createLinkRenameRemoveKeepCountsAndVolumesRight() {
         open();
         Inode a = file("a");
+        assertFalse(volumeExists(Datastore.volumeName(a.ino())), "an empty file has no volume until its first write");
+        fs.write(Caller.ROOT, a.ino(), 0, ByteBuffer.wrap(new byte[] {1}), Stability.UNSTABLE);
         assertTrue(volumeExists(Datastore.volumeName(a.ino())));
         assertThrows(FsException.Exists.class, () -> file("a"));
         Inode sub = fs.mkdir(Caller.ROOT, ROOT, "sub", SetAttributes.NONE).object();
@@ -98,7 +100,10 @@ class DatastoreTest {
 
         // rename over an existing file replaces it; the replaced file's volume goes
         Inode b = file("b");
+        fs.write(Caller.ROOT, b.ino(), 0, ByteBuffer.wrap(new byte[] {2}), Stability.UNSTABLE);
+        assertTrue(volumeExists(Datastore.volumeName(b.ino())));
         fs.rename(Caller.ROOT, ROOT, "a", ROOT, "b");
+        fs.awaitVolumeDeletions();
         assertEquals(a.ino(), fs.lookup(Caller.ROOT, ROOT, "b").ino());
         assertThrows(FsException.NoEntry.class, () -> fs.lookup(Caller.ROOT, ROOT, "a"));
         assertThrows(FsException.Stale.class, () -> fs.getattr(b.ino(), b.generation()));
@@ -121,6 +126,7 @@ class DatastoreTest {
         assertTrue(volumeExists(Datastore.volumeName(a.ino())), "one link left: the file lives");
         fs.remove(Caller.ROOT, sub.ino(), "a2");
         assertThrows(FsException.Stale.class, () -> fs.getattr(a.ino()));
+        fs.awaitVolumeDeletions();
         assertFalse(volumeExists(Datastore.volumeName(a.ino())));
         fs.rmdir(Caller.ROOT, ROOT, "sub");
         fs.rmdir(Caller.ROOT, ROOT, "other");
@@ -246,10 +252,12 @@ class DatastoreTest {
     void aCrashBetweenVolumeCreationAndNamespaceCommitLeavesNoOrphan() {
         open();
         Inode keep = file("keep");
-        // what create does before its commit: the volume of the next inode number
-        String orphan = Datastore.volumeName(keep.ino() + 1);
+        fs.write(Caller.ROOT, keep.ino(), 0, ByteBuffer.wrap(new byte[] {9}), Stability.FILE_SYNC);
+        // what a first write does before the inode names the new volume: the volume of a file that has none
+        Inode empty = file("empty");
+        String orphan = Datastore.volumeName(empty.ino());
         pool.createVolume(orphan, 512);
-        // and what remove leaves when it dies after its commit: a volume of an inode that is gone
+        // and what a remove leaves when it dies after its commit: a volume of an inode that is gone
         String removed = Datastore.volumeName(keep.ino() + 7);
         pool.createVolume(removed, 4096);
         pool.createVolume("not-ours", 4096);
@@ -258,8 +266,13 @@ class DatastoreTest {
         assertFalse(volumeExists(removed));
         assertTrue(volumeExists("not-ours"), "volumes not named like a file's are left alone");
         assertTrue(volumeExists(Datastore.volumeName(keep.ino())));
-        Inode next = file("next"); // the inode number that the crash interrupted can be used again
-        assertTrue(volumeExists(Datastore.volumeName(next.ino())));
+        assertArrayEquals(new byte[] {9}, readAll(keep.ino()));
+        // the file whose first write the crash interrupted is still empty, and takes a write now
+        assertEquals(0, fs.getattr(empty.ino(), empty.generation()).size());
+        assertEquals(0, readAll(empty.ino()).length);
+        fs.write(Caller.ROOT, empty.ino(), 0, ByteBuffer.wrap(new byte[] {1}), Stability.FILE_SYNC);
+        assertTrue(volumeExists(orphan));
+        assertArrayEquals(new byte[] {1}, readAll(empty.ino()));
     }
 
     @Test

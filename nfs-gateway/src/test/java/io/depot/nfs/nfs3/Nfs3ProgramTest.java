@@ -147,6 +147,46 @@ class Nfs3ProgramTest {
     }
 
     @Test
+    void aWriteLargerThanWtmaxIsWrittenShortAndLargeReadsComeBackWhole() throws IOException {
+        byte[] fh = create(root, "big");
+        int max = 1 << 20;
+        byte[] data = new byte[max + 4096]; // fits the record limit, exceeds wtmax
+        new Random(9).nextBytes(data);
+        XdrReader w = call(Nfs3.PROC_WRITE, a -> a.writeOpaque(fh).writeHyper(100).writeInt(data.length).writeInt(Nfs3.FILE_SYNC).writeOpaque(data));
+        assertEquals(Nfs3.OK, w.readInt());
+        wcc(w);
+        assertEquals(max, w.readInt(), "RFC 1813 §3.3.7: a short write, the client resends the rest");
+        // the client resends the remainder
+        byte[] rest = java.util.Arrays.copyOfRange(data, max, data.length);
+        XdrReader w2 = call(Nfs3.PROC_WRITE, a -> a.writeOpaque(fh).writeHyper(100 + max).writeInt(rest.length).writeInt(Nfs3.FILE_SYNC).writeOpaque(rest));
+        assertEquals(Nfs3.OK, w2.readInt());
+        wcc(w2);
+        assertEquals(rest.length, w2.readInt());
+
+        // reads of rtmax at an unaligned offset, through the pooled direct buffer path
+        byte[] back = new byte[data.length];
+        int got = 0;
+        while (got < data.length) {
+            int off = got;
+            XdrReader r = call(Nfs3.PROC_READ, a -> a.writeOpaque(fh).writeHyper(100 + off).writeInt(max));
+            assertEquals(Nfs3.OK, r.readInt());
+            assertEquals(100 + data.length, postOpAttr(r));
+            int n = r.readInt();
+            boolean eof = r.readBoolean();
+            System.arraycopy(r.readOpaque(max), 0, back, got, n);
+            got += n;
+            assertEquals(got == data.length, eof);
+        }
+        assertArrayEquals(data, back);
+        XdrReader head = call(Nfs3.PROC_READ, a -> a.writeOpaque(fh).writeHyper(0).writeInt(100));
+        assertEquals(Nfs3.OK, head.readInt());
+        postOpAttr(head);
+        assertEquals(100, head.readInt());
+        assertFalse(head.readBoolean());
+        assertArrayEquals(new byte[100], head.readOpaque(100), "the hole before the first write reads as zeros");
+    }
+
+    @Test
     void badStaleMissingAndReadOnlyAnswerWithTheirStatuses() throws IOException {
         byte[] garbage = new byte[17];
         XdrReader g = call(Nfs3.PROC_GETATTR, a -> a.writeOpaque(garbage));

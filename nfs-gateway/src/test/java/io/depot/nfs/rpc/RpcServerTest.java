@@ -81,6 +81,19 @@ class RpcServerTest {
                 .procedure(2, 4, "TOOWEAK", (c, a, r) -> {
                     throw RpcErrorException.authError(Rpc.AUTH_TOOWEAK, "export demands AUTH_SYS");
                 })
+                .procedure(2, 6, "QUICK", (c, a, r) -> {
+                    a.readInt();
+                    a.expectEnd();
+                    r.writeString(Thread.currentThread().isVirtual() ? "worker" : "not-a-worker");
+                }, (c, a, r) -> {
+                    int n = a.readInt(); // even: answered here; odd: declined, the worker answers
+                    a.expectEnd();
+                    if (n % 2 != 0) {
+                        return false;
+                    }
+                    r.writeString(Thread.currentThread().isVirtual() ? "quick-on-a-worker" : "quick");
+                    return true;
+                })
                 .nonIdempotentProcedure(2, 5, "CREATE", (c, a, r) -> {
                     a.readInt();
                     r.writeInt(nonIdempotentRuns.incrementAndGet());
@@ -124,6 +137,24 @@ class RpcServerTest {
             assertEquals("host-a", sys.machineName());
             assertEquals(InetAddress.getLoopbackAddress(), seen.remote().getAddress());
         }
+    }
+
+    @Test
+    void aFastPathAnswersOnTheEventLoopOrHandsTheCallToAWorker() throws IOException {
+        try (RpcClient c = client()) {
+            RpcReply even = c.call(PROG, 2, 6, w -> w.writeInt(2));
+            assertTrue(even.success(), even.toString());
+            assertEquals("quick", even.results().readString(64));
+            RpcReply odd = c.call(PROG, 2, 6, w -> w.writeInt(3));
+            assertTrue(odd.success(), odd.toString());
+            assertEquals("worker", odd.results().readString(64), "declined: the arguments are read again on a worker");
+            RpcReply garbage = c.call(PROG, 2, 6, w -> w.writeInt(2).writeInt(9)); // trailing bytes
+            assertEquals(Rpc.GARBAGE_ARGS, garbage.acceptStat());
+            RpcReply shortArgs = c.call(PROG, 2, 6, null);
+            assertEquals(Rpc.GARBAGE_ARGS, shortArgs.acceptStat());
+        }
+        assertThrows(IllegalArgumentException.class, () -> new RpcProcedure(9, "X", (c, a, r) -> { }, false, (c, a, r) -> true),
+                "a non-idempotent procedure has no fast path (the duplicate request cache runs on workers)");
     }
 
     @Test

@@ -29,6 +29,21 @@ public interface MetadataStore extends AutoCloseable {
     /** Applies every operation of the batch atomically and durably. */
     void write(MetaBatch batch);
 
+    /**
+     * Applies every operation of the batch atomically, visible at once but durable only after a
+     * later {@link #sync} (or durable {@link #write}) returns. A crash loses a suffix of such
+     * batches, never one without those applied before it (the log is replayed in order). Lets a
+     * caller apply under its own lock and share one sync with others outside it (group commit).
+     * A store without a separate sync writes durably at once.
+     */
+    default void writeUnsynced(MetaBatch batch) {
+        write(batch);
+    }
+
+    /** Makes every batch applied before this call durable. */
+    default void sync() {
+    }
+
     @Override
     void close();
 

@@ -29,6 +29,7 @@ public final class RocksMetadataStore implements MetadataStore {
     private final LRUCache blockCache;
     private final Options options;
     private final WriteOptions syncWrite;
+    private final WriteOptions unsyncedWrite;
     private final ReadOptions readOptions;
     private final RocksDB db;
 
@@ -45,11 +46,13 @@ public final class RocksMetadataStore implements MetadataStore {
                 .setMaxBackgroundJobs(2)
                 .setKeepLogFileNum(5);
         syncWrite = new WriteOptions().setSync(true);
+        unsyncedWrite = new WriteOptions().setSync(false);
         readOptions = new ReadOptions();
         try {
             db = RocksDB.open(options, dir.toString());
         } catch (RocksDBException e) {
             readOptions.close();
+            unsyncedWrite.close();
             syncWrite.close();
             options.close();
             blockCache.close();
@@ -99,6 +102,25 @@ public final class RocksMetadataStore implements MetadataStore {
 
     @Override
     public void write(MetaBatch batch) {
+        write(batch, syncWrite);
+    }
+
+    /** The batch reaches the WAL file (manual_wal_flush is off) but is not fsynced: see {@link #sync}. */
+    @Override
+    public void writeUnsynced(MetaBatch batch) {
+        write(batch, unsyncedWrite);
+    }
+
+    @Override
+    public void sync() {
+        try {
+            db.syncWal();
+        } catch (RocksDBException e) {
+            throw new StorageIoException("metadata sync failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void write(MetaBatch batch, WriteOptions how) {
         if (batch.isEmpty()) {
             return;
         }
@@ -110,7 +132,7 @@ public final class RocksMetadataStore implements MetadataStore {
                     wb.put(op.key(), op.value());
                 }
             }
-            db.write(syncWrite, wb);
+            db.write(how, wb);
         } catch (RocksDBException e) {
             throw new StorageIoException("metadata commit failed: " + e.getMessage(), e);
         }
@@ -121,10 +143,11 @@ public final class RocksMetadataStore implements MetadataStore {
         try {
             db.syncWal();
         } catch (RocksDBException ignored) {
-            // every batch was already written with sync=true; nothing more to save
+            // an unsynced batch not yet synced is lost, as its caller was told it could be
         }
         db.close();
         readOptions.close();
+        unsyncedWrite.close();
         syncWrite.close();
         options.close();
         blockCache.close();
