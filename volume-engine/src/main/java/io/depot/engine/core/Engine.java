@@ -79,7 +79,7 @@ public final class Engine implements AutoCloseable {
     /** Indexes of {@link #volumes} for lookups by name and UUID (protocol layers do them per request); changed under the admin lock. */
     private final Map<String, VolumeState> volumesByName = new ConcurrentHashMap<>();
     private final Map<UUID, VolumeState> volumesByUuid = new ConcurrentHashMap<>();
-    private final ThreadLocal<ByteBuffer> clusterBuffers;
+    final ClusterBufferPool clusterBuffers;
     private final Options options;
     private final ScheduledExecutorService ticker;
     private final ExecutorService workers;
@@ -107,7 +107,7 @@ public final class Engine implements AutoCloseable {
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new ReentrantLock();
         }
-        this.clusterBuffers = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(clusterSize));
+        this.clusterBuffers = new ClusterBufferPool(clusterSize, 64);
         if (options.background()) {
             ticker = Executors.newSingleThreadScheduledExecutor(daemon("depot-commit"));
             ticker.scheduleWithFixedDelay(this::backgroundCommit, options.commitIntervalMillis(),
@@ -366,9 +366,6 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    ByteBuffer clusterBuffer() {
-        return clusterBuffers.get().clear();
-    }
 
     ByteBuffer zeros(int length) {
         return ZEROS.slice(0, length);
@@ -1054,10 +1051,14 @@ public final class Engine implements AutoCloseable {
                     deathEpoch = firstOwn[0];
                 }
                 ClusterAllocator.Allocation a = allocate(true);   // the copy fills the cluster
-                ByteBuffer image = clusterBuffer();
-                readPhysical(MappingValue.phys(origin), 0, clusterSize, image);
-                image.flip();
-                writePhysical(a.phys(), 0, clusterSize, image);
+                ByteBuffer image = clusterBuffers.acquire();
+                try {
+                    readPhysical(MappingValue.phys(origin), 0, clusterSize, image);
+                    image.flip();
+                    writePhysical(a.phys(), 0, clusterSize, image);
+                } finally {
+                    clusterBuffers.release(image);
+                }
                 long nv = MappingValue.data(a.phys(), false);
                 MetaBatch change = new MetaBatch().put(Keys.mapping(clone.id, cluster, birth), MappingValue.encode(nv));
                 if (deathEpoch >= 0) {

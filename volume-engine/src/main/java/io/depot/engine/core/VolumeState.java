@@ -562,21 +562,25 @@ public final class VolumeState {
                 // a clean cluster already reads as zeros around the new bytes
                 engine.writePhysical(a.phys(), within, length, src);
             } else {
-                ByteBuffer image = engine.clusterBuffer();
-                if (MappingValue.isData(v)) {
-                    engine.readPhysical(MappingValue.phys(v), 0, cs, image);
-                } else if (readsThrough) {
-                    origin.readClusterAt(originEpoch, cluster, 0, cs, image);
-                } else {
-                    Engine.putZeros(image, cs);
+                ByteBuffer image = engine.clusterBuffers.acquire();
+                try {
+                    if (MappingValue.isData(v)) {
+                        engine.readPhysical(MappingValue.phys(v), 0, cs, image);
+                    } else if (readsThrough) {
+                        origin.readClusterAt(originEpoch, cluster, 0, cs, image);
+                    } else {
+                        Engine.putZeros(image, cs);
+                    }
+                    image.clear().position(within);
+                    int limit = src.limit();
+                    src.limit(src.position() + length);
+                    image.put(src);
+                    src.limit(limit);
+                    image.clear();
+                    engine.writePhysical(a.phys(), 0, cs, image);
+                } finally {
+                    engine.clusterBuffers.release(image);
                 }
-                image.clear().position(within);
-                int limit = src.limit();
-                src.limit(src.position() + length);
-                image.put(src);
-                src.limit(limit);
-                image.clear();
-                engine.writePhysical(a.phys(), 0, cs, image);
             }
         } catch (RuntimeException ex) {
             engine.pipeline.stage(new MetaBatch(), a.phys());   // never mapped: give it back after the next commit
