@@ -23,6 +23,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
 import java.net.SocketException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -62,6 +63,8 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     private final LoginNegotiation login;
     private ChannelHandlerContext ctx;
     private Phase phase = Phase.LOGIN;
+    /** Set by a login that reinstated a session: the old connection's close, which the final login response waits for. */
+    private Future<?> replacedConnectionClosed;
     private IscsiSession session;
     private final ScsiTaskRunner runner;
     private final TaskManagement taskManagement;
@@ -254,12 +257,23 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(out);
             return;
         }
-        // The final login response goes out without digests; everything after it uses the negotiated ones.
-        ctx.writeAndFlush(out);
         NegotiatedSession n = session.negotiated;
         boolean hd = n.connection().headerDigest() == Digest.CRC32C;
         boolean dd = n.connection().dataDigest() == Digest.CRC32C;
-        encoder.configure(hd, dd);
+        // The final login response goes out without digests; everything after it uses the negotiated ones.
+        Runnable answer = () -> {
+            ctx.writeAndFlush(out);
+            encoder.configure(hd, dd);
+        };
+        // A reinstated session's connection is closed before the new login completes (RFC 7143 §6.3.5): the
+        // initiator must never see the old connection still answering once it holds the new session.
+        Future<?> replaced = replacedConnectionClosed;
+        replacedConnectionClosed = null;
+        if (replaced == null || replaced.isDone()) {
+            answer.run();
+        } else {
+            replaced.addListener(f -> runOnLoop(answer));
+        }
         decoder.configure(hd, dd,
                 n.connection().targetMaxRecvDataSegmentLength());
         phase = Phase.FULL_FEATURE;
@@ -278,7 +292,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
                 tsih -> new IscsiSession(tsih, key, target, nexus, n, server.settings().commandWindow(), cmdSN));
         if (a.replaced() != null) {
             log.info("{}: reinstating {}", this, a.replaced());
-            a.replaced().connection().reinstated();
+            replacedConnectionClosed = a.replaced().connection().reinstated();
             if (nexus != null) {
                 target.commandLayer().nexusRemoved(nexus);
             }
@@ -293,8 +307,8 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
         return session.tsih();
     }
 
-    /** Another login took over this session (reinstatement): stop answering and close. */
-    void reinstated() {
+    /** Another login took over this session (reinstatement): stop answering and close; completes once closed. */
+    Future<?> reinstated() {
         runOnLoop(() -> {
             if (session != null) {
                 runner.abortAll("session reinstated");
@@ -302,6 +316,7 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
             phase = Phase.CLOSED;
             ctx.close();
         });
+        return ctx.channel().closeFuture();
     }
 
     // ------------------------------------------------------------------ full feature phase
