@@ -4,6 +4,8 @@ import io.depot.appliance.api.ApiServer;
 import io.depot.appliance.api.ApiToken;
 import io.depot.appliance.api.Appliance;
 import io.depot.appliance.api.DepotApi;
+import io.depot.appliance.api.MetricsEndpoint;
+import io.depot.appliance.metrics.DepotMetrics;
 import io.depot.engine.Pool;
 import io.depot.engine.PoolOptions;
 import io.depot.engine.PoolUsage;
@@ -96,11 +98,13 @@ final class ServeCommand implements Callable<Integer> {
                 return 2;
             }
         }
+        DepotMetrics metrics = new DepotMetrics(pool, iscsi, nfs);
         ApiServer api = null;
         if (!"off".equalsIgnoreCase(apiListen)) {
             try {
                 ApiToken token = ApiToken.loadOrCreate(dataDir.toAbsolutePath());
                 api = ApiServer.start(address(apiListen, "--api-listen"), DepotApi.router(new Appliance(pool, iscsi, nfs)), token);
+                api.serveMetrics(new MetricsEndpoint(metrics::scrape, DepotMetrics.CONTENT_TYPE));
             } catch (IllegalStateException e) {
                 log.error("{}; choose another address with --api-listen host:port, or --api-listen off", e.getMessage());
                 if (nfs != null) {
@@ -128,6 +132,7 @@ final class ServeCommand implements Callable<Integer> {
                 log.info("shutting down: closing the HTTP API");
                 apiServer.close();
             }
+            metrics.close();
             if (nfsGateway != null) {
                 log.info("shutting down: closing the NFS gateway");
                 nfsGateway.close();
