@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.depot.appliance.api.ApiServer;
 import io.depot.appliance.api.ApiToken;
 import io.depot.appliance.api.Appliance;
@@ -37,6 +39,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -286,6 +290,75 @@ class MetricsEndpointTest {
                 HttpResponse.BodyHandlers.ofString()).statusCode());
         assertEquals(200, http.send(HttpRequest.newBuilder(URI.create(base() + "/api/v1/pool"))
                 .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+    }
+
+    /**
+     * deploy/grafana/depot-dashboard.json is valid JSON with a Prometheus data source variable, and
+     * every metric its queries name, and every label they group or filter by, is in a real scrape
+     * taken after engine, iSCSI, NFS and job activity.
+     */
+    @Test
+    void theGrafanaDashboardQueriesMetricsThatExist() throws Exception {
+        JsonNode dashboard = new ObjectMapper().readTree(Path.of("").toAbsolutePath().getParent()
+                .resolve("deploy/grafana/depot-dashboard.json").toFile());
+        JsonNode ds = dashboard.path("templating").path("list").get(0);
+        assertEquals("datasource", ds.path("type").asText());
+        assertEquals("prometheus", ds.path("query").asText());
+
+        // activity so that every series exists: engine I/O of all kinds, a job, iSCSI and NFS calls, a GC
+        Volume v = pool.createVolume("metrics-dash", 8L << 20);
+        v.write(0, ByteBuffer.allocate(65536));
+        v.read(0, ByteBuffer.allocate(4096));
+        v.flush();
+        v.unmap(0, 65536);
+        Volume clone = v.createSnapshot("base").fullClone("metrics-dash-clone");
+        assertTrue(clone.flattenJob().await(60, TimeUnit.SECONDS));
+        iscsi.createTarget(IQN + "-dash", null);
+        iscsi.mapVolume(IQN + "-dash", 0, v);
+        run("qemu-io", "-f", "raw", "-c", "write -P 1 0 4k", "iscsi://127.0.0.1:" + iscsi.address().getPort() + "/" + IQN + "-dash/0");
+        Path small = dir.resolve("small.txt");
+        Files.writeString(small, "hello");
+        run("nfs-cp", small.toString(), nfsUrl("/depot/dash.txt"));
+        System.gc();
+        PrometheusText m = scrapeUntil(x -> x.hasSample("jvm_gc_pause_seconds_sum"));
+
+        List<String> exprs = new ArrayList<>();
+        for (JsonNode panel : dashboard.path("panels")) {
+            for (JsonNode t : panel.path("targets")) {
+                exprs.add(t.path("expr").asText());
+            }
+        }
+        for (JsonNode var : dashboard.path("templating").path("list")) {
+            if (var.path("type").asText().equals("query")) {
+                exprs.add(var.path("definition").asText());
+            }
+        }
+        assertTrue(exprs.size() >= 30, "queries: " + exprs.size());
+        Pattern metric = Pattern.compile("\\b(?:depot|jvm|process|system)_[a-z0-9_]+\\b");
+        Pattern grouping = Pattern.compile("by \\(([^)]*)\\)|([a-z_]+)=~?\"|label_values\\([^,]+, ([a-z_]+)\\)");
+        for (String expr : exprs) {
+            Matcher names = metric.matcher(expr);
+            List<String> used = new ArrayList<>();
+            while (names.find()) {
+                used.add(names.group());
+                assertTrue(m.hasSample(names.group()), "the dashboard queries " + names.group() + ", which no scrape has: " + expr);
+            }
+            assertFalse(used.isEmpty(), "a query with no Depot metric: " + expr);
+            Matcher labels = grouping.matcher(expr);
+            while (labels.find()) {
+                String list = labels.group(1) != null ? labels.group(1) : labels.group(2) != null ? labels.group(2) : labels.group(3);
+                for (String label : list.split(",\\s*")) {
+                    // instance is added by Prometheus when it scrapes; le is the histogram's bucket label
+                    if (label.equals("instance") || label.equals("le")) {
+                        continue;
+                    }
+                    assertTrue(used.stream().anyMatch(n -> m.samples.stream()
+                                    .anyMatch(smp -> smp.name().equals(n) && smp.labels().containsKey(label))),
+                            "label " + label + " is on none of " + used + ": " + expr);
+                }
+            }
+        }
+        clone.delete();
     }
 
     // ------------------------------------------------------------------ helpers
