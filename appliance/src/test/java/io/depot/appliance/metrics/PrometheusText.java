@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * that is not one of these, on a bad escape, on a sample whose family has no TYPE, or on a value
  * that is not a float.
  */
-final class PrometheusText {
+public final class PrometheusText {
     private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
     private static final Pattern TYPE = Pattern.compile("# TYPE (" + NAME.pattern() + ") (counter|gauge|histogram|summary|untyped)");
     private static final Pattern HELP = Pattern.compile("# HELP (" + NAME.pattern() + ") .*");
@@ -26,7 +26,7 @@ final class PrometheusText {
     final Map<String, String> types = new HashMap<>();
     final List<Sample> samples = new ArrayList<>();
 
-    static PrometheusText parse(String text) {
+    public static PrometheusText parse(String text) {
         PrometheusText t = new PrometheusText();
         int n = 0;
         for (String line : text.split("\n")) {
@@ -102,7 +102,7 @@ final class PrometheusText {
     }
 
     /** The value of the one sample with this name and (at least) these labels; fails if none or several. */
-    double value(String name, String... labelPairs) {
+    public double value(String name, String... labelPairs) {
         List<Sample> found = find(name, labelPairs);
         if (found.size() != 1) {
             throw new AssertionError(found.size() + " samples " + name + " " + List.of(labelPairs) + ": " + found);
