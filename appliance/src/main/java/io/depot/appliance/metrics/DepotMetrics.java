@@ -16,6 +16,8 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The daemon's metrics (docs/appliance.md, "Metrics"): one Prometheus registry, the observers it
@@ -23,6 +25,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
  * JVM and process binders. {@link #scrape()} renders the Prometheus text format for {@code GET /metrics}.
  */
 public final class DepotMetrics implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DepotMetrics.class);
     /** Content type of {@link #scrape()}: the Prometheus text exposition format 0.0.4. */
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -72,7 +75,12 @@ public final class DepotMetrics implements AutoCloseable {
     /** Detaches the observers (the services go back to observing nothing) and closes the registry. */
     @Override
     public void close() {
-        pool.observeIo(VolumeIoObservers.NONE);
+        try {
+            pool.observeIo(VolumeIoObservers.NONE);
+        } catch (RuntimeException e) {
+            // a pool whose commit pipeline failed refuses admin changes; its shutdown must go on
+            log.warn("could not detach the volume I/O meters: {}", e.toString());
+        }
         if (iscsi != null && iscsi.server() != null) {
             iscsi.server().observeCommands(CommandObservers.NONE);
         }
