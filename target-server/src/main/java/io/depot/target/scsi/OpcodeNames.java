@@ -7,7 +7,8 @@ import java.util.Map;
 /**
  * Names of SCSI operation codes as the standards write them ("READ(10)", "WRITE SAME(16)"), for
  * metrics and logs. An opcode whose service actions are different commands gets the opcode's own
- * name (SPC-4 §4.2.5.1: SERVICE ACTION IN(16) and MAINTENANCE IN); an unsupported one its hex value.
+ * name as SPC-4 and SBC-3 list it (SERVICE ACTION IN(16), MAINTENANCE IN); an unsupported opcode
+ * its hex value.
  */
 public final class OpcodeNames {
     private static final String[] NAMES = build();
