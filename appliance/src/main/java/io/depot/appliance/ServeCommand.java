@@ -17,6 +17,8 @@ import io.depot.appliance.config.DepotConfig.PoolConfig;
 import io.depot.appliance.config.DepotConfig.TlsConfig;
 import io.depot.appliance.config.Endpoint;
 import io.depot.appliance.config.Seeder;
+import io.depot.appliance.api.MetricsEndpoint;
+import io.depot.appliance.metrics.DepotMetrics;
 import io.depot.engine.Pool;
 import io.depot.engine.PoolOptions;
 import io.depot.engine.PoolUsage;
@@ -159,10 +161,12 @@ final class ServeCommand implements Callable<Integer> {
                     s.nfs.address(), s.nfs.portmapperMode());
         }
         Appliance appliance = new Appliance(s.pool, s.iscsi, s.nfs);
+        s.metrics = new DepotMetrics(s.pool, s.iscsi, s.nfs);
         if (!listen.api().off()) {
             ApiToken token = ApiToken.loadOrCreate(data);
             try {
                 s.api = ApiServer.start(listen.api().address("0.0.0.0"), DepotApi.router(appliance), token, tls);
+                s.api.serveMetrics(new MetricsEndpoint(s.metrics::scrape, DepotMetrics.CONTENT_TYPE));
             } catch (IllegalStateException e) {
                 throw new PortTaken(e.getMessage() + "; choose another address with --api-listen host:port or listen.api in the "
                         + "config file, or turn it off");
@@ -272,6 +276,7 @@ final class ServeCommand implements Callable<Integer> {
         NfsGateway nfs;
         ApiServer api;
         ScheduleRunner schedules;
+        DepotMetrics metrics;
 
         Services(Pool pool) {
             this.pool = pool;
@@ -285,6 +290,9 @@ final class ServeCommand implements Callable<Integer> {
             if (schedules != null) {
                 log.info("shutting down: stopping snapshot schedules");
                 schedules.close();
+            }
+            if (metrics != null) {
+                metrics.close();
             }
             if (nfs != null) {
                 log.info("shutting down: closing the NFS gateway");

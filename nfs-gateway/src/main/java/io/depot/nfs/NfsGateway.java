@@ -92,6 +92,9 @@ public final class NfsGateway implements AutoCloseable {
 
     public long writeVerifier() { return nfs.writeVerifier(); }
 
+    /** Reports every executed MOUNT and NFS call to an observer for its procedure (the appliance's metrics). */
+    public void observeCalls(io.depot.nfs.rpc.ProcedureObservers observers) { server.dispatcher().observe(observers); }
+
     // ------------------------------------------------------------------ the appliance's API
 
     /** The exports served now (the configured ones plus those stored in the pool). */

@@ -139,6 +139,12 @@ public final class Pool implements AutoCloseable {
                 .stream().map(r -> new Snapshot(this, r)).toList();
     }
 
+    /**
+     * Reports every volume's completed reads, writes, flushes and unmaps to an observer from
+     * {@code observers} (the appliance's metrics); {@link VolumeIoObservers#NONE} stops it.
+     */
+    public void observeIo(VolumeIoObservers observers) { engine.observeIo(observers); }
+
     /** Durable key/value settings stored with the pool (target and export configuration, reservations). */
     public Settings settings() { return engine.settings(); }
 

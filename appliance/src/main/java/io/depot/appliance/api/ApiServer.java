@@ -97,6 +97,11 @@ public final class ApiServer implements AutoCloseable {
 
     public boolean https() { return server instanceof HttpsServer; }
 
+    /** Serves {@code GET /metrics} beside the API (outside {@code /api/v1}, where scrapers look for it). */
+    public void serveMetrics(MetricsEndpoint endpoint) {
+        server.createContext(MetricsEndpoint.PATH, endpoint);
+    }
+
     private void exchange(HttpExchange ex) {
         try (ex) {
             Response response;

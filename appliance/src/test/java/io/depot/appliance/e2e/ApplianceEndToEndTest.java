@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.depot.appliance.RuntimeFile;
 import io.depot.appliance.cli.ExitCodes;
+import io.depot.appliance.metrics.PrometheusText;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -76,6 +77,13 @@ class ApplianceEndToEndTest {
         assertEquals("ok", json(health).path("status").asText());
         assertEquals(daemon.runtime().iscsi(), json(health).path("iscsi").asText());
         assertEquals(200, send("GET", "/api/v1/openapi.json", null, null).statusCode());
+        // Prometheus scrapes without a token; the daemon wired its metrics (docs/appliance.md, Metrics)
+        HttpResponse<String> metrics = send("GET", "/metrics", null, null);
+        assertEquals(200, metrics.statusCode());
+        PrometheusText scraped = PrometheusText.parse(metrics.body());
+        assertTrue(scraped.value("depot_pool_capacity_bytes") > 0, metrics.body());
+        assertEquals(0, scraped.value("depot_iscsi_sessions"), metrics.body());
+        assertEquals(405, send("POST", "/metrics", "{}", null).statusCode());
 
         for (String token : new String[] {null, "not-the-token"}) {
             HttpResponse<String> create = send("POST", "/api/v1/volumes", "{\"name\":\"sneaky\",\"size\":\"1M\"}", token);
@@ -105,6 +113,9 @@ class ApplianceEndToEndTest {
         cli.ok("iscsi", "lun", "map", IQN, "0", "vm1");
 
         qemuIo(0, "write -P 0xa5 0 1M", "write -P 0x3c 32M 64k");
+        // exactly qemu-io's bytes reached the engine, counted by the daemon's metrics
+        assertEquals((1 << 20) + (64 << 10), PrometheusText.parse(send("GET", "/metrics", null, null).body())
+                .value("depot_volume_io_bytes_total", "volume", "vm1", "op", "write"));
         cli.ok("snapshot", "create", "vm1@before");
         qemuIo(0, "write -P 0x5a 0 1M");
 

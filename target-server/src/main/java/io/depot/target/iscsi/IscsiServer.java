@@ -47,6 +47,9 @@ public final class IscsiServer implements AutoCloseable {
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("iscsi-io-", 0).factory());
     private final Set<IscsiConnection> connections = ConcurrentHashMap.newKeySet();
+    private volatile CommandObservers commandObservers = CommandObservers.NONE;
+    /** Observers by opcode, resolved on first use (a benign race: a second resolve gives an equal observer). */
+    private volatile CommandObserver[] byOpcode = new CommandObserver[256];
     private EventLoopGroup bossGroup;
     private EventLoopGroup ioGroup;
     private Channel listener;
@@ -118,6 +121,36 @@ public final class IscsiServer implements AutoCloseable {
 
     void connectionClosed(IscsiConnection c) {
         connections.remove(c);
+    }
+
+    /** Reports every answered SCSI command to an observer for its opcode (the appliance's metrics). */
+    public void observeCommands(CommandObservers observers) {
+        commandObservers = observers;
+        byOpcode = new CommandObserver[256];
+    }
+
+    CommandObserver commandObserver(int opcode) {
+        CommandObserver[] table = byOpcode;
+        CommandObserver o = table[opcode & 0xff];
+        if (o == null) {
+            o = commandObservers.forOpcode(opcode & 0xff);
+            table[opcode & 0xff] = o;
+        }
+        return o;
+    }
+
+    /** Open TCP connections, in login or logged in. */
+    public int connectionCount() { return connections.size(); }
+
+    /** Logged-in normal sessions (discovery sessions not counted). */
+    public int sessionCount() {
+        int n = 0;
+        for (IscsiSession s : sessions.list()) {
+            if (!s.isDiscovery()) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Sessions logged in right now (for the API and tests). */

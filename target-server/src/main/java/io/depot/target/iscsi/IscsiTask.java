@@ -23,6 +23,8 @@ final class IscsiTask {
     final boolean write;
     final int expectedLength;
     final boolean immediate;
+    /** When the command PDU arrived: the start of the latency reported to the metrics. */
+    final long arrivedNanos = System.nanoTime();
     /** Data-out bytes the CDB asks for, or -1 when the fabric cannot tell; see {@link #needed()}. */
     int wanted = -1;
 

@@ -313,6 +313,10 @@ final class ScsiTaskRunner {
     private void finish(IscsiTask task, ScsiResult result) {
         boolean aborted = task.state == IscsiTask.State.ABORTED;
         task.state = IscsiTask.State.DONE;
+        if (!aborted) {
+            conn.server().commandObserver(task.cdb[0]).completed(System.nanoTime() - task.arrivedNanos,
+                    result.status() == ScsiResult.GOOD && result.sense() == null);
+        }
         retire(task);
         if (task.started) {
             running--;

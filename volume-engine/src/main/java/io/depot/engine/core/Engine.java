@@ -9,6 +9,8 @@ import io.depot.engine.OutOfSpaceException;
 import io.depot.engine.Extent;
 import io.depot.engine.PoolFormatException;
 import io.depot.engine.PoolUsage;
+import io.depot.engine.VolumeIoObserver;
+import io.depot.engine.VolumeIoObservers;
 import io.depot.engine.core.Records.PoolRecord;
 import io.depot.engine.core.Records.SnapshotRecord;
 import io.depot.engine.core.Records.VolumeRecord;
@@ -89,6 +91,8 @@ public final class Engine implements AutoCloseable {
     private final Object reclaimDone = new Object();
     private volatile PoolRecord poolRecord;
     private volatile boolean closed;
+    /** Where each volume gets its I/O observer (metrics); changed under the admin lock. */
+    private volatile VolumeIoObservers ioObservers = VolumeIoObservers.NONE;
 
     private Engine(MetadataStore meta, BlockStore blocks, PoolRecord record, Options options) {
         this.meta = meta;
@@ -451,9 +455,25 @@ public final class Engine implements AutoCloseable {
     }
 
     private void index(VolumeState v) {
+        v.ioObserver = ioObservers.open(v.name);
         volumes.put(v.id, v);
         volumesByName.put(v.name, v);
         volumesByUuid.put(v.uuid, v);
+    }
+
+    /** Gives every volume, those open now and those to come, an I/O observer from {@code observers}. */
+    public void observeIo(VolumeIoObservers observers) {
+        lockAdmin();
+        try {
+            VolumeIoObservers old = ioObservers;
+            ioObservers = observers;
+            for (VolumeState v : volumes.values()) {
+                old.close(v.ioObserver);
+                v.ioObserver = observers.open(v.name);
+            }
+        } finally {
+            admin.unlock();
+        }
     }
 
     public void rename(VolumeState v, String newName) {
@@ -475,6 +495,8 @@ public final class Engine implements AutoCloseable {
             }
             volumesByName.remove(old, v);
             volumesByName.put(newName, v);
+            ioObservers.close(v.ioObserver);
+            v.ioObserver = ioObservers.open(newName);
             log.info("renamed volume {} to {}", old, newName);
         } finally {
             admin.unlock();
@@ -546,6 +568,8 @@ public final class Engine implements AutoCloseable {
             volumesByName.remove(v.name, v);
             volumesByUuid.remove(v.uuid, v);
             cache.removeDirectory(v.id);
+            ioObservers.close(v.ioObserver);
+            v.ioObserver = VolumeIoObserver.NONE;
             log.info("deleted volume {} ({}); its {} bytes are reclaimed in the background", v.name, v.uuid, v.allocatedBytes());
         } finally {
             admin.unlock();

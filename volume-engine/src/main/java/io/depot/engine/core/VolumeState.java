@@ -3,6 +3,7 @@ package io.depot.engine.core;
 import io.depot.engine.CompareMismatchException;
 import io.depot.engine.InvalidIoException;
 import io.depot.engine.NoSuchVolumeException;
+import io.depot.engine.VolumeIoObserver;
 import io.depot.engine.core.Records.SnapshotRecord;
 import io.depot.engine.core.Records.VolumeRecord;
 import io.depot.engine.store.MetaBatch;
@@ -51,6 +52,8 @@ public final class VolumeState {
     volatile long originEpoch;
     volatile boolean flattening;
     volatile boolean deleted;
+    /** Told about completed head I/O by {@link io.depot.engine.Volume}; set by the engine (metrics). */
+    volatile VolumeIoObserver ioObserver = VolumeIoObserver.NONE;
 
     VolumeState(Engine engine, VolumeRecord r) {
         this.engine = engine;
@@ -80,6 +83,8 @@ public final class VolumeState {
     public long sizeBytes() { return sizeBytes; }
 
     public boolean hasOrigin() { return origin != null; }
+
+    public VolumeIoObserver io() { return ioObserver; }
 
     // ---------------------------------------------------------------- head I/O
 
