@@ -1646,7 +1646,7 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
         } catch (EngineException e) {
             throw translate(e);
         } finally {
-            ns.unlock();
+            endChange(); // the reply waits until the new file is durable
         }
     }
 
