@@ -89,7 +89,7 @@ final class ApiClient {
         if (body != null) {
             b.header("Content-Type", "application/octet-stream");
         }
-        try {
+        return exchange(() -> {
             HttpResponse<java.io.InputStream> r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
             if (r.statusCode() >= 400) {
                 try (java.io.InputStream in = r.body()) {
@@ -97,6 +97,13 @@ final class ApiClient {
                 }
             }
             return r;
+        });
+    }
+
+    /** One HTTP exchange; transport failures become {@link CliException}s with the exit code a script branches on. */
+    private <T> T exchange(Exchange<T> call) {
+        try {
+            return call.run();
         } catch (SSLHandshakeException e) {
             throw untrusted(e);
         } catch (ConnectException | HttpTimeoutException e) {
@@ -108,6 +115,11 @@ final class ApiClient {
             Thread.currentThread().interrupt();
             throw new CliException(ExitCodes.SERVER_ERROR, "interrupted");
         }
+    }
+
+    @FunctionalInterface
+    private interface Exchange<T> {
+        T run() throws IOException, InterruptedException;
     }
 
     private HttpRequest.Builder authorized(HttpRequest.Builder b) {
@@ -141,7 +153,7 @@ final class ApiClient {
     private JsonNode send(String method, String path, Object body) {
         HttpRequest.Builder b = authorized(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60))
                 .header("Accept", "application/json"));
-        try {
+        return exchange(() -> {
             if (body != null) {
                 b.header("Content-Type", "application/json")
                         .method(method, HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
@@ -153,16 +165,6 @@ final class ApiClient {
                 throw failure(r.statusCode(), r.body());
             }
             return r.body().length == 0 ? NullNode.getInstance() : JSON.readTree(r.body());
-        } catch (SSLHandshakeException e) {
-            throw untrusted(e);
-        } catch (ConnectException | HttpTimeoutException e) {
-            throw new CliException(ExitCodes.UNREACHABLE, "cannot reach the Depot API at " + base + " (" + e + "); is depot serve "
-                    + "running? (--api or --data-dir point elsewhere)");
-        } catch (IOException e) {
-            throw new CliException(ExitCodes.UNREACHABLE, "talking to the Depot API at " + base + " failed: " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CliException(ExitCodes.SERVER_ERROR, "interrupted");
-        }
+        });
     }
 }

@@ -106,8 +106,16 @@ public final class SnapshotExportCommand extends ApiCommand {
                 + " records)"));
     }
 
+    /** A backup holds a volume's whole content: the file is readable by its owner only (0600), whatever the umask. */
     private static OutputStream open(Path partial) {
         try {
+            Files.deleteIfExists(partial); // a leftover from a broken run may have other permissions
+            try {
+                Files.createFile(partial, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            } catch (UnsupportedOperationException notPosix) {
+                Files.createFile(partial);
+            }
             return Files.newOutputStream(partial);
         } catch (IOException e) {
             throw new CliException(ExitCodes.USAGE, "cannot write " + partial + ": " + e.getMessage());

@@ -78,6 +78,8 @@ class BackupEndToEndTest {
         JsonNode e = cli.ok("snapshot", "export", "src@s1", "-o", full.toString(), "--json").json();
         assertFalse(e.path("incremental").asBoolean());
         assertEquals(Files.size(full), e.path("streamBytes").asLong());
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(full)),
+                "a backup file is readable by its owner only");
         Cli.Result withBar = cli.ok("snapshot", "export", "src@s2", "--since", "src@s1", "-o", i1.toString(), "--progress");
         assertTrue(withBar.err().contains("100%"), withBar.err());
         assertTrue(withBar.out().contains("incremental since s1"), withBar.out());
