@@ -38,6 +38,11 @@ echo "== nfs-ls"; timeout 20 nfs-ls "$U/" 2>&1
 echo "== nfs-cp out"; timeout 60 nfs-cp "$U/big.bin" "$D/out.bin" 2>&1; echo "rc=$?"
 if cmp "$D/in.bin" "$D/out.bin"; then echo "BIG COPY IDENTICAL"; fi
 echo "== nfs-cat"; timeout 20 nfs-cat "$U/small.txt" 2>&1
+# libnfs and QEMU mount the directory of the file a URL names: a subdirectory of the export
+echo "== nfs-cp subdir"; timeout 20 nfs-cp "$D/small.txt" "$U/vms/small.txt" 2>&1; echo "rc=$?"
+echo "== nfs-cat subdir"; timeout 20 nfs-cat "$U/vms/small.txt" 2>&1
+echo "== qemu-img subdir"; timeout 60 qemu-img create -q -f qcow2 "$U/vms/disk.qcow2" 16M 2>&1 && timeout 60 qemu-img info "$U/vms/disk.qcow2" 2>&1 | grep "virtual size" | sed 's/^/subdir /'
+echo "== nfs-cat missing subdir"; timeout 20 nfs-cat "$U/nope/small.txt" 2>&1; echo "missing subdir exit=$?"
 echo "== qemu-img create"; timeout 30 qemu-img create -f qcow2 "$U/disk.qcow2" 64M 2>&1; echo "rc=$?"
 echo "== qemu-io write"; timeout 30 qemu-io -f qcow2 -c 'write -P 0xab 1M 3M' -c 'write -P 0x5c 7777280 4096' "$U/disk.qcow2" 2>&1; echo "rc=$?"
 echo "== qemu-img info"; timeout 30 qemu-img info "$U/disk.qcow2" 2>&1

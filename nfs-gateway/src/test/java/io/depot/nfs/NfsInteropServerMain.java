@@ -14,6 +14,7 @@ public final class NfsInteropServerMain {
         Path dir = Path.of(args[0]);
         try (Pool pool = Pool.exists(dir) ? Pool.open(dir) : Pool.create(dir, PoolOptions.ofCapacity(4L << 30));
              NfsGateway gw = NfsGateway.start(pool, NfsGatewaySettings.defaults().withPort(0))) {
+            gw.datastore().makeDirectories("/depot/vms"); // a subdirectory clients mount directly (nfs://host/depot/vms/...)
             System.out.println("READY mode=" + gw.portmapperMode() + " port=" + gw.address().getPort());
             System.out.flush();
             while (System.in.read() >= 0) {

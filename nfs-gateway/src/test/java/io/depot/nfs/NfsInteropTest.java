@@ -59,6 +59,10 @@ class NfsInteropTest {
         assertTrue(out.contains("BIG COPY IDENTICAL\n"), out);
         assertTrue(out.matches("(?s).*-rw\\S*\\s+1\\s+0\\s+0\\s+20971853 big\\.bin.*"), out);
         assertTrue(out.matches("(?s).*== nfs-cat\nhello from depot\n.*"), out);
+        // a subdirectory of the export mounts directly (libnfs/QEMU mount a URL's directory); a missing one does not
+        assertTrue(out.matches("(?s).*== nfs-cat subdir\nhello from depot\n.*"), out);
+        assertTrue(out.contains("subdir virtual size: 16 MiB (16777216 bytes)"), out);
+        assertTrue(out.matches("(?s).*missing subdir exit=[1-9].*"), out);
         assertTrue(out.contains("wrote 3145728/3145728 bytes at offset 1048576"), out);
         assertTrue(out.contains("wrote 70000/70000 bytes at offset 513"), out);
         assertTrue(out.contains("virtual size: 64 MiB (67108864 bytes)"), out);

@@ -12,6 +12,19 @@ public interface ExportTable {
     /** The export whose path is exactly {@code path}, or null. */
     Export find(String path);
 
+    /**
+     * The export that holds {@code path} below its own path (the longest such export), for a MNT of a
+     * subdirectory: libnfs and QEMU mount the directory of the file a URL names. Null when none.
+     */
+    default Export findContaining(String path) { return null; }
+
+    /**
+     * The handle of the directory {@code relative} (slash-separated, inside {@code export}), or null
+     * when it does not exist or is not a directory. Never leaves the export ("..", symlinks are not
+     * followed).
+     */
+    default byte[] directoryHandle(Export export, String relative) { return null; }
+
     /** Every export, for EXPORT. */
     List<? extends Export> all();
 

@@ -57,6 +57,13 @@ public final class MountProgram {
         args.expectEnd();
         InetAddress client = call.remote().getAddress();
         Export export = exports.find(path);
+        String below = null; // a subdirectory of an export, relative to it
+        if (export == null) {
+            export = exports.findContaining(path);
+            if (export != null) {
+                below = export.path().equals("/") ? path : path.substring(export.path().length());
+            }
+        }
         if (export == null) {
             log.info("mount of {} by {} refused: no such export", path, host(call));
             res.writeInt(MountStatus.NOENT.code());
@@ -67,11 +74,16 @@ public final class MountProgram {
             res.writeInt(MountStatus.ACCES.code());
             return;
         }
-        byte[] handle = exports.rootHandle(export);
+        byte[] handle = below == null ? exports.rootHandle(export) : exports.directoryHandle(export, below);
+        if (handle == null) {
+            log.info("mount of {} by {} refused: no such directory in export {}", path, host(call), export.path());
+            res.writeInt(MountStatus.NOENT.code());
+            return;
+        }
         if (handle.length > Mount.FHSIZE3) {
             throw new IllegalStateException("root handle of " + path + " is " + handle.length + " bytes");
         }
-        mounts.add(host(call), export.path());
+        mounts.add(host(call), below == null ? export.path() : path);
         res.writeInt(MountStatus.OK.code());
         res.writeOpaque(handle);
         int[] flavors = exports.authFlavors(export);

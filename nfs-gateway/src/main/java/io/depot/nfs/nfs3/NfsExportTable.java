@@ -1,7 +1,9 @@
 package io.depot.nfs.nfs3;
 
 import io.depot.engine.Settings;
+import io.depot.nfs.fs.Caller;
 import io.depot.nfs.fs.Datastore;
+import io.depot.nfs.fs.FsException;
 import io.depot.nfs.fs.Inode;
 import io.depot.nfs.mount.Export;
 import io.depot.nfs.mount.ExportTable;
@@ -138,6 +140,51 @@ public final class NfsExportTable implements ExportTable {
     }
 
     FileHandle.Codec handles() { return handles; }
+
+    @Override
+    public NfsExport findContaining(String path) {
+        NfsExport best = null;
+        for (NfsExport e : byId.values()) {
+            String p = e.path();
+            boolean holds = p.equals("/") ? path.startsWith("/") : path.startsWith(p + "/");
+            if (holds && (best == null || p.length() > best.path().length())) {
+                best = e;
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public byte[] directoryHandle(Export export, String relative) {
+        NfsExport e = (NfsExport) export;
+        Inode root = roots.get(e.id());
+        if (root == null) {
+            return null;
+        }
+        try {
+            Inode cur = root;
+            for (String part : relative.split("/")) {
+                if (part.isEmpty() || part.equals(".")) {
+                    continue;
+                }
+                if (part.equals("..")) {
+                    return null; // a mount path names a place inside the export, never above it
+                }
+                if (cur.ino() == root.ino() && part.equals(Nfs3Program.SNAPSHOTS)) {
+                    long snapDir = Datastore.snapshotDirectory(root.ino());
+                    cur = store.view(snapDir, root.ino()).getattr(snapDir);
+                } else {
+                    cur = store.view(cur.ino(), root.ino()).lookup(Caller.ROOT, cur.ino(), part);
+                }
+                if (!cur.isDirectory()) {
+                    return null;
+                }
+            }
+            return handles.encode(new FileHandle(e.id(), cur.ino(), cur.generation()));
+        } catch (FsException notThere) {
+            return null;
+        }
+    }
 
     @Override
     public byte[] rootHandle(Export export) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,6 +65,30 @@ class ExportSnapshotTest {
     }
 
     private static byte[] bytes(String s) { return s.getBytes(StandardCharsets.UTF_8); }
+
+    @Test
+    void subdirectoriesAndSnapshotsMountDirectlyButNothingOutsideTheExport() throws IOException {
+        byte[] vms = c.mkdir(root, "vms");
+        byte[] disk = c.create(vms, "disk.img");
+        c.write(disk, 0, bytes("live bytes"), Nfs3.FILE_SYNC);
+        gw.createExportSnapshot("/depot", "s1");
+        c.write(disk, 0, bytes("newer!!!!!"), Nfs3.FILE_SYNC);
+
+        // what libnfs and QEMU do for nfs://host/depot/vms/disk.img: mount the file's directory
+        byte[] mounted = c.mount("/depot/vms");
+        assertNotNull(mounted, "status " + c.lastStatus);
+        assertArrayEquals(bytes("newer!!!!!"), c.read(c.lookup(mounted, "disk.img"), 0, 10));
+        byte[] frozen = c.mount("/depot/.snapshots/s1/vms");
+        assertNotNull(frozen, "status " + c.lastStatus);
+        assertArrayEquals(bytes("live bytes"), c.read(c.lookup(frozen, "disk.img"), 0, 10));
+        assertEquals(Nfs3.ERR_ROFS, c.write(c.lookup(frozen, "disk.img"), 0, new byte[1], Nfs3.FILE_SYNC).status());
+
+        for (String outside : new String[] {"/depot/nope", "/depot/vms/disk.img", "/depot/..", "/depot/vms/../../other",
+                "/depotx/vms", "/elsewhere/vms"}) {
+            assertNull(c.mount(outside), outside);
+            assertEquals(2, c.lastStatus, outside + ": MNT3ERR_NOENT");
+        }
+    }
 
     @Test
     void snapshotFreezesEveryFileOfTheExportReadOnlyWithStableHandles() throws IOException {
