@@ -32,6 +32,13 @@ public final class RocksMetadataStore implements MetadataStore {
     private final WriteOptions unsyncedWrite;
     private final ReadOptions readOptions;
     private final RocksDB db;
+    /**
+     * Guards the native handles: every call holds the read side, close takes the write side and
+     * marks the store closed. A thread that races with close (a background deleter, a late commit)
+     * gets an exception instead of touching a freed RocksDB handle, which would crash the JVM.
+     */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock guard = new java.util.concurrent.locks.ReentrantReadWriteLock();
+    private boolean closed;
 
     public RocksMetadataStore(Path dir) {
         blockCache = new LRUCache(64L << 20);
@@ -62,15 +69,19 @@ public final class RocksMetadataStore implements MetadataStore {
 
     @Override
     public byte[] get(byte[] key) {
+        enter();
         try {
             return db.get(readOptions, key);
         } catch (RocksDBException e) {
             throw new StorageIoException("metadata read failed: " + e.getMessage(), e);
+        } finally {
+            leave();
         }
     }
 
     @Override
     public Entry floor(byte[] key, byte[] lowest) {
+        enter();
         try (RocksIterator it = db.newIterator(readOptions)) {
             it.seekForPrev(key);
             if (!it.isValid()) {
@@ -81,11 +92,14 @@ public final class RocksMetadataStore implements MetadataStore {
             return Arrays.compareUnsigned(found, lowest) < 0 ? null : new Entry(found, it.value());
         } catch (RocksDBException e) {
             throw new StorageIoException("metadata seek failed: " + e.getMessage(), e);
+        } finally {
+            leave();
         }
     }
 
     @Override
     public void scan(byte[] from, byte[] to, BiPredicate<byte[], byte[]> visitor) {
+        enter();
         try (Slice upper = new Slice(to);
              ReadOptions ro = new ReadOptions().setIterateUpperBound(upper);
              RocksIterator it = db.newIterator(ro)) {
@@ -97,6 +111,8 @@ public final class RocksMetadataStore implements MetadataStore {
             it.status();
         } catch (RocksDBException e) {
             throw new StorageIoException("metadata scan failed: " + e.getMessage(), e);
+        } finally {
+            leave();
         }
     }
 
@@ -113,10 +129,13 @@ public final class RocksMetadataStore implements MetadataStore {
 
     @Override
     public void sync() {
+        enter();
         try {
             db.syncWal();
         } catch (RocksDBException e) {
             throw new StorageIoException("metadata sync failed: " + e.getMessage(), e);
+        } finally {
+            leave();
         }
     }
 
@@ -124,6 +143,7 @@ public final class RocksMetadataStore implements MetadataStore {
         if (batch.isEmpty()) {
             return;
         }
+        enter();
         try (WriteBatch wb = new WriteBatch()) {
             for (MetaBatch.Op op : batch.ops()) {
                 if (op.value() == null) {
@@ -135,11 +155,34 @@ public final class RocksMetadataStore implements MetadataStore {
             db.write(how, wb);
         } catch (RocksDBException e) {
             throw new StorageIoException("metadata commit failed: " + e.getMessage(), e);
+        } finally {
+            leave();
         }
+    }
+
+    private void enter() {
+        guard.readLock().lock();
+        if (closed) {
+            guard.readLock().unlock();
+            throw new StorageIoException("the pool's metadata store is closed");
+        }
+    }
+
+    private void leave() {
+        guard.readLock().unlock();
     }
 
     @Override
     public void close() {
+        guard.writeLock().lock(); // waits for calls in flight; later ones are refused
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        } finally {
+            guard.writeLock().unlock();
+        }
         try {
             db.syncWal();
         } catch (RocksDBException ignored) {
