@@ -1582,20 +1582,7 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
                 base.delete();
                 throw e;
             }
-            volumesById.put(copy.uuid(), copy);
-            long now = now();
-            Inode f = new Inode(ino, newGeneration(), FileType.REGULAR, src.mode(), src.uid(), src.gid(), 1, src.size(),
-                    now, now, now, copy.uuid(), 0, 0, 0, 0, null);
-            try {
-                t.put(f);
-                t.addEntry(dir, name, ino);
-                t.put(t.get(dir).modified(now));
-                t.commit();
-            } catch (RuntimeException e) {
-                volumesById.remove(copy.uuid());
-                deleteQuietly(copy);
-                throw e;
-            }
+            Inode f = commitClonedFile(t, ino, dir, name, copy, src.mode(), src.uid(), src.gid(), src.size());
             log.info("cloned {} to {} ({}, volume {})", srcPath, dstPath, mode, copy.name());
             return f;
         } catch (EngineException e) {
@@ -1603,6 +1590,28 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
         } finally {
             endChange();
         }
+    }
+
+    /**
+     * The namespace half of a file made from a clone: the new inode ({@code ino}, allocated in {@code t}) names
+     * {@code copy}, its entry goes into {@code dir}. The volume exists first, so a crash leaves at
+     * worst an orphan volume that {@link #open} removes; a failed commit deletes it at once.
+     */
+    private Inode commitClonedFile(Txn t, long ino, long dir, String name, Volume copy, int mode, int uid, int gid, long size) {
+        volumesById.put(copy.uuid(), copy);
+        long now = now();
+        Inode f = new Inode(ino, newGeneration(), FileType.REGULAR, mode, uid, gid, 1, size, now, now, now, copy.uuid(), 0, 0, 0, 0, null);
+        try {
+            t.put(f);
+            t.addEntry(dir, name, ino);
+            t.put(t.get(dir).modified(now));
+            t.commit();
+        } catch (RuntimeException e) {
+            volumesById.remove(copy.uuid());
+            deleteQuietly(copy);
+            throw e;
+        }
+        return f;
     }
 
     /**
@@ -1627,20 +1636,7 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
             Txn t = new Txn();
             long ino = t.allocateIno();
             Volume copy = mode == CloneMode.LINKED ? snapshot.linkedClone(volumeName(ino)) : snapshot.fullClone(volumeName(ino));
-            volumesById.put(copy.uuid(), copy);
-            long now = now();
-            Inode f = new Inode(ino, newGeneration(), FileType.REGULAR, 0644, 0, 0, 1, snapshot.sizeBytes(),
-                    now, now, now, copy.uuid(), 0, 0, 0, 0, null);
-            try {
-                t.put(f);
-                t.addEntry(dir, name, ino);
-                t.put(t.get(dir).modified(now));
-                t.commit();
-            } catch (RuntimeException e) {
-                volumesById.remove(copy.uuid());
-                deleteQuietly(copy);
-                throw e;
-            }
+            Inode f = commitClonedFile(t, ino, dir, name, copy, 0644, 0, 0, snapshot.sizeBytes());
             log.info("imported snapshot {}@{} as {} ({}, volume {})", snapshot.volume().name(), snapshot.name(), path, mode, copy.name());
             return f;
         } catch (EngineException e) {
