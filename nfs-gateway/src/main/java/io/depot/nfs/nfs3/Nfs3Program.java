@@ -326,6 +326,28 @@ public final class Nfs3Program {
         }
     }
 
+    /** What a fast path may answer from: a live object's export and in-memory attributes. */
+    private record InMemory(NfsExport export, Inode inode) {}
+
+    /**
+     * The export and cached attributes of {@code fh}, or null when the event loop must not answer:
+     * a bad or snapshot handle, an export whose rules need a name lookup or deny the caller, or
+     * attributes not in memory (or of an older generation).
+     */
+    private InMemory inMemory(RpcCall call, byte[] fh) {
+        FileHandle h = handles.decode(fh);
+        if (h == null || Datastore.isSnapshotObject(h.ino())) {
+            return null;
+        }
+        NfsExport export = exports.byId(h.exportId());
+        if (export == null || !NfsExportTable.decidesWithoutLookup(export)
+                || NfsExportTable.access(export, call.remote().getAddress()) == NfsExportTable.Access.DENIED) {
+            return null;
+        }
+        Inode i = fs.cachedAttributes(h.ino());
+        return i == null || i.generation() != h.generation() ? null : new InMemory(export, i);
+    }
+
     /**
      * GETATTR's fast path on the event loop: a live file whose attributes are in memory, through
      * an export whose rules need no name lookup. Anything else (errors included) goes to
@@ -334,19 +356,11 @@ public final class Nfs3Program {
     private boolean getattrFromMemory(RpcCall call, XdrReader args, XdrWriter res) {
         byte[] fh = readHandle(args);
         args.expectEnd();
-        FileHandle h = handles.decode(fh);
-        if (h == null || Datastore.isSnapshotObject(h.ino())) {
+        InMemory m = inMemory(call, fh);
+        if (m == null) {
             return false;
         }
-        NfsExport export = exports.byId(h.exportId());
-        if (export == null || !NfsExportTable.decidesWithoutLookup(export)
-                || NfsExportTable.access(export, call.remote().getAddress()) == NfsExportTable.Access.DENIED) {
-            return false;
-        }
-        Inode i = fs.cachedAttributes(h.ino());
-        if (i == null || i.generation() != h.generation()) {
-            return false;
-        }
+        Inode i = m.inode();
         res.writeInt(Nfs3.OK);
         fattr(res, i);
         return true;
@@ -405,19 +419,12 @@ public final class Nfs3Program {
         if (name.equals(SNAPSHOTS)) {
             return false;
         }
-        FileHandle h = handles.decode(fh);
-        if (h == null || Datastore.isSnapshotObject(h.ino())) {
+        InMemory m = inMemory(call, fh);
+        if (m == null) {
             return false;
         }
-        NfsExport export = exports.byId(h.exportId());
-        if (export == null || !NfsExportTable.decidesWithoutLookup(export)
-                || NfsExportTable.access(export, call.remote().getAddress()) == NfsExportTable.Access.DENIED) {
-            return false;
-        }
-        Inode dir = fs.cachedAttributes(h.ino());
-        if (dir == null || dir.generation() != h.generation()) {
-            return false;
-        }
+        NfsExport export = m.export();
+        Inode dir = m.inode();
         Inode found = fs.cachedLookup(caller(call, export), dir, name);
         if (found == null) {
             return false;
