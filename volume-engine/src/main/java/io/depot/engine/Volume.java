@@ -45,6 +45,25 @@ public final class Volume {
         observer.read(bytes, System.nanoTime() - start);
     }
 
+    /**
+     * Reads as {@link #read} only if that cannot wait (for the disk, a lock, the metadata store);
+     * returns false otherwise, {@code dst}'s position unchanged. For an event loop answering from
+     * memory, with {@link #read} elsewhere as the fallback. Bad ranges also return false.
+     */
+    public boolean tryRead(long offset, ByteBuffer dst) {
+        VolumeIoObserver observer = state.io();
+        if (observer == VolumeIoObserver.NONE) {
+            return state.tryRead(offset, dst);
+        }
+        int bytes = dst.remaining();
+        long start = System.nanoTime();
+        boolean done = state.tryRead(offset, dst);
+        if (done) {
+            observer.read(bytes, System.nanoTime() - start);
+        }
+        return done;
+    }
+
     /** Writes {@code src.remaining()} bytes at {@code offset}; durable after the next {@link #flush()}. */
     public void write(long offset, ByteBuffer src) { write(offset, src, false); }
 

@@ -359,6 +359,15 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /** As {@link #readPhysical} if the bytes are in the OS page cache (no disk wait), else false with {@code dst} untouched. */
+    boolean readPhysicalIfCached(long phys, int within, int length, ByteBuffer dst) {
+        if (!blocks.isCached((phys << clusterShift) + within, length)) {
+            return false;
+        }
+        readPhysical(phys, within, length, dst);
+        return true;
+    }
+
     void writePhysical(long phys, int within, int length, ByteBuffer src) {
         pipeline.throwIfFailed();
         int limit = src.limit();

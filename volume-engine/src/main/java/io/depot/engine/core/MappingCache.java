@@ -88,6 +88,17 @@ final class MappingCache {
         return chunk.get(slot);
     }
 
+    /** The page holding {@code cluster} if it is cached, else null (never reads the store). */
+    MapPage cachedPage(Directory dir, long cluster) {
+        long pageIndex = cluster >>> MapPage.SHIFT;
+        AtomicReferenceArray<MapPage> chunk = dir.chunks.get((int) (pageIndex / CHUNK));
+        MapPage page = chunk == null ? null : chunk.get((int) (pageIndex % CHUNK));
+        if (page != null && !page.referenced) {
+            page.referenced = true;
+        }
+        return page;
+    }
+
     /**
      * The page holding {@code cluster}, pinned for a change. The caller must {@link MapPage#unpin}
      * it with the sequence number of the commit that carries the change.

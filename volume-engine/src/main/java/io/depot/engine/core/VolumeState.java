@@ -153,6 +153,86 @@ public final class VolumeState {
         }
     }
 
+    /**
+     * Reads as {@link #read} does, but only if nothing on the way can wait: the volume's and the
+     * clusters' locks are free now, their mapping pages are cached, every mapped byte is in the OS
+     * page cache, and no cluster reads through a clone origin. Otherwise returns false with
+     * {@code dst}'s position unchanged (bytes past it may have been written). For callers that
+     * must not block (an event loop); they fall back to {@link #read} elsewhere.
+     */
+    public boolean tryRead(long offset, ByteBuffer dst) {
+        int length = dst.remaining();
+        if (!ioLock.readLock().tryLock()) {
+            return false;
+        }
+        try {
+            if (deleted || offset < 0 || offset > sizeBytes - length || ((offset | length) & 511) != 0) {
+                return false; // read() answers with the proper error
+            }
+            if (length == 0) {
+                return true;
+            }
+            ReentrantLock[] locks = engine.stripesFor(id, offset >>> engine.clusterShift, (offset + length - 1) >>> engine.clusterShift);
+            int held = 0;
+            try {
+                while (held < locks.length && locks[held].tryLock()) {
+                    held++;
+                }
+                return held == locks.length && tryReadHeadRuns(offset, length, dst);
+            } finally {
+                for (int i = held - 1; i >= 0; i--) {
+                    locks[i].unlock();
+                }
+            }
+        } finally {
+            ioLock.readLock().unlock();
+        }
+    }
+
+    /** {@link #readHeadRuns} from cached pages and cached bytes only; false (position restored) when it would wait. */
+    private boolean tryReadHeadRuns(long offset, int length, ByteBuffer dst) {
+        int start = dst.position();
+        int cs = engine.clusterSize;
+        long pos = offset;
+        long end = offset + length;
+        while (pos < end) {
+            long cluster = pos >>> engine.clusterShift;
+            int within = (int) (pos & (cs - 1));
+            MapPage page = engine.cache.cachedPage(pages, cluster);
+            if (page == null) {
+                dst.position(start);
+                return false;
+            }
+            long v = page.values[(int) (cluster & (MapPage.SIZE - 1))];
+            if (!MappingValue.isData(v)) {
+                if (MappingValue.isNone(v) && origin != null) { // reads through the origin: not here
+                    dst.position(start);
+                    return false;
+                }
+                int n = (int) Math.min(cs - within, end - pos);
+                Engine.putZeros(dst, n);
+                pos += n;
+                continue;
+            }
+            long phys = MappingValue.phys(v);
+            long runEnd = Math.min((cluster + 1) << engine.clusterShift, end);
+            while (runEnd < end) {
+                MapPage p = engine.cache.cachedPage(pages, runEnd >>> engine.clusterShift);
+                long next = p == null ? MappingValue.NONE : p.values[(int) ((runEnd >>> engine.clusterShift) & (MapPage.SIZE - 1))];
+                if (!MappingValue.isData(next) || MappingValue.phys(next) != phys + ((runEnd >>> engine.clusterShift) - cluster)) {
+                    break;
+                }
+                runEnd = Math.min(runEnd + cs, end);
+            }
+            if (!engine.readPhysicalIfCached(phys, within, (int) (runEnd - pos), dst)) {
+                dst.position(start);
+                return false;
+            }
+            pos = runEnd;
+        }
+        return true;
+    }
+
     private long headValue(long cluster) {
         return engine.cache.page(pages, cluster).values[(int) (cluster & (MapPage.SIZE - 1))];
     }

@@ -11,6 +11,15 @@ public interface BlockStore extends AutoCloseable {
     /** Fills {@code dst} from {@code position}; bytes past the end of a file read as zeros. */
     void read(ByteBuffer dst, long position);
 
+    /**
+     * Whether every byte of {@code [position, position + length)} is in the OS page cache now, so
+     * reading it cannot wait for the disk; answers without blocking and says false when it cannot
+     * tell. A hint: pages may be evicted right after, and a later read then waits as usual.
+     */
+    default boolean isCached(long position, int length) {
+        return false;
+    }
+
     /** Writes all of {@code src} at {@code position}. */
     void write(ByteBuffer src, long position);
 

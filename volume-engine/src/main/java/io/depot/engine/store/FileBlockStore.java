@@ -3,11 +3,13 @@ package io.depot.engine.store;
 import io.depot.engine.StorageIoException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@link BlockStore} over a regular (sparse) file or a raw block device, with positional I/O
@@ -25,6 +27,17 @@ public final class FileBlockStore implements BlockStore {
     private volatile boolean closed;
     private final boolean blockDevice;
     private final long deviceSize;
+    /**
+     * For {@link #isCached}: read-only mappings of the store by {@value #SEGMENT_SHIFT}-bit segment,
+     * never read through (no page faults), only asked about with mincore. Made from their own
+     * read-only channel, which cannot extend the file, and only within the store's current size.
+     */
+    private final ConcurrentHashMap<Long, MappedByteBuffer> residency = new ConcurrentHashMap<>();
+    private volatile FileChannel residencyChannel;
+    private static final int SEGMENT_SHIFT = 30;
+    private static final long SEGMENT = 1L << SEGMENT_SHIFT;
+    /** A segment mapped short (the file was smaller then) is mapped again only once it grew this much. */
+    private static final long REMAP_STEP = 64L << 20;
 
     public FileBlockStore(Path path) {
         this.path = path;
@@ -103,6 +116,62 @@ public final class FileBlockStore implements BlockStore {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>mincore(2) over a read-only mapping of the range ({@link MappedByteBuffer#isLoaded}):
+     * one system call per 1 GiB segment touched. Ranges past the end of the file, or not yet
+     * mapped because the file grew less than {@value #REMAP_STEP} bytes since, say false.
+     */
+    @Override
+    public boolean isCached(long position, int length) {
+        if (closed || position < 0 || length < 0) {
+            return false;
+        }
+        long end = position + length;
+        for (long seg = position >>> SEGMENT_SHIFT; seg << SEGMENT_SHIFT < end; seg++) {
+            long base = seg << SEGMENT_SHIFT;
+            int from = (int) (Math.max(position, base) - base);
+            int to = (int) (Math.min(end, base + SEGMENT) - base);
+            MappedByteBuffer m = residencyMapping(seg, to);
+            if (m == null || !m.slice(from, to - from).isLoaded()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The mapping of segment {@code seg} if it covers its first {@code need} bytes, mapping (again) when that is allowed. */
+    private MappedByteBuffer residencyMapping(long seg, int need) {
+        MappedByteBuffer m = residency.get(seg);
+        if (m != null && m.capacity() >= need) {
+            return m;
+        }
+        try {
+            FileChannel ch = residencyChannel;
+            if (ch == null || !ch.isOpen()) {
+                synchronized (residency) {
+                    ch = residencyChannel;
+                    if (ch == null || !ch.isOpen()) {
+                        ch = FileChannel.open(path, StandardOpenOption.READ);
+                        residencyChannel = ch;
+                    }
+                }
+            }
+            long base = seg << SEGMENT_SHIFT;
+            long avail = Math.min(SEGMENT, (blockDevice ? deviceSize : ch.size()) - base);
+            // each mapping lives until the GC finds it unreferenced: map a growing tail only in large steps
+            if (avail < need || (m != null && avail < Math.min(SEGMENT, m.capacity() + REMAP_STEP))) {
+                return null;
+            }
+            MappedByteBuffer fresh = ch.map(FileChannel.MapMode.READ_ONLY, base, avail);
+            residency.put(seg, fresh); // a racing caller's mapping is as good
+            return fresh;
+        } catch (IOException | RuntimeException e) { // closed meanwhile, or mapping refused: cannot tell
+            return null;
+        }
+    }
+
     @Override
     public void write(ByteBuffer src, long position) {
         try {
@@ -150,6 +219,12 @@ public final class FileBlockStore implements BlockStore {
     public void close() {
         closed = true;
         try {
+            synchronized (residency) {
+                if (residencyChannel != null) {
+                    residencyChannel.close();
+                }
+                residency.clear();
+            }
             channel.close();
         } catch (IOException e) {
             throw new StorageIoException("close of " + path + " failed: " + e.getMessage(), e);
