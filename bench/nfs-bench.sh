@@ -27,7 +27,9 @@
 #
 # DIR (default bench/out/nfs, ignored by git) holds ganesha's export and Depot's pool: it must be on
 # the disk you want to measure and needs about 4x --size free. /dev/shm needs 2x --size.
-# Extra JVM flags for the Depot server go in BENCH_JVM_OPTS (see bench/iscsi-bench.sh).
+# Extra JVM flags for the Depot server go in BENCH_JVM_OPTS (see bench/iscsi-bench.sh), extra
+# NfsBenchServer options in BENCH_SERVER_OPTS (e.g. "--null-read quick": the READ ceiling, a READ
+# that costs nothing, see NfsBenchServer; the "depot" column is then that stand-in, not Depot).
 # Needs nfs-ganesha + nfs-ganesha-vfs (apt-get install -y nfs-ganesha nfs-ganesha-vfs), rpcbind,
 # qemu-img (qemu-utils), nfs-cp (libnfs-utils), unshare/nsenter (util-linux), ip (iproute2).
 set -euo pipefail
@@ -150,7 +152,7 @@ echo "starting the Depot NFS gateway in its own network namespace..." >&2
 # shellcheck disable=SC2086,SC2016
 unshare -n -m bash -c "$in_netns" depot \
     "$java" -Xms2g -Xmx2g -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED ${BENCH_JVM_OPTS:-} \
-    -cp "$classpath" io.depot.nfs.bench.NfsBenchServer --dir "$dir/depot" --capacity "$(( 4 * size_bytes + (16 << 30) ))" \
+    -cp "$classpath" io.depot.nfs.bench.NfsBenchServer --dir "$dir/depot" --capacity "$(( 4 * size_bytes + (16 << 30) ))" ${BENCH_SERVER_OPTS:-} \
     >"$dir/depot/server.log" 2>&1 &
 depot_pid=$!
 

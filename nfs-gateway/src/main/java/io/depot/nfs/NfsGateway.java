@@ -95,6 +95,17 @@ public final class NfsGateway implements AutoCloseable {
     /** Reports every executed MOUNT and NFS call to an observer for its procedure (the appliance's metrics). */
     public void observeCalls(io.depot.nfs.rpc.ProcedureObservers observers) { server.dispatcher().observe(observers); }
 
+    /**
+     * Replaces one NFSv3 procedure while serving (calls already running finish with the old one).
+     * For benchmarks only: {@code NfsBenchServer --null-read} measures what a READ that costs
+     * nothing would give.
+     */
+    public void replaceNfsProcedure(io.depot.nfs.rpc.RpcProcedure replacement) {
+        io.depot.nfs.rpc.RpcProgram replaced = nfs.program().withProcedure(Nfs3.VERSION, replacement);
+        server.dispatcher().unregister(Nfs3.PROGRAM);
+        server.dispatcher().register(replaced);
+    }
+
     // ------------------------------------------------------------------ the appliance's API
 
     /** The exports served now (the configured ones plus those stored in the pool). */

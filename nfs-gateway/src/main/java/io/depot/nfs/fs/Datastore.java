@@ -816,11 +816,69 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
             }
             int n = (int) Math.min(count, size - offset);
             long start = offset & ~(long) (SECTOR - 1);
-            long end = roundUp(offset + n);
-            fd.volume.read(start, dst.duplicate().position(0).limit((int) (end - start)));
-            return new ReadResult(dst.duplicate().limit((int) (offset - start) + n).position((int) (offset - start)), offset + n >= size, cur);
+            fd.volume.read(start, sectorsOf(dst, offset, n));
+            return readResult(dst, offset, n, cur);
         } catch (EngineException e) {
             throw translate(e);
+        } finally {
+            l.unlock();
+            release(fd);
+        }
+    }
+
+    /** Where {@link #read} puts the whole sectors holding {@code n} bytes at {@code offset}: from {@code dst}'s start. */
+    private static ByteBuffer sectorsOf(ByteBuffer dst, long offset, int n) {
+        long start = offset & ~(long) (SECTOR - 1);
+        return dst.duplicate().position(0).limit((int) (roundUp(offset + n) - start));
+    }
+
+    /** The result of reading {@code n} bytes at {@code offset} into {@link #sectorsOf}: the view of just those bytes. */
+    private static ReadResult readResult(ByteBuffer dst, long offset, int n, Inode cur) {
+        int skip = (int) (offset & (SECTOR - 1));
+        return new ReadResult(dst.duplicate().limit(skip + n).position(skip), offset + n >= cur.size(), cur);
+    }
+
+    /**
+     * {@link #read} answered from memory, or null when that could wait or would fail: attributes or
+     * open file not cached, the file's or the volume's locks taken, mapping pages or bytes not in
+     * memory (the OS page cache), a clone reading through its origin, any error. The ordinary
+     * {@link #read} then answers, errors included. Never blocks, for answering on an event loop;
+     * the same checks, locks (tried, not waited for) and bytes as {@link #read}.
+     */
+    public ReadResult readFromMemory(Caller caller, long ino, long offset, int count, ByteBuffer dst) {
+        Inode i = inodes.get(ino);
+        if (i == null || !i.isRegular() || !Permissions.allowsData(i, caller, Permissions.READ) || offset < 0 || count < 0) {
+            return null;
+        }
+        if (i.volume() == null) { // never written: empty
+            return new ReadResult(dst.duplicate().position(0).limit(0), true, i);
+        }
+        FileData fd;
+        synchronized (files) {
+            fd = files.get(ino);
+            if (fd == null || !fd.reconciled || !fd.volume.uuid().equals(i.volume())) {
+                return null; // opened (and reconciled) by the ordinary path first
+            }
+            fd.users++;
+        }
+        Lock l = fd.lock.readLock();
+        if (!l.tryLock()) {
+            release(fd);
+            return null;
+        }
+        try {
+            Inode cur = inodes.get(ino);
+            if (cur == null) {
+                return null;
+            }
+            long size = cur.size();
+            if (offset >= size || count == 0) {
+                return new ReadResult(dst.duplicate().position(0).limit(0), offset >= size, cur);
+            }
+            int n = (int) Math.min(count, size - offset);
+            return fd.volume.tryRead(offset & ~(long) (SECTOR - 1), sectorsOf(dst, offset, n)) ? readResult(dst, offset, n, cur) : null;
+        } catch (RuntimeException e) { // the ordinary path reports it
+            return null;
         } finally {
             l.unlock();
             release(fd);

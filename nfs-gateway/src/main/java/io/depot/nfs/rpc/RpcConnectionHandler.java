@@ -30,6 +30,8 @@ final class RpcConnectionHandler extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<RpcDispatcher.Call> waiting = new ArrayDeque<>();
     private int outstanding;
     private boolean paused;
+    /** Whether a call was answered on the event loop since the current socket read began. */
+    private boolean answeredThisRead;
     private InetSocketAddress remote;
 
     RpcConnectionHandler(RpcDispatcher dispatcher, Executor workers, int maxOutstanding) {
@@ -55,8 +57,11 @@ final class RpcConnectionHandler extends ChannelInboundHandlerAdapter {
             case RpcDispatcher.Reply r -> ctx.writeAndFlush(r.reply());
             case RpcDispatcher.Drop d -> log.debug("dropping a record from {}: {}", remote, d.why());
             case RpcDispatcher.Call c -> {
-                ByteBuf quick = waiting.isEmpty() ? dispatcher.tryQuick(c, ctx.alloc()) : null;
+                boolean idle = outstanding == 0 && waiting.isEmpty() && !answeredThisRead;
+                ByteBuf quick = waiting.isEmpty() && (idle || !c.procedure().quickWhenIdle())
+                        ? dispatcher.tryQuick(c, ctx.alloc()) : null;
                 if (quick != null) {
+                    answeredThisRead = true;
                     ctx.writeAndFlush(quick); // answered from memory on the event loop: no worker
                     return;
                 }
@@ -64,6 +69,12 @@ final class RpcConnectionHandler extends ChannelInboundHandlerAdapter {
                 startWaiting(ctx);
             }
         }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        answeredThisRead = false;
+        ctx.fireChannelReadComplete();
     }
 
     private void startWaiting(ChannelHandlerContext ctx) {

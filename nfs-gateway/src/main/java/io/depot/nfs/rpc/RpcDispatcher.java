@@ -182,8 +182,9 @@ public final class RpcDispatcher {
 
     /**
      * Tries the procedure's fast path (on the event loop). Returns the reply (owned by the
-     * caller; the record is released), or null when the fast path declined: the call and its
-     * record are then as they were, for {@link #execute} on a worker.
+     * caller; the record is released; the observer told, as by {@link #execute}), or null when
+     * the fast path declined: the call and its record are then as they were, for {@link #execute}
+     * on a worker.
      */
     public ByteBuf tryQuick(Call c, ByteBufAllocator alloc) {
         RpcQuickHandler quick = c.procedure().quick();
@@ -200,6 +201,7 @@ public final class RpcDispatcher {
         } catch (XdrDecodeException e) {
             w.release();
             c.record().release();
+            c.observer().completed(System.nanoTime() - c.arrivedNanos());
             log.debug("GARBAGE_ARGS for {} {}: {}", c.procedure().name(), call, e.getMessage());
             return RpcReplies.accepted(alloc, call.xid(), Rpc.GARBAGE_ARGS);
         } catch (RuntimeException e) {
@@ -211,6 +213,7 @@ public final class RpcDispatcher {
             return null;
         }
         c.record().release();
+        c.observer().completed(System.nanoTime() - c.arrivedNanos());
         return w.finish();
     }
 

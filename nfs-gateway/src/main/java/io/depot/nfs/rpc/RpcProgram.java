@@ -57,6 +57,18 @@ public final class RpcProgram {
 
     public boolean accepts(int flavor) { return flavors.contains(flavor); }
 
+    /** A copy of this program with one procedure of {@code version} added or replaced (benchmarks swap in a stand-in). */
+    public RpcProgram withProcedure(int version, RpcProcedure replacement) {
+        if (!versions.containsKey(version)) {
+            throw new IllegalArgumentException(name + " has no version " + version);
+        }
+        TreeMap<Integer, Map<Integer, RpcProcedure>> copy = new TreeMap<>(versions);
+        TreeMap<Integer, RpcProcedure> procs = new TreeMap<>(versions.get(version));
+        procs.put(replacement.number(), replacement);
+        copy.put(version, Collections.unmodifiableMap(procs));
+        return new RpcProgram(number, name, copy, flavors);
+    }
+
     @Override
     public String toString() {
         return name + " (program " + number + ", versions " + versions.keySet() + ")";
@@ -80,6 +92,11 @@ public final class RpcProgram {
         /** An idempotent procedure with a fast path tried on the event loop first (see {@link RpcQuickHandler}). */
         public Builder procedure(int version, int procedure, String name, RpcHandler handler, RpcQuickHandler quick) {
             return add(version, new RpcProcedure(procedure, name, handler, true, quick));
+        }
+
+        /** As {@link #procedure(int, int, String, RpcHandler, RpcQuickHandler)}, the fast path tried only on an idle connection (see {@link RpcProcedure}). */
+        public Builder procedureQuickWhenIdle(int version, int procedure, String name, RpcHandler handler, RpcQuickHandler quick) {
+            return add(version, new RpcProcedure(procedure, name, handler, true, quick, true));
         }
 
         /** A procedure whose replies are kept in the duplicate request cache. */

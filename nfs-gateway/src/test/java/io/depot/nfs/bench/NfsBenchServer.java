@@ -13,7 +13,13 @@ import java.nio.file.Path;
  * 111 when that port is free), until SIGTERM. The script runs it in a private network namespace,
  * so 111 and 2049 are ours. Prints one {@code ready MODE PORT} line once it accepts calls.
  *
- * <pre>java ... io.depot.nfs.bench.NfsBenchServer --dir DIR [--capacity 16g]</pre>
+ * <pre>java ... io.depot.nfs.bench.NfsBenchServer --dir DIR [--capacity 16g] [--null-read quick|worker]</pre>
+ *
+ * <p>{@code --null-read} measures a ceiling, not Depot: READ then costs nothing: every READ is
+ * answered with its count of bytes from one prebuilt buffer (a retained slice, no engine, no copy;
+ * post-op attributes omitted, eof false), on the event loop ({@code quick}) or after the usual
+ * handoff to a worker thread ({@code worker}). What a client achieves against it is the most any
+ * server could give it over this transport.
  */
 public final class NfsBenchServer {
     private NfsBenchServer() {}
@@ -24,12 +30,15 @@ public final class NfsBenchServer {
         }
         Path dir = null;
         long capacity = 16L << 30;
+        String nullRead = null;
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
                 case "--dir" -> dir = Path.of(BenchArgs.required(args[i], value));
                 case "--capacity" -> capacity = BenchArgs.parseSize(BenchArgs.required(args[i], value));
-                default -> throw new IllegalArgumentException("unknown option " + args[i] + " (expected --dir DIR [--capacity SIZE])");
+                case "--null-read" -> nullRead = BenchArgs.required(args[i], value);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]
+                        + " (expected --dir DIR [--capacity SIZE] [--null-read quick|worker])");
             }
             i++;
         }
@@ -43,6 +52,9 @@ public final class NfsBenchServer {
         Files.createDirectories(dir);
         Pool pool = Pool.create(poolDir, PoolOptions.ofCapacity(capacity));
         NfsGateway gateway = NfsGateway.start(pool, NfsGatewaySettings.defaults());
+        if (nullRead != null) {
+            gateway.replaceNfsProcedure(NullRead.procedure(nullRead));
+        }
         // SIGTERM from the script stops serving, then closes the pool (RocksDB wants a clean close).
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             gateway.close();

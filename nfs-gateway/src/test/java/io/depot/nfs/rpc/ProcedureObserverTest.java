@@ -53,6 +53,14 @@ class ProcedureObserverTest {
                 .procedure(2, 3, "FAIL", (c, a, r) -> {
                     throw new IllegalStateException("handler bug");
                 })
+                .procedure(2, 4, "QUICK", (c, a, r) -> r.writeInt(a.readInt()), (c, a, r) -> {
+                    int n = a.readInt(); // even: answered on the event loop; odd: declined, a worker answers
+                    if (n % 2 != 0) {
+                        return false;
+                    }
+                    r.writeInt(n);
+                    return true;
+                })
                 .build());
         address = server.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     }
@@ -60,6 +68,19 @@ class ProcedureObserverTest {
     @AfterEach
     void stop() {
         server.close();
+    }
+
+    @Test
+    void callsAnsweredOnTheEventLoopAreReportedOnceToo() throws IOException {
+        server.dispatcher().observe(counting);
+        try (RpcClient c = RpcClient.connect(address, Duration.ofSeconds(10))) {
+            for (int n = 0; n < 5; n++) {
+                int v = n;
+                assertEquals(v, c.call(PROG, 2, 4, w -> w.writeInt(v)).results().readInt());
+            }
+        }
+        assertEquals(5, calls.get("test v2 QUICK").get(), "3 answered on the event loop, 2 declined to a worker");
+        assertTrue(nanos.get("test v2 QUICK").get() > 0);
     }
 
     @Test

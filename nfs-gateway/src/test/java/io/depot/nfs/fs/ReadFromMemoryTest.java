@@ -1,0 +1,135 @@
+package io.depot.nfs.fs;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.depot.engine.Pool;
+import io.depot.engine.PoolOptions;
+import io.depot.nfs.fs.VirtualFileSystem.CreateMode;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link Datastore#readFromMemory}, READ's event-loop path: when it answers, the same bytes, eof
+ * and attributes as {@link Datastore#read}; when anything could wait or fail, null (and the
+ * ordinary read answers).
+ */
+class ReadFromMemoryTest {
+    private static final Caller ALICE = new Caller(1000, 1000, new int[0]);
+    private static final int MiB = 1 << 20;
+
+    @TempDir
+    Path tmp;
+    private Pool pool;
+    private Datastore fs;
+
+    @BeforeEach
+    void open() {
+        pool = Pool.create(tmp.resolve("pool"), PoolOptions.ofCapacity(1L << 30));
+        fs = Datastore.open(pool);
+    }
+
+    @AfterEach
+    void close() {
+        fs.close();
+        pool.close();
+    }
+
+    private Inode fileWith(String name, byte[] content, int mode) {
+        Inode f = fs.create(Caller.ROOT, Datastore.ROOT, name, new SetAttributes(mode, null, null, null, null, null),
+                CreateMode.GUARDED, 0).object();
+        if (content.length > 0) {
+            fs.write(Caller.ROOT, f.ino(), 0, ByteBuffer.wrap(content), Stability.FILE_SYNC);
+        }
+        return fs.getattr(f.ino());
+    }
+
+    private static byte[] random(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private static ByteBuffer room(int count) {
+        return ByteBuffer.allocateDirect(VirtualFileSystem.readRoom(count));
+    }
+
+    private static byte[] bytes(ReadResult r) {
+        ByteBuffer d = r.data().duplicate();
+        byte[] b = new byte[d.remaining()];
+        d.get(b);
+        return b;
+    }
+
+    /** readFromMemory and read agree on bytes, eof and size. */
+    private void assertSameAsRead(Caller c, long ino, long offset, int count) {
+        ReadResult fast = fs.readFromMemory(c, ino, offset, count, room(count));
+        assertNotNull(fast, "answered from memory at " + offset + "+" + count);
+        ReadResult slow = fs.read(c, ino, offset, count, room(count));
+        assertArrayEquals(bytes(slow), bytes(fast), "bytes at " + offset + "+" + count);
+        assertEquals(slow.eof(), fast.eof(), "eof at " + offset + "+" + count);
+        assertEquals(slow.attributes().size(), fast.attributes().size());
+    }
+
+    @Test
+    void answersWithTheBytesEofAndAttributesOfRead() {
+        byte[] content = random(3 * MiB + 1234, 1);
+        Inode f = fileWith("f", content, 0644);
+        assertSameAsRead(ALICE, f.ino(), 0, MiB);
+        assertSameAsRead(ALICE, f.ino(), 1000, MiB);                 // unaligned start
+        assertSameAsRead(ALICE, f.ino(), 3 * MiB - 10, MiB);         // short read at end of file: eof
+        assertSameAsRead(ALICE, f.ino(), content.length, MiB);       // at the end: empty, eof
+        assertSameAsRead(ALICE, f.ino(), 10L * MiB, 4096);           // past the end: empty, eof
+        ReadResult tail = fs.readFromMemory(ALICE, f.ino(), 3 * MiB - 10, MiB, room(MiB));
+        assertArrayEquals(Arrays.copyOfRange(content, 3 * MiB - 10, content.length), bytes(tail));
+        assertTrue(tail.eof());
+
+        Inode empty = fileWith("empty", new byte[0], 0644); // never written: no volume
+        ReadResult none = fs.readFromMemory(ALICE, empty.ino(), 0, 4096, room(4096));
+        assertEquals(0, none.data().remaining());
+        assertTrue(none.eof());
+    }
+
+    @Test
+    void leavesToTheOrdinaryReadWhatItMustRefuse() {
+        Inode secret = fileWith("secret", random(8192, 2), 0600);
+        assertNull(fs.readFromMemory(ALICE, secret.ino(), 0, 4096, room(4096)), "no permission: read() says ACCES");
+        assertNull(fs.readFromMemory(Caller.ROOT, Datastore.ROOT, 0, 4096, room(4096)), "a directory: read() says ISDIR");
+        assertNull(fs.readFromMemory(Caller.ROOT, 987654, 0, 4096, room(4096)), "no such inode: read() says STALE");
+        assertNull(fs.readFromMemory(Caller.ROOT, secret.ino(), -512, 4096, room(4096)));
+
+        byte[] content = random(2 * MiB, 3);
+        fileWith("src", content, 0644);
+        Inode clone = fs.cloneFile("/src", "/clone", Datastore.CloneMode.LINKED);
+        // the clone's clusters read through its origin (not here), and it was never opened
+        assertNull(fs.readFromMemory(ALICE, clone.ino(), 0, MiB, room(MiB)));
+        assertArrayEquals(Arrays.copyOf(content, MiB), bytes(fs.read(ALICE, clone.ino(), 0, MiB, room(MiB))));
+        assertNull(fs.readFromMemory(ALICE, clone.ino(), 0, MiB, room(MiB)), "still read through the origin");
+        fs.write(Caller.ROOT, clone.ino(), 0, ByteBuffer.wrap(random(MiB, 4)), Stability.FILE_SYNC);
+        assertSameAsRead(ALICE, clone.ino(), 0, MiB);                 // its own copy now
+    }
+
+    @Test
+    void refusesDataNotInThePageCache() throws Exception {
+        byte[] content = random(2 * MiB, 5);
+        Inode f = fileWith("f", content, 0644); // FILE_SYNC: clean pages, which the kernel may drop
+        assertSameAsRead(ALICE, f.ino(), 0, MiB);
+        Process p = new ProcessBuilder("dd", "if=" + tmp.resolve("pool/data"), "iflag=nocache", "count=0")
+                .redirectErrorStream(true).start();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), new String(p.getInputStream().readAllBytes()));
+        assertNull(fs.readFromMemory(ALICE, f.ino(), 0, MiB, room(MiB)), "would wait for the disk");
+        assertArrayEquals(Arrays.copyOf(content, MiB), bytes(fs.read(ALICE, f.ino(), 0, MiB, room(MiB))));
+        assertSameAsRead(ALICE, f.ino(), 0, MiB);                     // the read brought it back
+    }
+}
