@@ -118,6 +118,18 @@ final class NfsTestClient implements AutoCloseable {
         return lastStatus = call(Nfs3.PROC_REMOVE, a -> a.writeOpaque(dir).writeString(name)).readInt();
     }
 
+    /** SETATTR of the size alone (truncate or extend): the status. */
+    int truncate(byte[] fh, long size) throws IOException {
+        XdrReader r = call(Nfs3.PROC_SETATTR, a -> {
+            a.writeOpaque(fh);
+            a.writeBoolean(false).writeBoolean(false).writeBoolean(false); // mode, uid, gid
+            a.writeBoolean(true).writeHyper(size);
+            a.writeInt(0).writeInt(0); // atime, mtime: DONT_CHANGE
+            a.writeBoolean(false); // no guard
+        });
+        return lastStatus = r.readInt();
+    }
+
     record Written(int status, int count, int committed, long verifier) {}
 
     Written write(byte[] fh, long offset, byte[] data, int stable) throws IOException {
