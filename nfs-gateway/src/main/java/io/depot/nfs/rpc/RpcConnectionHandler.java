@@ -13,8 +13,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One TCP connection's calls. Call headers are checked on the event loop; handlers run on
- * worker threads; each reply is written as soon as it is ready, so replies may leave in a
- * different order than calls came (RFC 5531 §9: the xid matches them up).
+ * worker threads, except what a procedure's fast path answers on the event loop (tried only while
+ * no call waits, and for {@link RpcProcedure#quickWhenIdle} only while the connection is idle);
+ * each reply is written as soon as it is ready, so replies may leave in a different order than
+ * calls came (RFC 5531 §9: the xid matches them up).
  *
  * <p>At most {@code maxOutstanding} calls of a connection execute at once. When the limit is
  * reached the connection stops reading from the socket; calls already decoded from the last read
