@@ -1,0 +1,135 @@
+package io.depot.engine.bench;
+
+import io.depot.engine.bench.Comparison.Side;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Raw control for the copy-on-write rows: the data-file system calls the engine makes for a first
+ * write to shared clusters, replayed on plain files without the engine (no mapping cache, no
+ * locks, no metadata, no group commit beyond one fdatasync).
+ *
+ * <p>Per cluster a write touches, the engine reads the old cluster unless the write covers it
+ * whole, merges the new bytes in, and writes one whole cluster into space it allocates at the
+ * growing end of its data file (no freed space is left while the snapshots keep every generation).
+ * The replay does the same: the old cluster is read from the preallocated raw file (cached, as the
+ * engine's old clusters are), and the cluster is written at the next free position of a fresh
+ * sparse file, one {@code pwrite} per cluster, in arrival order across threads. The round's flush
+ * is one {@code fdatasync} of that file.
+ *
+ * <p>So "replay / raw" is what this machine charges for the bytes the engine writes into fresh
+ * file space, and "engine / replay" is the engine's own share.
+ */
+final class FreshSpaceReplay implements IoTarget {
+    private final FileChannel source;
+    private final FileChannel fresh;
+    private final int clusterSize;
+    private final AtomicLong frontier = new AtomicLong();
+    private final ThreadLocal<ByteBuffer> images;
+
+    private FreshSpaceReplay(FileChannel source, FileChannel fresh, int clusterSize) {
+        this.source = source;
+        this.fresh = fresh;
+        this.clusterSize = clusterSize;
+        this.images = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(clusterSize));
+    }
+
+    /** A new fresh file every round (removed after it) replaying against {@code source}. */
+    static Side side(Path dir, FileChannel source, int clusterSize) {
+        return new Side() {
+            FileChannel current;
+            Path path;
+
+            public IoTarget prepare(int round) {
+                try {
+                    path = dir.resolve("replay-" + round + ".img");
+                    current = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                    return new FreshSpaceReplay(source, current, clusterSize);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+
+            public void cleanUp(int round) {
+                try {
+                    current.close();
+                    Files.delete(path);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        };
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src) {
+        int cs = clusterSize;
+        long end = offset + src.remaining();
+        long pos = offset;
+        try {
+            while (pos < end) {
+                int within = (int) (pos & (cs - 1));
+                int n = (int) Math.min(cs - within, end - pos);
+                long at = frontier.getAndAdd(cs);
+                if (n == cs) {
+                    int limit = src.limit();
+                    src.limit(src.position() + cs);
+                    writeFully(fresh, src, at);
+                    src.limit(limit);
+                } else {
+                    ByteBuffer image = images.get();
+                    image.clear();
+                    readFully(source, image, pos - within);
+                    image.clear().position(within);
+                    int limit = src.limit();
+                    src.limit(src.position() + n);
+                    image.put(src);
+                    src.limit(limit);
+                    image.clear();
+                    writeFully(fresh, image, at);
+                }
+                pos += n;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) {
+        throw new UnsupportedOperationException("the replay only writes");
+    }
+
+    @Override
+    public void flush() {
+        try {
+            fresh.force(false);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
+        long p = at;
+        while (b.hasRemaining()) {
+            p += ch.write(b, p);
+        }
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
+        long p = at;
+        while (b.hasRemaining()) {
+            int n = ch.read(b, p);
+            if (n < 0) {
+                throw new IOException("read past the end of the raw file at " + p);
+            }
+            p += n;
+        }
+    }
+}
