@@ -10,7 +10,7 @@
 # table on stdout (progress on stderr). Extra JVM flags go in BENCH_JVM_OPTS, e.g. a JFR recording:
 #   BENCH_JVM_OPTS="-XX:StartFlightRecording=filename=/tmp/bench.jfr,settings=profile" bench/engine-bench.sh
 # --cluster-size sets the cluster size of the pools (default 64k). --controls adds raw-file-only controls,
-# among them a replay of the copy-on-write rows' data-file syscalls on a fresh file (FreshSpaceReplay).
+# among them a replay of the copy-on-write rows' data-file syscalls on a growing file (FreshSpaceReplay).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)

@@ -319,9 +319,10 @@ public final class EngineBench {
         }
         String what = block < clusterSize ? "pread+pwrite of " + kib(clusterSize) + " per op"
                 : "pwrite per " + kib(clusterSize) + " cluster";
-        controls.add(Comparison.run("replay of " + row.substring(0, row.indexOf(" [")) + ": " + what + ", fresh file",
-                unit, Double.NaN, "engine's data-file syscalls, no engine", o, block, true, offsets,
-                FreshSpaceReplay.side(runDir, rawChannel, clusterSize), fixed(raw)));
+        try (FreshSpaceReplay.GrowingFile replay = new FreshSpaceReplay.GrowingFile(runDir.resolve("replay.img"), rawChannel, clusterSize)) {
+            controls.add(Comparison.run("replay of " + row.substring(0, row.indexOf(" [")) + ": " + what + ", growing file",
+                    unit, Double.NaN, "engine's data-file syscalls, no engine", o, block, true, offsets, replay, fixed(raw)));
+        }
     }
 
     static String kib(int bytes) {

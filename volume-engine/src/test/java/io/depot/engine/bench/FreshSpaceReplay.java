@@ -19,9 +19,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * whole, merges the new bytes in, and writes one whole cluster into space it allocates at the
  * growing end of its data file (no freed space is left while the snapshots keep every generation).
  * The replay does the same: the old cluster is read from the preallocated raw file (cached, as the
- * engine's old clusters are), and the cluster is written at the next free position of a fresh
- * sparse file, one {@code pwrite} per cluster, in arrival order across threads. The round's flush
- * is one {@code fdatasync} of that file.
+ * engine's old clusters are), and the cluster is written at the next free position of a sparse
+ * file, one {@code pwrite} per cluster, in arrival order across threads. The round's flush is one
+ * {@code fdatasync} of that file. Like the engine's data file, the replay file keeps growing from
+ * round to round and is removed only at the end: deleting it between rounds would hand the next
+ * round the page-cache memory just freed, which on this VM is far cheaper than memory never
+ * touched (docs/benchmarks.md, run 5).
  *
  * <p>So "replay / raw" is what this machine charges for the bytes the engine writes into fresh
  * file space, and "engine / replay" is the engine's own share.
@@ -30,41 +33,48 @@ final class FreshSpaceReplay implements IoTarget {
     private final FileChannel source;
     private final FileChannel fresh;
     private final int clusterSize;
-    private final AtomicLong frontier = new AtomicLong();
+    private final AtomicLong frontier;
     private final ThreadLocal<ByteBuffer> images;
 
-    private FreshSpaceReplay(FileChannel source, FileChannel fresh, int clusterSize) {
+    private FreshSpaceReplay(FileChannel source, FileChannel fresh, int clusterSize, AtomicLong frontier) {
         this.source = source;
         this.fresh = fresh;
         this.clusterSize = clusterSize;
+        this.frontier = frontier;
         this.images = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(clusterSize));
     }
 
-    /** A new fresh file every round (removed after it) replaying against {@code source}. */
-    static Side side(Path dir, FileChannel source, int clusterSize) {
-        return new Side() {
-            FileChannel current;
-            Path path;
+    /** One replay file for every round of a comparison, growing round after round; close removes it. */
+    static final class GrowingFile implements Side, AutoCloseable {
+        private final Path path;
+        private final FileChannel channel;
+        private final AtomicLong frontier = new AtomicLong();
+        private final FreshSpaceReplay target;
 
-            public IoTarget prepare(int round) {
-                try {
-                    path = dir.resolve("replay-" + round + ".img");
-                    current = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
-                    return new FreshSpaceReplay(source, current, clusterSize);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+        GrowingFile(Path path, FileChannel source, int clusterSize) {
+            this.path = path;
+            try {
+                channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
+            target = new FreshSpaceReplay(source, channel, clusterSize, frontier);
+        }
 
-            public void cleanUp(int round) {
-                try {
-                    current.close();
-                    Files.delete(path);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+        @Override
+        public IoTarget prepare(int round) {
+            return target;
+        }
+
+        @Override
+        public void close() {
+            try {
+                channel.close();
+                Files.delete(path);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-        };
+        }
     }
 
     @Override
