@@ -53,12 +53,12 @@ class ContiguousWriteTest {
         ByteBuffer first = pattern(MIB, 1);
         blocks.writes.clear();
         v.write(0, first.duplicate(), false);
-        assertEquals(List.of((long) MIB), blocks.writes, "256 fresh clusters, reserved as one run, written in one call");
+        assertEquals(calls(256), blocks.writes, "256 fresh clusters, reserved as one run, written 64 KiB a call");
 
         ByteBuffer second = pattern(MIB, 2);
         blocks.writes.clear();
         v.write(0, second.duplicate(), false);
-        assertEquals(List.of((long) MIB), blocks.writes, "the same clusters overwritten in place, in one call");
+        assertEquals(calls(256), blocks.writes, "the same clusters overwritten in place, 64 KiB a call");
         assertEquals(second, read(0, MIB));
         engine.flush();
         assertEquals(List.of(), engine.verify());
@@ -75,8 +75,10 @@ class ContiguousWriteTest {
         ByteBuffer after = pattern(MIB, 5);
         blocks.writes.clear();
         v.write(0, after.duplicate(), false);
-        assertEquals(List.of(100L * CS, (long) CS, 155L * CS), blocks.writes,
-                "clusters 0-99 redirected as one run, 100 in place, 101-255 redirected as one run");
+        List<Long> expected = new ArrayList<>(calls(100));
+        expected.add((long) CS);
+        expected.addAll(calls(155));
+        assertEquals(expected, blocks.writes, "clusters 0-99 redirected as one run, 100 in place, 101-255 redirected as one run");
         assertEquals(after, read(0, MIB));
         assertEquals(before, readSnapshot(snap, 0, MIB));
         engine.flush();
@@ -94,7 +96,7 @@ class ContiguousWriteTest {
         ByteBuffer data = pattern(length, 7);
         blocks.writes.clear();
         v.write(offset, data.duplicate(), false);
-        assertEquals(List.of((long) CS, 9L * CS, (long) CS), blocks.writes,
+        assertEquals(List.of((long) CS, 9L * CS, (long) CS), blocks.writes,   // 9 clusters fit in one call
                 "each partial shared cluster copied whole, the nine whole clusters between in one call");
 
         ByteBuffer expected = ByteBuffer.wrap(before.array().clone());
@@ -168,6 +170,16 @@ class ContiguousWriteTest {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** The write calls for {@code clusters} contiguous clusters: as many as fit in one call, then the rest. */
+    private static List<Long> calls(int clusters) {
+        int perCall = ContiguousRun.MAX_BYTES / CS;
+        List<Long> out = new ArrayList<>();
+        for (int left = clusters; left > 0; left -= perCall) {
+            out.add((long) Math.min(left, perCall) * CS);
+        }
+        return out;
+    }
 
     private ByteBuffer read(long offset, int length) {
         ByteBuffer dst = ByteBuffer.allocate(length);
