@@ -310,15 +310,16 @@ public final class EngineBench {
 
     /**
      * The copy-on-write row's raw twin: the engine's data-file I/O for the same offsets replayed on
-     * a fresh file ({@link FreshSpaceReplay}), against the same preallocated raw file. Run right after
-     * the row it mirrors, so both see the machine in the same state.
+     * a file that grows round after round ({@link FreshSpaceReplay}), against the same preallocated raw
+     * file. Run right after the row it mirrors, so both see the machine in the same state.
      */
     private void replayControl(String row, Unit unit, int block, java.util.function.IntFunction<long[][]> offsets) {
         if (!o.controls() || !o.selected(row)) {
             return;
         }
         String what = block < clusterSize ? "pread+pwrite of " + kib(clusterSize) + " per op"
-                : "pwrite per " + kib(clusterSize) + " cluster";
+                : block == clusterSize ? "pwrite of " + kib(clusterSize) + " per op"
+                : "pwrites of " + kib(Math.max(clusterSize, 64 << 10)) + " into a reserved run";
         try (FreshSpaceReplay.GrowingFile replay = new FreshSpaceReplay.GrowingFile(runDir.resolve("replay.img"), rawChannel, clusterSize)) {
             controls.add(Comparison.run("replay of " + row.substring(0, row.indexOf(" [")) + ": " + what + ", growing file",
                     unit, Double.NaN, "engine's data-file syscalls, no engine", o, block, true, offsets, replay, fixed(raw)));

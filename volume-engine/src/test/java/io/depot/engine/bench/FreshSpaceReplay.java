@@ -20,7 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * growing end of its data file (no freed space is left while the snapshots keep every generation).
  * The replay does the same: the old cluster is read from the preallocated raw file (cached, as the
  * engine's old clusters are), and the cluster is written at the next free position of a sparse
- * file, one {@code pwrite} per cluster, in arrival order across threads. The round's flush is one
+ * file, in arrival order across threads. A request of whole clusters reserves them together at the
+ * end of the file and writes them 64 KiB a call (or a cluster, if larger), as the engine's contiguous
+ * multi-cluster writes do. The round's flush is one
  * {@code fdatasync} of that file. Like the engine's data file, the replay file keeps growing from
  * round to round and is removed only at the end: deleting it between rounds would hand the next
  * round the page-cache memory just freed, which on this VM is far cheaper than memory never
@@ -77,34 +79,45 @@ final class FreshSpaceReplay implements IoTarget {
         }
     }
 
+    /** The engine writes runs of contiguous fresh clusters in calls of at most this much (core.ContiguousRun). */
+    private static final int MAX_CALL = 64 << 10;
+
     @Override
     public void write(long offset, ByteBuffer src) {
         int cs = clusterSize;
         long end = offset + src.remaining();
         long pos = offset;
         try {
-            while (pos < end) {
-                int within = (int) (pos & (cs - 1));
+            int within = (int) (pos & (cs - 1));
+            if (within != 0 || end - pos < cs) {
+                // a partial cluster (the 4 KiB copy-on-write): old cluster read, new bytes merged, whole cluster written
                 int n = (int) Math.min(cs - within, end - pos);
-                long at = frontier.getAndAdd(cs);
-                if (n == cs) {
-                    int limit = src.limit();
-                    src.limit(src.position() + cs);
-                    writeFully(fresh, src, at);
-                    src.limit(limit);
-                } else {
-                    ByteBuffer image = images.get();
-                    image.clear();
-                    readFully(source, image, pos - within);
-                    image.clear().position(within);
-                    int limit = src.limit();
-                    src.limit(src.position() + n);
-                    image.put(src);
-                    src.limit(limit);
-                    image.clear();
-                    writeFully(fresh, image, at);
-                }
+                ByteBuffer image = images.get();
+                image.clear();
+                readFully(source, image, pos - within);
+                image.clear().position(within);
+                int limit = src.limit();
+                src.limit(src.position() + n);
+                image.put(src);
+                src.limit(limit);
+                image.clear();
+                writeFully(fresh, image, frontier.getAndAdd(cs));
                 pos += n;
+            }
+            // whole clusters: one contiguous reservation at the end of the file, written MAX_CALL (or a cluster) at a time
+            long whole = (end - pos) / cs * cs;
+            long at = frontier.getAndAdd(whole);
+            int perCall = Math.max(cs, MAX_CALL);
+            for (long done = 0; done < whole; done += perCall) {
+                int n = (int) Math.min(perCall, whole - done);
+                int limit = src.limit();
+                src.limit(src.position() + n);
+                writeFully(fresh, src, at + done);
+                src.limit(limit);
+            }
+            pos += whole;
+            if (pos < end) {
+                throw new IllegalArgumentException("the replay handles one partial cluster or whole clusters, not both ends");
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
