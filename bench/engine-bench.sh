@@ -3,11 +3,14 @@
 #
 #   bench/engine-bench.sh [--dir DIR] [--rounds 5] [--warmup 1] [--threads 4] [--size 1g]
 #                         [--ops 32768] [--snapshots 50] [--seed 42] [--only REGEX] [--keep] [--controls]
+#                         [--cluster-size 64k]
 #
 # DIR (default: bench/out/scratch, ignored by git) must be on the disk you want to measure; it needs
 # free space of about 35x --size (the sparse data file may grow to ~32 GiB for --size 1g: partial writes use clean clusters before freed ones). Builds the engine, then prints the machine facts and a markdown
 # table on stdout (progress on stderr). Extra JVM flags go in BENCH_JVM_OPTS, e.g. a JFR recording:
 #   BENCH_JVM_OPTS="-XX:StartFlightRecording=filename=/tmp/bench.jfr,settings=profile" bench/engine-bench.sh
+# --cluster-size sets the cluster size of the pools (default 64k). --controls adds raw-file-only controls,
+# among them a replay of the copy-on-write rows' data-file syscalls on a growing file (FreshSpaceReplay).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)

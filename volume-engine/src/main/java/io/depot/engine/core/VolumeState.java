@@ -246,12 +246,21 @@ public final class VolumeState {
             long last = length == 0 ? 0 : (offset + length - 1) >>> engine.clusterShift;
             if (length > 0 && last == offset >>> engine.clusterShift) {
                 writeCluster(offset >>> engine.clusterShift, (int) (offset & (engine.clusterSize - 1)), length, src, null);
-            } else {
+            } else if (length > 0) {
+                // a multi-cluster write holds all its stripes (in index order, as reads do), decides every
+                // cluster first and writes each run of physically contiguous clusters in one call
+                ReentrantLock[] locks = engine.stripesFor(id, offset >>> engine.clusterShift, last);
+                for (ReentrantLock l : locks) {
+                    l.lock();
+                }
                 Reservation run = new Reservation(last);
                 try {
-                    forEachCluster(offset, length, (cluster, within, n) -> writeCluster(cluster, within, n, src, run));
+                    writeRuns(offset, length, src, run);
                 } finally {
                     run.returnUnused(engine.allocator);
+                    for (int i = locks.length - 1; i >= 0; i--) {
+                        locks[i].unlock();
+                    }
                 }
             }
         } finally {
@@ -635,6 +644,78 @@ public final class VolumeState {
         });
     }
 
+    /**
+     * Writes a multi-cluster range whose stripes the caller holds. Clusters the head owns (overwritten
+     * in place) and clusters the write covers whole (redirected to fresh clusters of {@code run}, no
+     * copy needed) are gathered into runs that are contiguous in the data file and written with one
+     * positional write each; the fresh clusters are mapped only once their run is written (data before
+     * the metadata that points to it). A partial cluster that needs a copy or a clean cluster goes
+     * through {@link #writeCluster} as before.
+     */
+    private void writeRuns(long offset, int length, ByteBuffer src, Reservation run) {
+        int cs = engine.clusterSize;
+        long e = epoch;
+        ContiguousRun pending = new ContiguousRun(engine.clusterShift);
+        try {
+            long pos = offset;
+            long end = offset + length;
+            while (pos < end) {
+                long cluster = pos >>> engine.clusterShift;
+                int within = (int) (pos & (cs - 1));
+                int n = (int) Math.min(cs - within, end - pos);
+                MapPage page = engine.cache.page(pages, cluster);
+                int slot = (int) (cluster & (MapPage.SIZE - 1));
+                long v = page.values[slot];
+                long birth = page.births[slot];
+                if (MappingValue.isData(v) && birth == e) {
+                    // owned by the head alone: overwritten in place, no metadata
+                    long phys = MappingValue.phys(v);
+                    if (!pending.extend(phys, within, n)) {
+                        writePending(pending, src, e);
+                        pending.extend(phys, within, n);
+                    }
+                } else if (n == cs) {
+                    // covered whole: a fresh cluster takes it as it is, nothing to copy
+                    long phys = run.take(engine, cluster, true).phys();
+                    if (!pending.extend(phys, 0, n)) {
+                        try {
+                            writePending(pending, src, e);
+                        } catch (RuntimeException ex) {
+                            engine.pipeline.stage(new MetaBatch(), phys);   // never written nor mapped
+                            throw ex;
+                        }
+                        pending.extend(phys, 0, n);
+                    }
+                    pending.redirected(cluster, v, birth, phys);
+                } else {
+                    writePending(pending, src, e);
+                    writeCluster(cluster, within, n, src, run);
+                }
+                pos += n;
+            }
+            writePending(pending, src, e);
+        } catch (RuntimeException ex) {
+            pending.abandon(engine.pipeline);
+            throw ex;
+        }
+    }
+
+    /** Writes the pending run from {@code src}'s position, then maps the clusters it redirected. */
+    private void writePending(ContiguousRun pending, ByteBuffer src, long e) {
+        if (pending.length() > 0) {
+            engine.writePhysical(pending.firstPhys(), pending.within(), pending.length(), src);   // advances src
+        }
+        for (int k = pending.mapped(); k < pending.redirects(); k = pending.mapped()) {
+            long c = pending.cluster(k);
+            long v = pending.oldValue(k);
+            long birth = pending.oldBirth(k);
+            long phys = pending.newPhys(k);
+            changeSlot(c, (page, i) -> publish(page, i, c, v, birth, e, phys));
+            pending.markMapped();
+        }
+        pending.clear();
+    }
+
     /** Writes into a fresh cluster (first write, or copy-on-write of a shared one) and maps it. */
     private long redirect(MapPage page, int i, long cluster, long v, long birth, long e, int within, int length, ByteBuffer src,
                           ClusterAllocator.Allocation a) {
@@ -671,11 +752,19 @@ public final class VolumeState {
             engine.pipeline.stage(new MetaBatch(), a.phys());   // never mapped: give it back after the next commit
             throw ex;
         }
+        return publish(page, i, cluster, v, birth, e, a.phys());
+    }
+
+    /**
+     * Maps a cluster to the fresh cluster {@code phys} its new data was just written to, born at
+     * {@code e}, and stages the retirement of the mapping {@code v} it replaces (under the stripe lock).
+     */
+    private long publish(MapPage page, int i, long cluster, long v, long birth, long e, long phys) {
         MetaBatch change = new MetaBatch();
         long freed = retire(cluster, v, birth, e, change);
         boolean retained = freed == RETAINED;
         boolean shadows = origin != null || retained || MappingValue.shadows(v);
-        long nv = MappingValue.data(a.phys(), shadows);
+        long nv = MappingValue.data(phys, shadows);
         change.put(Keys.mapping(id, cluster, e), MappingValue.encode(nv));
         long seq = engine.pipeline.stage(change, freed);
         if (!MappingValue.isData(v)) {

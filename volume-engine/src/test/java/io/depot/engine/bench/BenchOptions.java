@@ -16,10 +16,12 @@ import java.util.regex.Pattern;
  * @param seed       base seed of the random offsets; round r of a workload uses seed + r
  * @param only       runs only workloads whose name matches (null: all)
  * @param keep       leaves the scratch files in place after the run
- * @param controls   also runs the raw-file-only controls of {@link FilesystemControls}
+ * @param controls   also runs the raw-file-only controls of {@link FilesystemControls} and, next to the
+ *                   copy-on-write rows, their replays of {@link FreshSpaceReplay}
+ * @param clusterSize cluster size of the benchmark pools (a power of two, 4 KiB to 1 MiB)
  */
 record BenchOptions(Path dir, int rounds, int warmup, int threads, long sizeBytes, int ops4k, int snapshots,
-                    long seed, Pattern only, boolean keep, boolean controls) {
+                    long seed, Pattern only, boolean keep, boolean controls, int clusterSize) {
 
     static BenchOptions parse(String[] args) {
         Path dir = Path.of("bench/out/scratch");
@@ -33,6 +35,7 @@ record BenchOptions(Path dir, int rounds, int warmup, int threads, long sizeByte
         Pattern only = null;
         boolean keep = false;
         boolean controls = false;
+        long clusterSize = 64 << 10;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -47,6 +50,7 @@ record BenchOptions(Path dir, int rounds, int warmup, int threads, long sizeByte
                 case "--only" -> only = Pattern.compile(args[++i]);
                 case "--keep" -> keep = true;
                 case "--controls" -> controls = true;
+                case "--cluster-size" -> clusterSize = parseBytes(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + a + "\n" + usage());
             }
         }
@@ -56,12 +60,19 @@ record BenchOptions(Path dir, int rounds, int warmup, int threads, long sizeByte
         if (rounds < 1 || threads < 1 || ops < threads) {
             throw new IllegalArgumentException("need rounds >= 1, threads >= 1 and ops >= threads");
         }
-        return new BenchOptions(dir, rounds, warmup, threads, size, ops, snapshots, seed, only, keep, controls);
+        if (clusterSize < 4096 || clusterSize > (1 << 20) || Long.bitCount(clusterSize) != 1) {
+            throw new IllegalArgumentException("--cluster-size must be a power of two from 4k to 1m");
+        }
+        if (size % clusterSize != 0) {
+            throw new IllegalArgumentException("--size must be a multiple of --cluster-size");
+        }
+        return new BenchOptions(dir, rounds, warmup, threads, size, ops, snapshots, seed, only, keep, controls, (int) clusterSize);
     }
 
     static String usage() {
         return "usage: EngineBench [--dir DIR] [--rounds 5] [--warmup 1] [--threads 4] [--size 1g] [--ops 32768]"
-                + " [--snapshots 50] [--seed 42] [--only REGEX] [--keep] [--controls]";
+                + " [--snapshots 50] [--seed 42] [--only REGEX] [--keep] [--controls]"
+                + " [--cluster-size 64k]";
     }
 
     /** "1g", "512m", "4096k" or plain bytes. */

@@ -48,6 +48,7 @@ public final class EngineBench {
     private final List<Result> results = new ArrayList<>();
     private final List<SnapshotLatency.Result> latencies = new ArrayList<>();
     private final List<Result> controls = new ArrayList<>();
+    private MetadataFootprint.Result footprint;
     private Pool pool;
     private FileChannel rawChannel;
     private IoTarget raw;
@@ -75,10 +76,10 @@ public final class EngineBench {
     private void run() throws Exception {
         long started = System.nanoTime();
         Files.createDirectories(runDir);
-        System.err.printf("EngineBench: dir %s, size %d MiB, %d threads, %d rounds (+%d warm-up), %d x 4 KiB ops per round, seed %d%n",
-                runDir, o.sizeBytes() >> 20, o.threads(), o.rounds(), o.warmup(), o.ops4k(), o.seed());
+        System.err.printf("EngineBench: dir %s, size %d MiB, %d KiB clusters, %d threads, %d rounds (+%d warm-up), %d x 4 KiB ops per round, seed %d%n",
+                runDir, o.sizeBytes() >> 20, o.clusterSize() >> 10, o.threads(), o.rounds(), o.warmup(), o.ops4k(), o.seed());
         try {
-            pool = Pool.create(runDir.resolve("pool"), PoolOptions.ofCapacity(64 * o.sizeBytes()));
+            pool = Pool.create(runDir.resolve("pool"), PoolOptions.ofCapacity(64 * o.sizeBytes()).withClusterSize(o.clusterSize()));
             clusterSize = pool.clusterSize();
             rawChannel = Scratch.preallocatedFile(runDir.resolve("raw.img"), o.sizeBytes(), o.threads(), clusterSize);
             raw = IoTarget.of(rawChannel);
@@ -91,9 +92,12 @@ public final class EngineBench {
             if (o.controls()) {
                 controls.addAll(FilesystemControls.run(o, runDir, raw, clusterSize));
             }
+            if (o.selected(MetadataFootprint.NAME)) {
+                footprint = MetadataFootprint.measure(runDir, o, 3);
+            }
         } finally {
             // the tables first: whatever happens while closing, the measurements are not lost
-            ResultTable.print(System.out, o, results, latencies, controls);
+            ResultTable.print(System.out, o, results, latencies, controls, footprint);
             System.out.printf("%nTotal benchmark time: %.0f s%n", (System.nanoTime() - started) / 1e9);
             if (rawChannel != null) {
                 rawChannel.close();
@@ -154,13 +158,17 @@ public final class EngineBench {
                 present.removeFirst().delete();
             }
         };
+        java.util.function.IntFunction<long[][]> cow4k =
+                r -> OffsetPattern.distinctClusters(o.seed() + r, o.threads(), distinct, o.sizeBytes(), clusterSize, K4);
+        java.util.function.IntFunction<long[][]> cow1m = r -> OffsetPattern.sequentialSlices(o.threads(), o.sizeBytes(), M1);
         compare(COW_4K, Unit.IOPS, 0.5,
-                "first overwrite of a shared cluster: 64 KiB read+write", K4, true,
-                r -> OffsetPattern.distinctClusters(o.seed() + r, o.threads(), distinct, o.sizeBytes(), clusterSize, K4),
-                afterSnapshot, fixed(raw));
+                clusterSize == K4 ? "first overwrite of a shared cluster: 4 KiB write, no copy"
+                        : "first overwrite of a shared cluster: " + kib(clusterSize) + " read+write", K4, true,
+                cow4k, afterSnapshot, fixed(raw));
+        replayControl(COW_4K, Unit.IOPS, K4, cow4k);
         compare(COW_1M, Unit.MIB_PER_S, 0.9,
-                "full-cluster redirect, no copy", M1, true,
-                r -> OffsetPattern.sequentialSlices(o.threads(), o.sizeBytes(), M1), afterSnapshot, fixed(raw));
+                "full-cluster redirect, no copy", M1, true, cow1m, afterSnapshot, fixed(raw));
+        replayControl(COW_1M, Unit.MIB_PER_S, M1, cow1m);
 
         // steady state: the head owns every cluster of the current epoch again
         TimedRound.run(head, OffsetPattern.sequentialSlices(o.threads(), o.sizeBytes(), M1), TimedRound.buffers(o.threads(), M1, 3), true);
@@ -197,7 +205,8 @@ public final class EngineBench {
             prime.delete();
             Scratch.awaitUsedAtMost(small, 0);
             int distinct = Math.min(o.ops4k(), clusters());
-            compare(name, Unit.IOPS, 0.5, "dirty clusters: each 4 KiB write becomes a 64 KiB write", K4, true,
+            compare(name, Unit.IOPS, 0.5, clusterSize == K4 ? "dirty clusters: whole-cluster writes anyway"
+                            : "dirty clusters: each 4 KiB write becomes a " + kib(clusterSize) + " write", K4, true,
                     r -> OffsetPattern.distinctClusters(o.seed() + r, o.threads(), distinct, o.sizeBytes(), clusterSize, K4),
                     freshVolumes(small), fixed(raw));
         }
@@ -297,6 +306,28 @@ public final class EngineBench {
             return;
         }
         results.add(Comparison.run(name, unit, target, note, o, block, write, offsets, depot, rawSide));
+    }
+
+    /**
+     * The copy-on-write row's raw twin: the engine's data-file I/O for the same offsets replayed on
+     * a file that grows round after round ({@link FreshSpaceReplay}), against the same preallocated raw
+     * file. Run right after the row it mirrors, so both see the machine in the same state.
+     */
+    private void replayControl(String row, Unit unit, int block, java.util.function.IntFunction<long[][]> offsets) {
+        if (!o.controls() || !o.selected(row)) {
+            return;
+        }
+        String what = block < clusterSize ? "pread+pwrite of " + kib(clusterSize) + " per op"
+                : block == clusterSize ? "pwrite of " + kib(clusterSize) + " per op"
+                : "pwrites of " + kib(Math.max(clusterSize, 64 << 10)) + " into a reserved run";
+        try (FreshSpaceReplay.GrowingFile replay = new FreshSpaceReplay.GrowingFile(runDir.resolve("replay.img"), rawChannel, clusterSize)) {
+            controls.add(Comparison.run("replay of " + row.substring(0, row.indexOf(" [")) + ": " + what + ", growing file",
+                    unit, Double.NaN, "engine's data-file syscalls, no engine", o, block, true, offsets, replay, fixed(raw)));
+        }
+    }
+
+    static String kib(int bytes) {
+        return bytes >= M1 ? (bytes >> 20) + " MiB" : (bytes >> 10) + " KiB";
     }
 
     private boolean anySelected(List<String> names) {

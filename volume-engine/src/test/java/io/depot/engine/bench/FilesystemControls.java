@@ -39,7 +39,7 @@ final class FilesystemControls {
         }
         Files.delete(dir.resolve("raw-second.img"));
         int distinct = (int) Math.min(o.ops4k(), o.sizeBytes() / clusterSize);
-        out.add(Comparison.run("4k write, 1 per 64k, fresh sparse file", Unit.IOPS, Double.NaN, "filesystem allocation", o, k4, true,
+        out.add(Comparison.run("4k write, 1 per " + (clusterSize >> 10) + "k, fresh sparse file", Unit.IOPS, Double.NaN, "filesystem allocation", o, k4, true,
                 r -> OffsetPattern.distinctClusters(o.seed() + r, o.threads(), distinct, o.sizeBytes(), clusterSize, k4),
                 freshSparseFiles(dir), raw));
         out.add(Comparison.run("1m seqwrite, fresh sparse file", Unit.MIB_PER_S, Double.NaN, "filesystem allocation", o, m1, true,

@@ -9,9 +9,9 @@ final class ResultTable {
     private ResultTable() {}
 
     static void print(PrintStream out, BenchOptions o, List<Result> results, List<SnapshotLatency.Result> latencies,
-                      List<Result> controls) {
-        out.printf("%n## Engine vs raw file: %d MiB working set, %d threads, median of %d interleaved rounds (+%d warm-up)%n%n",
-                o.sizeBytes() >> 20, o.threads(), o.rounds(), o.warmup());
+                      List<Result> controls, MetadataFootprint.Result footprint) {
+        out.printf("%n## Engine vs raw file: %d MiB working set, %s clusters, %d threads, median of %d interleaved rounds (+%d warm-up)%n%n",
+                o.sizeBytes() >> 20, EngineBench.kib(o.clusterSize()), o.threads(), o.rounds(), o.warmup());
         if (!results.isEmpty()) {
             out.println("| workload | unit | depot | raw | depot/raw | target | met | depot min-max | raw min-max | note |");
             out.println("|---|---|---:|---:|---:|---:|:---:|---:|---:|---|");
@@ -43,6 +43,19 @@ final class ResultTable {
                         num(r.depotMedian()), num(r.rawMedian()), r.ratio(), num(Stats.min(r.depot())), num(Stats.max(r.depot())),
                         num(Stats.min(r.raw())), num(Stats.max(r.raw())), r.note());
             }
+        }
+        if (footprint != null) {
+            MetadataFootprint.Result f = footprint;
+            out.printf("%n### Metadata footprint (%d MiB volume written in full, %s clusters)%n%n", f.volumeBytes() >> 20,
+                    EngineBench.kib(f.clusterSize()));
+            out.println("| cluster | mappings | RocksDB bytes | of which SST | head cache | fill MiB/s | reopen ms (each) |");
+            out.println("|---:|---:|---:|---:|---:|---:|---|");
+            StringBuilder opens = new StringBuilder();
+            for (double ms : f.openMillis()) {
+                opens.append(opens.isEmpty() ? "" : ", ").append(String.format("%.0f", ms));
+            }
+            out.printf("| %s | %,d | %,d | %,d | %.1f MiB | %s | %s |%n", EngineBench.kib(f.clusterSize()), f.mappings(),
+                    f.metaBytes(), f.sstBytes(), f.cacheBytes() / (double) (1 << 20), num(f.fillMibPerS()), opens);
         }
         out.println();
         out.println("Notes: the raw side is positional FileChannel I/O on a plain file of the working-set size, fully");
