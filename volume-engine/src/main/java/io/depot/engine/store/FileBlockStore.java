@@ -38,6 +38,12 @@ public final class FileBlockStore implements BlockStore {
     private static final long SEGMENT = 1L << SEGMENT_SHIFT;
     /** A segment mapped short (the file was smaller then) is mapped again only once it grew this much. */
     private static final long REMAP_STEP = 64L << 20;
+    /**
+     * At most this many segments (4 TiB of store) get a residency mapping: a mapping cannot be
+     * unmapped before the GC finds it, and each one is a VMA counted against vm.max_map_count
+     * (65,530 by default), which the JVM's own threads and malloc also need. Past it, "cannot tell".
+     */
+    static final int MAX_RESIDENCY_SEGMENTS = 4096;
 
     public FileBlockStore(Path path) {
         this.path = path;
@@ -146,6 +152,9 @@ public final class FileBlockStore implements BlockStore {
         MappedByteBuffer m = residency.get(seg);
         if (m != null && m.capacity() >= need) {
             return m;
+        }
+        if (m == null && residency.size() >= MAX_RESIDENCY_SEGMENTS) {
+            return null;
         }
         try {
             FileChannel ch = residencyChannel;
