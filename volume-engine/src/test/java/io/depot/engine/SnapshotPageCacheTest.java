@@ -1,6 +1,7 @@
 package io.depot.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -122,6 +123,41 @@ class SnapshotPageCacheTest extends PoolFixture {
         assertArrayEquals(want, read(cs, 0, 8 * CL));
         assertArrayEquals(java.util.Arrays.copyOfRange(want, CL / 2, 7 * CL + 512), read(cs, CL / 2, 7 * CL - CL / 2 + 512),
                 "unaligned start and end inside runs");
+    }
+
+    @Test
+    void aLiveSnapshotsRepeatedReadsStayInItsPagesAfterOlderSnapshotsComeAndGo() {
+        // the bench's "oldest snapshot" sequence, small: 4 KiB clusters, 10 snapshots kept, and rounds
+        // that each take a snapshot, overwrite everything (copy on write) and delete the oldest
+        Pool p = pool(PoolOptions.ofCapacity(256 * MiB).withClusterSize(4096));
+        int size = 16 << 20;   // 4,096 clusters: 4 mapping pages per directory
+        Volume v = p.createVolume("v", size);
+        write(v, 0, 1, size);
+        java.util.ArrayDeque<Snapshot> present = new java.util.ArrayDeque<>();
+        for (int i = 0; i < 10; i++) {
+            write(v, (long) i * 4096 * 97 % size, 100 + i, 4096);
+            present.add(v.createSnapshot("base-" + i));
+        }
+        for (int round = 0; round < 4; round++) {
+            present.add(v.createSnapshot("round-" + round));
+            write(v, 0, 200 + round, size);
+            present.removeFirst().delete();
+        }
+        Snapshot oldest = present.peekFirst();
+        Engine engine = PoolInternals.engine(p);
+        Engine.CacheCounters unread = engine.cacheCounters();
+        byte[] first = read(oldest, 0, size);
+        Engine.CacheCounters before = engine.cacheCounters();
+        assertEquals(4, before.minus(unread).pageLoads(), "the first read fills the snapshot's four pages");
+        for (int pass = 0; pass < 3; pass++) {
+            for (long off = 0; off < size; off += 4096 * 7) {
+                assertArrayEquals(java.util.Arrays.copyOfRange(first, (int) off, (int) off + 4096), read(oldest, off, 4096));
+            }
+        }
+        Engine.CacheCounters d = engine.cacheCounters().minus(before);
+        assertEquals(0, d.pageLoads(), "pages loaded again");
+        assertEquals(0, d.storeLookups(), "reads that went to the store");
+        assertEquals(0, d.evictions(), "pages evicted");
     }
 
     private static byte[] read(Snapshot s, long offset, int length) {

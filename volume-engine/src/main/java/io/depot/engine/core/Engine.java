@@ -1242,6 +1242,21 @@ public final class Engine implements AutoCloseable {
     public long cachePageLoads() { return cache.pageLoads(); }
 
     /**
+     * The mapping cache's counters since the pool opened, for tests and the bench: pages loaded from the
+     * store, pages evicted by the clock, pages cached now, and snapshot mapping lookups that read the
+     * store directly (a snapshot that is not live has no directory).
+     */
+    public CacheCounters cacheCounters() {
+        return new CacheCounters(cache.pageLoads(), cache.evictions(), cache.loadedPages(), cache.storeLookups());
+    }
+
+    public record CacheCounters(long pageLoads, long evictions, long cachedPages, long storeLookups) {
+        public CacheCounters minus(CacheCounters before) {
+            return new CacheCounters(pageLoads - before.pageLoads, evictions - before.evictions, cachedPages, storeLookups - before.storeLookups);
+        }
+    }
+
+    /**
      * Checks the committed metadata against the engine's invariants and the allocator; returns the
      * problems found (empty when consistent). Call it on a quiet pool.
      */

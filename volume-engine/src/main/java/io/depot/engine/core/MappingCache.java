@@ -32,6 +32,9 @@ final class MappingCache {
     private final ConcurrentLinkedQueue<MapPage> clock = new ConcurrentLinkedQueue<>();
     private final ReentrantLock sweepLock = new ReentrantLock();
     private final AtomicLong loads = new AtomicLong();
+    private final AtomicLong evictions = new AtomicLong();
+    /** Snapshot lookups that went to the store because the snapshot has no directory (not live); diagnostics only. */
+    private final java.util.concurrent.atomic.LongAdder storeLookups = new java.util.concurrent.atomic.LongAdder();
     private final ConcurrentHashMap<Long, Directory> directories = new ConcurrentHashMap<>();
 
     private final Runnable commitRequest;
@@ -179,6 +182,7 @@ final class MappingCache {
                 } else if (p.tryEvict(durable)) {
                     it.remove();
                     loaded.decrementAndGet();
+                    evictions.incrementAndGet();
                     evicted(p);
                 } else {
                     blockedByStagedChanges++;
@@ -236,4 +240,10 @@ final class MappingCache {
     long loadedPages() { return loaded.get(); }
 
     long pageLoads() { return loads.get(); }
+
+    long evictions() { return evictions.get(); }
+
+    void countStoreLookup() { storeLookups.increment(); }
+
+    long storeLookups() { return storeLookups.sum(); }
 }

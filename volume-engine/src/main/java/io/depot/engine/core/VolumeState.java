@@ -529,6 +529,7 @@ public final class VolumeState {
     /** {@link #mappingAt} with the snapshot's directory already looked up (null: not cached). */
     private long viewValue(MappingCache.Directory dir, long atEpoch, long cluster) {
         if (dir == null) {
+            engine.cache.countStoreLookup();
             MetadataStore.Entry e = engine.meta.floor(Keys.mapping(id, cluster, atEpoch), Keys.mapping(id, cluster, 0));
             return e == null ? MappingValue.NONE : MappingValue.decode(e.value());
         }

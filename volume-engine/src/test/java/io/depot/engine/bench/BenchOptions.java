@@ -19,9 +19,13 @@ import java.util.regex.Pattern;
  * @param controls   also runs the raw-file-only controls of {@link FilesystemControls} and, next to the
  *                   copy-on-write rows, their replays of {@link FreshSpaceReplay}
  * @param clusterSize cluster size of the benchmark pools (a power of two, 4 KiB to 1 MiB)
+ * @param coldData   before the oldest-snapshot rows, drops the pool data file's pages from the page cache:
+ *                   what memory pressure did to the snapshot's clusters in run 6
+ * @param prime      before the oldest-snapshot rows, reads the snapshot and the raw file once, untimed
+ *                   (default; --no-prime leaves the page cache as the earlier rows left it)
  */
 record BenchOptions(Path dir, int rounds, int warmup, int threads, long sizeBytes, int ops4k, int snapshots,
-                    long seed, Pattern only, boolean keep, boolean controls, int clusterSize) {
+                    long seed, Pattern only, boolean keep, boolean controls, int clusterSize, boolean coldData, boolean prime) {
 
     static BenchOptions parse(String[] args) {
         Path dir = Path.of("bench/out/scratch");
@@ -36,6 +40,8 @@ record BenchOptions(Path dir, int rounds, int warmup, int threads, long sizeByte
         boolean keep = false;
         boolean controls = false;
         long clusterSize = 64 << 10;
+        boolean coldData = false;
+        boolean prime = true;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -51,6 +57,8 @@ record BenchOptions(Path dir, int rounds, int warmup, int threads, long sizeByte
                 case "--keep" -> keep = true;
                 case "--controls" -> controls = true;
                 case "--cluster-size" -> clusterSize = parseBytes(args[++i]);
+                case "--cold-data" -> coldData = true;
+                case "--no-prime" -> prime = false;
                 default -> throw new IllegalArgumentException("unknown argument " + a + "\n" + usage());
             }
         }
@@ -66,13 +74,13 @@ record BenchOptions(Path dir, int rounds, int warmup, int threads, long sizeByte
         if (size % clusterSize != 0) {
             throw new IllegalArgumentException("--size must be a multiple of --cluster-size");
         }
-        return new BenchOptions(dir, rounds, warmup, threads, size, ops, snapshots, seed, only, keep, controls, (int) clusterSize);
+        return new BenchOptions(dir, rounds, warmup, threads, size, ops, snapshots, seed, only, keep, controls, (int) clusterSize, coldData, prime);
     }
 
     static String usage() {
         return "usage: EngineBench [--dir DIR] [--rounds 5] [--warmup 1] [--threads 4] [--size 1g] [--ops 32768]"
                 + " [--snapshots 50] [--seed 42] [--only REGEX] [--keep] [--controls]"
-                + " [--cluster-size 64k]";
+                + " [--cluster-size 64k] [--cold-data] [--no-prime]";
     }
 
     /** "1g", "512m", "4096k" or plain bytes. */

@@ -73,6 +73,22 @@ final class Scratch {
         }
     }
 
+    /** Drops a file's clean pages from the OS page cache (dd's nocache flag: posix_fadvise DONTNEED). */
+    static void dropPageCache(Path file) {
+        try {
+            Process p = new ProcessBuilder("dd", "if=" + file, "iflag=nocache", "count=0").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("dd iflag=nocache of " + file + " failed: " + out);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     static ByteBuffer filled(int size, long seed) {
         return TimedRound.buffers(1, size, seed)[0];
     }
