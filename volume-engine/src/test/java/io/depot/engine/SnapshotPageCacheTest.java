@@ -99,11 +99,17 @@ class SnapshotPageCacheTest extends PoolFixture {
         for (int i = 0; i < 200; i += 2) {
             write(v, i * stride, 1000 + i, 4096);
         }
+        Engine.CacheCounters before = PoolInternals.engine(p).cacheCounters();
         for (int pass = 0; pass < 2; pass++) {
             for (int i = 0; i < 200; i++) {
                 assertArrayEquals(expected(i, i * stride, 4096), read(s, i * stride, 4096), "cluster " + i + " pass " + pass);
             }
         }
+        Engine.CacheCounters d = PoolInternals.engine(p).cacheCounters().minus(before);
+        assertTrue(d.pageLoads() >= 400, "both passes load every page again: " + d);
+        assertTrue(d.evictions() >= 300, "the clock evicts under the 64-page floor: " + d);
+        assertTrue(d.cachedPages() <= 80, "the cache stays near its budget: " + d);
+        assertEquals(0, d.storeLookups(), "a live snapshot never reads the store directly");
     }
 
     @Test
