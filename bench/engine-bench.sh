@@ -3,7 +3,7 @@
 #
 #   bench/engine-bench.sh [--dir DIR] [--rounds 5] [--warmup 1] [--threads 4] [--size 1g]
 #                         [--ops 32768] [--snapshots 50] [--seed 42] [--only REGEX] [--keep] [--controls]
-#                         [--cluster-size 64k]
+#                         [--cluster-size 64k] [--cold-data] [--no-prime]
 #
 # DIR (default: bench/out/scratch, ignored by git) must be on the disk you want to measure; it needs
 # free space of about 35x --size (the sparse data file may grow to ~32 GiB for --size 1g: partial writes use clean clusters before freed ones). Builds the engine, then prints the machine facts and a markdown
@@ -11,6 +11,9 @@
 #   BENCH_JVM_OPTS="-XX:StartFlightRecording=filename=/tmp/bench.jfr,settings=profile" bench/engine-bench.sh
 # --cluster-size sets the cluster size of the pools (default 64k). --controls adds raw-file-only controls,
 # among them a replay of the copy-on-write rows' data-file syscalls on a growing file (FreshSpaceReplay).
+# Before the oldest-snapshot rows both sides are read once, untimed, so both read from the page cache;
+# --no-prime skips that pass, --cold-data drops the pool's data file from the page cache first (the
+# slow case of run 6). Per-round storage reads and mapping-cache counts of the read rows go to stderr.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
