@@ -46,6 +46,15 @@ public final class Settings {
         meta.writeUnsynced(batchOf(changes));
     }
 
+    /**
+     * As {@link #applyUnsynced}, unless the store would make the caller wait (RocksDB throttling
+     * writers): then changes nothing and returns false. For a caller that must not block (an
+     * event loop), which then leaves the change to a thread that may wait.
+     */
+    public boolean tryApplyUnsynced(Map<String, byte[]> changes) {
+        return meta.tryWriteUnsynced(batchOf(changes));
+    }
+
     /** Makes every change applied before this call durable (one sync of the metadata log). */
     public void sync() {
         meta.sync();

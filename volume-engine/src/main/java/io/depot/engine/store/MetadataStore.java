@@ -40,6 +40,16 @@ public interface MetadataStore extends AutoCloseable {
         write(batch);
     }
 
+    /**
+     * As {@link #writeUnsynced}, unless applying the batch would have to wait (a store throttling
+     * its writers): then applies nothing and returns false. For callers that must not block,
+     * such as a network event loop, which hand the batch to a thread that may wait instead.
+     */
+    default boolean tryWriteUnsynced(MetaBatch batch) {
+        writeUnsynced(batch);
+        return true;
+    }
+
     /** Makes every batch applied before this call durable. */
     default void sync() {
     }

@@ -14,6 +14,7 @@ import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.Slice;
+import org.rocksdb.Status;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
@@ -30,6 +31,8 @@ public final class RocksMetadataStore implements MetadataStore {
     private final Options options;
     private final WriteOptions syncWrite;
     private final WriteOptions unsyncedWrite;
+    /** Unsynced, and failing with Incomplete instead of sleeping when RocksDB would stall the writer. */
+    private final WriteOptions unsyncedNoWait;
     private final ReadOptions readOptions;
     private final RocksDB db;
     /**
@@ -54,11 +57,13 @@ public final class RocksMetadataStore implements MetadataStore {
                 .setKeepLogFileNum(5);
         syncWrite = new WriteOptions().setSync(true);
         unsyncedWrite = new WriteOptions().setSync(false);
+        unsyncedNoWait = new WriteOptions().setSync(false).setNoSlowdown(true);
         readOptions = new ReadOptions();
         try {
             db = RocksDB.open(options, dir.toString());
         } catch (RocksDBException e) {
             readOptions.close();
+            unsyncedNoWait.close();
             unsyncedWrite.close();
             syncWrite.close();
             options.close();
@@ -127,6 +132,26 @@ public final class RocksMetadataStore implements MetadataStore {
         write(batch, unsyncedWrite);
     }
 
+    /** With no_slowdown: a write RocksDB would delay or stop (memtables full, too many L0 files) fails with Incomplete. */
+    @Override
+    public boolean tryWriteUnsynced(MetaBatch batch) {
+        if (batch.isEmpty()) {
+            return true;
+        }
+        enter();
+        try (WriteBatch wb = toWriteBatch(batch)) {
+            db.write(unsyncedNoWait, wb);
+            return true;
+        } catch (RocksDBException e) {
+            if (e.getStatus() != null && e.getStatus().getCode() == Status.Code.Incomplete) {
+                return false;
+            }
+            throw new StorageIoException("metadata commit failed: " + e.getMessage(), e);
+        } finally {
+            leave();
+        }
+    }
+
     @Override
     public void sync() {
         enter();
@@ -144,7 +169,18 @@ public final class RocksMetadataStore implements MetadataStore {
             return;
         }
         enter();
-        try (WriteBatch wb = new WriteBatch()) {
+        try (WriteBatch wb = toWriteBatch(batch)) {
+            db.write(how, wb);
+        } catch (RocksDBException e) {
+            throw new StorageIoException("metadata commit failed: " + e.getMessage(), e);
+        } finally {
+            leave();
+        }
+    }
+
+    private static WriteBatch toWriteBatch(MetaBatch batch) throws RocksDBException {
+        WriteBatch wb = new WriteBatch();
+        try {
             for (MetaBatch.Op op : batch.ops()) {
                 if (op.value() == null) {
                     wb.delete(op.key());
@@ -152,11 +188,10 @@ public final class RocksMetadataStore implements MetadataStore {
                     wb.put(op.key(), op.value());
                 }
             }
-            db.write(how, wb);
-        } catch (RocksDBException e) {
-            throw new StorageIoException("metadata commit failed: " + e.getMessage(), e);
-        } finally {
-            leave();
+            return wb;
+        } catch (RocksDBException | RuntimeException e) {
+            wb.close();
+            throw e;
         }
     }
 
@@ -190,6 +225,7 @@ public final class RocksMetadataStore implements MetadataStore {
         }
         db.close();
         readOptions.close();
+        unsyncedNoWait.close();
         unsyncedWrite.close();
         syncWrite.close();
         options.close();
