@@ -27,6 +27,15 @@ public final class Settings {
         return meta.get(Keys.setting(name));
     }
 
+    /**
+     * The value under {@code name} if the store can tell without reading from disk: a
+     * {@link MetadataStore.Cached} holding the value, or null inside for none. Null when only a
+     * disk read could tell. For a caller that must not block (an event loop).
+     */
+    public MetadataStore.Cached getCached(String name) {
+        return meta.getCached(Keys.setting(name));
+    }
+
     /** Stores {@code value} under {@code name}, durably. */
     public void put(String name, byte[] value) {
         meta.write(new MetaBatch().put(Keys.setting(name), value));

@@ -69,6 +69,8 @@ class SettingsAndAllocationTest extends PoolFixture {
         removal.put("nfs/x", null);
         assertEquals(true, s.tryApplyUnsynced(removal));
         assertEquals(true, s.tryApplyUnsynced(Map.of())); // nothing to apply: nothing to wait for
+        assertArrayEquals(utf8("2"), s.getCached("nfs/y").value()); // in the memtable: known without I/O
+        assertNull(s.getCached("nfs/x").value()); // deleted in the memtable: known absent
         s.sync();
 
         Settings after = reopen().settings();

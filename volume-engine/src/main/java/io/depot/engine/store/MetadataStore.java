@@ -15,6 +15,15 @@ public interface MetadataStore extends AutoCloseable {
     byte[] get(byte[] key);
 
     /**
+     * The value under {@code key} if the store can tell without reading its files (from memory
+     * and its caches): {@link Cached} with the value, or with null when there is none. Null when
+     * only a read from disk could tell. For callers that must not block, such as an event loop.
+     */
+    default Cached getCached(byte[] key) {
+        return null;
+    }
+
+    /**
      * The entry with the greatest key in {@code [lowest, key]}, or null if there is none.
      * This is how a snapshot finds the newest mapping born at or before its epoch.
      */
@@ -56,6 +65,9 @@ public interface MetadataStore extends AutoCloseable {
 
     @Override
     void close();
+
+    /** What {@link #getCached} found: a value, or null for none. */
+    record Cached(byte[] value) {}
 
     /** One key and its value. */
     record Entry(byte[] key, byte[] value) {}

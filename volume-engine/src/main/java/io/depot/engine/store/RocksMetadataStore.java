@@ -10,6 +10,7 @@ import org.rocksdb.CompressionType;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
+import org.rocksdb.ReadTier;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
@@ -34,6 +35,8 @@ public final class RocksMetadataStore implements MetadataStore {
     /** Unsynced, and failing with Incomplete instead of sleeping when RocksDB would stall the writer. */
     private final WriteOptions unsyncedNoWait;
     private final ReadOptions readOptions;
+    /** Memtables and block cache only: a read that would need the files fails with Incomplete. */
+    private final ReadOptions cachedRead;
     private final RocksDB db;
     /**
      * Guards the native handles: every call holds the read side, close takes the write side and
@@ -59,9 +62,11 @@ public final class RocksMetadataStore implements MetadataStore {
         unsyncedWrite = new WriteOptions().setSync(false);
         unsyncedNoWait = new WriteOptions().setSync(false).setNoSlowdown(true);
         readOptions = new ReadOptions();
+        cachedRead = new ReadOptions().setReadTier(ReadTier.BLOCK_CACHE_TIER);
         try {
             db = RocksDB.open(options, dir.toString());
         } catch (RocksDBException e) {
+            cachedRead.close();
             readOptions.close();
             unsyncedNoWait.close();
             unsyncedWrite.close();
@@ -78,6 +83,21 @@ public final class RocksMetadataStore implements MetadataStore {
         try {
             return db.get(readOptions, key);
         } catch (RocksDBException e) {
+            throw new StorageIoException("metadata read failed: " + e.getMessage(), e);
+        } finally {
+            leave();
+        }
+    }
+
+    @Override
+    public Cached getCached(byte[] key) {
+        enter();
+        try {
+            return new Cached(db.get(cachedRead, key));
+        } catch (RocksDBException e) {
+            if (e.getStatus() != null && e.getStatus().getCode() == Status.Code.Incomplete) {
+                return null; // the answer is in a table file whose block is not cached
+            }
             throw new StorageIoException("metadata read failed: " + e.getMessage(), e);
         } finally {
             leave();
@@ -224,6 +244,7 @@ public final class RocksMetadataStore implements MetadataStore {
             // an unsynced batch not yet synced is lost, as its caller was told it could be
         }
         db.close();
+        cachedRead.close();
         readOptions.close();
         unsyncedNoWait.close();
         unsyncedWrite.close();
