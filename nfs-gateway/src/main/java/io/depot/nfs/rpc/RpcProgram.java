@@ -87,6 +87,15 @@ public final class RpcProgram {
             return add(version, new RpcProcedure(procedure, name, handler, false));
         }
 
+        /**
+         * A procedure whose replies are kept in the duplicate request cache, with a fast path on
+         * the event loop whose reply waits for its change to be durable (see {@link RpcDeferredHandler}).
+         */
+        public Builder nonIdempotentProcedure(int version, int procedure, String name, RpcHandler handler,
+                                              RpcDeferredHandler deferred) {
+            return add(version, new RpcProcedure(procedure, name, handler, false, null, deferred));
+        }
+
         private Builder add(int version, RpcProcedure p) {
             Map<Integer, RpcProcedure> procs = versions.computeIfAbsent(version, v -> new TreeMap<>());
             if (procs.putIfAbsent(p.number(), p) != null) {
