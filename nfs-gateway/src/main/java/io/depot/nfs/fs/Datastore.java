@@ -80,6 +80,8 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
     private static final long DIR_SIZE = 4096;
     private static final String NEXT_INO = "nfs/next-ino";
     private static final String CLEAN = "nfs/clean";
+    /** How long an event loop waits for the namespace lock before leaving a change to a worker. */
+    private static final long FAST_LOCK_WAIT_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
     private static final Pattern VOLUME_NAME = Pattern.compile("nfs\\.([0-9a-f]{16})");
 
     private final Pool pool;
@@ -363,7 +365,10 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
             commit(storeReads);
         }
 
-        /** As {@link #commit()}; with {@link #memoryReads} it throws {@link WouldBlock}, changing nothing, where the store would stall. */
+        /**
+         * As {@link #commit()}; with {@link #memoryReads} it throws {@link WouldBlock}, changing
+         * nothing, where the store would stall its writer.
+         */
         void commit(Reads how) {
             if (inoUsed) {
                 changes.put(NEXT_INO, ByteBuffer.allocate(8).putLong(nextIno).array());
@@ -1110,13 +1115,13 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
 
     /**
      * CREATE from memory, for an event loop: as {@link #create}, or null having changed nothing
-     * when that would have to wait (the namespace lock is busy, an entry or inode is not in
-     * memory, the store throttles writers), when the attributes carry a size, or when create
+     * when that would have to wait (the namespace lock is busy beyond a short wait, an entry or
+     * inode is not in memory, the store throttles writers), when the attributes carry a size, or when create
      * would fail (the ordinary call then answers, errors included). The result is visible at
      * once and may be reported once {@link #whenDurable} says so.
      */
     public Pending<Created> tryCreate(Caller caller, long dir, String name, SetAttributes a, CreateMode how, long verifier) {
-        if (a.size() != null || !ns.tryLock()) {
+        if (a.size() != null || !lockWithoutBlocking()) {
             return null;
         }
         try {
@@ -1127,6 +1132,20 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
             return null;
         } finally {
             ns.unlock();
+        }
+    }
+
+    /**
+     * Takes {@link #ns} for an event loop: waits at most {@link #FAST_LOCK_WAIT_NANOS}, about what
+     * another fast change holds it for (two event loops often want it at once), so that a busy
+     * lock costs less than handing the call to a worker; false when held longer (a worker's change).
+     */
+    private boolean lockWithoutBlocking() {
+        try {
+            return ns.tryLock(FAST_LOCK_WAIT_NANOS, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
@@ -1338,13 +1357,13 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
 
     /**
      * REMOVE from memory, for an event loop: as {@link #remove}, or null having changed nothing
-     * when that would have to wait (the namespace lock is busy, the entry or an inode is not in
-     * memory, the store throttles writers), when the file has a volume to delete, or when remove
+     * when that would have to wait (the namespace lock is busy beyond a short wait, the entry or
+     * an inode is not in memory, the store throttles writers), when the file has a volume to delete, or when remove
      * would fail (the ordinary call then answers, errors included). The result is visible at once
      * and may be reported once {@link #whenDurable} says so.
      */
     public Pending<Change> tryRemove(Caller caller, long dir, String name) {
-        if (!ns.tryLock()) {
+        if (!lockWithoutBlocking()) {
             return null;
         }
         try {

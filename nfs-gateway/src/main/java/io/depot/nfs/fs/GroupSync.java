@@ -64,6 +64,8 @@ final class GroupSync {
     private EngineException failure;
     private final List<Waiter> waiters = new ArrayList<>();
     private boolean syncerRunning;
+    /** While the syncer waits: how many pending changes it waits for (idle: 1; gathering: more); 0 while it syncs. */
+    private long syncerWants;
     /** Changes the last sync covered plus those applied while it ran: how many callers to gather. */
     private long concurrency = 1;
     /** How long the last sync took: the longest the next one waits to gather. */
@@ -79,7 +81,9 @@ final class GroupSync {
         try {
             long ticket = ++applied;
             if (syncerRunning) {
-                work.signal();
+                if (syncerWants > 0 && applied - settled >= syncerWants) {
+                    work.signal(); // only when that is what it waits for: a gathering syncer is not woken per change
+                }
             } else {
                 syncerRunning = true;
                 Thread.ofPlatform().name("nfs-namespace-sync").daemon().start(this::syncLoop);
@@ -159,10 +163,12 @@ final class GroupSync {
             lock.lock();
             try {
                 long idleSince = System.nanoTime();
+                syncerWants = 1;
                 while (applied == settled) {
                     long left = IDLE_NANOS - (System.nanoTime() - idleSince);
                     if (left <= 0) {
                         syncerRunning = false;
+                        syncerWants = 0;
                         return;
                     }
                     try {
@@ -172,6 +178,7 @@ final class GroupSync {
                     }
                 }
                 gather();
+                syncerWants = 0;
                 from = settled;
                 target = applied; // everything numbered so far was applied before this sync starts
             } finally {
@@ -211,7 +218,8 @@ final class GroupSync {
                 lock.unlock();
             }
             if (failed != null) {
-                log.error("the namespace log could not be synced; {} change(s) may not be durable: {}", target - from, failed.getMessage());
+                log.error("the namespace log could not be synced; {} change(s) may not be durable: {}",
+                        target - from, failed.getMessage());
             }
             boolean ok = failed == null;
             for (Waiter w : due) {
@@ -230,6 +238,7 @@ final class GroupSync {
             return;
         }
         long deadline = System.nanoTime() + Math.min(lastSyncNanos, MAX_GATHER_NANOS);
+        syncerWants = concurrency;
         while (applied - settled < concurrency) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
