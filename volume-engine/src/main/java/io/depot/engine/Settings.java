@@ -27,6 +27,15 @@ public final class Settings {
         return meta.get(Keys.setting(name));
     }
 
+    /**
+     * The value under {@code name} if the store can tell without reading from disk: a
+     * {@link MetadataStore.Cached} holding the value, or null inside for none. Null when only a
+     * disk read could tell. For a caller that must not block (an event loop).
+     */
+    public MetadataStore.Cached getCached(String name) {
+        return meta.getCached(Keys.setting(name));
+    }
+
     /** Stores {@code value} under {@code name}, durably. */
     public void put(String name, byte[] value) {
         meta.write(new MetaBatch().put(Keys.setting(name), value));
@@ -44,6 +53,15 @@ public final class Settings {
      */
     public void applyUnsynced(Map<String, byte[]> changes) {
         meta.writeUnsynced(batchOf(changes));
+    }
+
+    /**
+     * As {@link #applyUnsynced}, unless the store would make the caller wait (RocksDB throttling
+     * writers): then changes nothing and returns false. For a caller that must not block (an
+     * event loop), which then leaves the change to a thread that may wait.
+     */
+    public boolean tryApplyUnsynced(Map<String, byte[]> changes) {
+        return meta.tryWriteUnsynced(batchOf(changes));
     }
 
     /** Makes every change applied before this call durable (one sync of the metadata log). */

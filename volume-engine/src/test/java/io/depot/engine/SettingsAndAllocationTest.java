@@ -58,6 +58,26 @@ class SettingsAndAllocationTest extends PoolFixture {
     }
 
     @Test
+    void aNonWaitingApplyOfAnUnthrottledStoreAppliesAndIsKeptOnceSynced() {
+        Settings s = pool().settings();
+        Map<String, byte[]> change = new LinkedHashMap<>();
+        change.put("nfs/x", utf8("1"));
+        change.put("nfs/y", utf8("2"));
+        assertEquals(true, s.tryApplyUnsynced(change));
+        assertArrayEquals(utf8("2"), s.get("nfs/y"));
+        Map<String, byte[]> removal = new LinkedHashMap<>();
+        removal.put("nfs/x", null);
+        assertEquals(true, s.tryApplyUnsynced(removal));
+        assertEquals(true, s.tryApplyUnsynced(Map.of())); // nothing to apply: nothing to wait for
+        assertArrayEquals(utf8("2"), s.getCached("nfs/y").value()); // in the memtable: known without I/O
+        assertNull(s.getCached("nfs/x").value()); // deleted in the memtable: known absent
+        s.sync();
+
+        Settings after = reopen().settings();
+        assertEquals(List.of("nfs/y"), List.copyOf(after.list("nfs/").keySet()));
+    }
+
+    @Test
     void settingsListInPagesAfterAGivenName() {
         Settings s = pool().settings();
         for (int i = 0; i < 25; i++) {

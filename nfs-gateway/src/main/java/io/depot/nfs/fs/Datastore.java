@@ -80,6 +80,8 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
     private static final long DIR_SIZE = 4096;
     private static final String NEXT_INO = "nfs/next-ino";
     private static final String CLEAN = "nfs/clean";
+    /** How long an event loop waits for the namespace lock before leaving a change to a worker. */
+    private static final long FAST_LOCK_WAIT_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
     private static final Pattern VOLUME_NAME = Pattern.compile("nfs\\.([0-9a-f]{16})");
 
     private final Pool pool;
@@ -360,10 +362,24 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
 
         /** Applies the change, visible at once; durable when the caller's {@link #endChange} returns. */
         void commit() {
+            commit(storeReads);
+        }
+
+        /**
+         * As {@link #commit()}; with {@link #memoryReads} it throws {@link WouldBlock}, changing
+         * nothing, where the store would stall its writer.
+         */
+        void commit(Reads how) {
             if (inoUsed) {
                 changes.put(NEXT_INO, ByteBuffer.allocate(8).putLong(nextIno).array());
             }
-            settings.applyUnsynced(changes);
+            if (how == memoryReads) {
+                if (!settings.tryApplyUnsynced(changes)) {
+                    throw WouldBlock.INSTANCE;
+                }
+            } else {
+                settings.applyUnsynced(changes);
+            }
             durability.applied();
             puts.forEach(inodes::put);
             entryChanges.forEach((k, e) -> {
@@ -379,6 +395,84 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
                 dirty.remove(ino);
             }
         }
+    }
+
+    /**
+     * Where a namespace change reads the inodes and entries it needs: {@link #storeReads} from the
+     * caches or the store, {@link #memoryReads} from memory only, throwing {@link WouldBlock} where
+     * only a disk read could tell (an event loop then leaves the call to a worker).
+     */
+    private interface Reads {
+        Inode inode(long ino);
+
+        Entry entry(long dir, String name);
+    }
+
+    private final Reads storeReads = new Reads() {
+        @Override
+        public Inode inode(long ino) { return getattr(ino); }
+
+        @Override
+        public Entry entry(long dir, String name) { return Datastore.this.entry(dir, name); }
+    };
+
+    private final Reads memoryReads = new Reads() {
+        @Override
+        public Inode inode(long ino) {
+            Inode i = inodes.get(ino);
+            if (i == null) {
+                throw WouldBlock.INSTANCE;
+            }
+            return i;
+        }
+
+        @Override
+        public Entry entry(long dir, String name) { // under ns, so what the store says is what the cache would
+            EntryKey k = new EntryKey(dir, name);
+            Entry e = entries.get(k);
+            if (e != null) {
+                return e;
+            }
+            io.depot.engine.store.MetadataStore.Cached c = settings.getCached(nameKey(dir, name));
+            if (c == null) {
+                throw WouldBlock.INSTANCE;
+            }
+            if (c.value() == null) {
+                return null;
+            }
+            ByteBuffer b = ByteBuffer.wrap(c.value());
+            e = new Entry(b.getLong(), b.getLong());
+            entries.put(k, e);
+            return e;
+        }
+    };
+
+    /** A change made from memory would have to wait: nothing was changed. Thrown only under {@link #memoryReads}. */
+    private static final class WouldBlock extends RuntimeException {
+        static final WouldBlock INSTANCE = new WouldBlock();
+
+        private WouldBlock() { super("would block", null, false, false); }
+    }
+
+    /**
+     * A namespace change made without blocking ({@link #tryCreate}, {@link #tryRemove}): visible
+     * already, to be reported only once {@link #whenDurable} says its {@code ticket} is durable.
+     */
+    public record Pending<T>(T result, long ticket) {}
+
+    /** Told once a change is durable ({@code true}) or once the sync meant to make it so failed ({@code false}). */
+    @FunctionalInterface
+    public interface Durable {
+        void done(boolean durable);
+    }
+
+    /**
+     * Calls {@code done} once change {@code ticket} of a {@link Pending} is durable: at once on
+     * this thread if it already is, else on the syncing thread (so {@code done} must only hand
+     * work on, e.g. to an event loop).
+     */
+    public void whenDurable(long ticket, Durable done) {
+        durability.whenDurable(ticket, done::done);
     }
 
     /**
@@ -1056,56 +1150,108 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
         checkNewName(name);
         ns.lock();
         try {
-            Inode d = directory(dir);
-            Permissions.require(d, caller, Permissions.EXECUTE, "create");
-            Entry e = entry(dir, name);
-            if (e != null) {
-                Inode existing = getattr(e.ino());
-                if (how == CreateMode.EXCLUSIVE && existing.isRegular() && hasVerifier(existing, verifier)) {
-                    return new Created(existing, new Change(d, d)); // a retransmission of our own create
+            Made m = createLocked(caller, dir, name, a, how, verifier, storeReads);
+            Created c = m.created();
+            if (m.existed()) {
+                if (how != CreateMode.UNCHECKED || a.size() == null) {
+                    return c;
                 }
-                if (how != CreateMode.UNCHECKED || !existing.isRegular()) {
-                    throw new FsException.Exists(name);
-                }
-                Inode after = existing;
-                if (a.size() != null) { // UNCHECKED on an existing file: only the size applies (a truncating open)
-                    ns.unlock();
-                    try {
-                        after = setattr(caller, existing.ino(), SetAttributes.size(a.size()), null).after();
-                    } finally {
-                        ns.lock();
-                    }
-                }
-                return new Created(after, new Change(d, d));
+                // UNCHECKED on an existing file: only the size applies (a truncating open)
+                Inode after = resizeUnlocked(caller, c.object().ino(), a.size());
+                return new Created(after, c.directory());
             }
-            Permissions.require(d, caller, Permissions.WRITE | Permissions.EXECUTE, "create");
-            Txn t = new Txn();
-            long ino = t.allocateIno();
-            long now = now();
-            // no volume yet: the first write or size change makes it (withVolume)
-            Inode f = newInode(caller, d, ino, FileType.REGULAR, 0644, a, now);
-            if (how == CreateMode.EXCLUSIVE) {
-                f = withVerifier(f, verifier);
-            }
-            t.put(f);
-            t.addEntry(dir, name, ino);
-            t.put(t.get(dir).modified(now));
-            t.commit();
-            Inode created = getattr(ino);
-            Inode dirAfter = getattr(dir);
             if (a.size() != null && a.size() > 0 && how != CreateMode.EXCLUSIVE) {
-                ns.unlock();
-                try {
-                    created = setattr(Caller.ROOT, ino, SetAttributes.size(a.size()), null).after();
-                } finally {
-                    ns.lock();
-                }
+                return new Created(resizeUnlocked(Caller.ROOT, c.object().ino(), a.size()), c.directory());
             }
-            return new Created(created, new Change(d, dirAfter));
+            return c;
         } catch (EngineException e) {
             throw translate(e);
         } finally {
             endChange();
+        }
+    }
+
+    /**
+     * CREATE from memory, for an event loop: as {@link #create}, or null having changed nothing
+     * when that would have to wait (the namespace lock is busy beyond a short wait, an entry or
+     * inode is not in memory, the store throttles writers), when the attributes carry a size, or when create
+     * would fail (the ordinary call then answers, errors included). The result is visible at
+     * once and may be reported once {@link #whenDurable} says so.
+     */
+    public Pending<Created> tryCreate(Caller caller, long dir, String name, SetAttributes a, CreateMode how, long verifier) {
+        if (a.size() != null || !lockWithoutBlocking()) {
+            return null;
+        }
+        try {
+            checkNewName(name);
+            Created c = createLocked(caller, dir, name, a, how, verifier, memoryReads).created();
+            return new Pending<>(c, durability.lastApplied()); // also covers an entry found but not yet durable
+        } catch (WouldBlock | FsException | EngineException e) {
+            return null;
+        } finally {
+            ns.unlock();
+        }
+    }
+
+    /**
+     * Takes {@link #ns} for an event loop: waits at most {@link #FAST_LOCK_WAIT_NANOS}, about what
+     * another fast change holds it for (two event loops often want it at once), so that a busy
+     * lock costs less than handing the call to a worker; false when held longer (a worker's change).
+     */
+    private boolean lockWithoutBlocking() {
+        try {
+            return ns.tryLock(FAST_LOCK_WAIT_NANOS, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** What {@link #createLocked} did: made a file, or found one by that name ({@code existed}). */
+    private record Made(Created created, boolean existed) {}
+
+    /** The namespace half of CREATE, under {@link #ns}; sizes are left to the caller. */
+    private Made createLocked(Caller caller, long dir, String name, SetAttributes a, CreateMode how, long verifier, Reads reads) {
+        Inode d = reads.inode(dir);
+        if (!d.isDirectory()) {
+            throw new FsException.NotDirectory("inode " + dir + " is not a directory");
+        }
+        Permissions.require(d, caller, Permissions.EXECUTE, "create");
+        Entry e = reads.entry(dir, name);
+        if (e != null) {
+            Inode existing = reads.inode(e.ino());
+            if (how == CreateMode.EXCLUSIVE && existing.isRegular() && hasVerifier(existing, verifier)) {
+                return new Made(new Created(existing, new Change(d, d)), true); // a retransmission of our own create
+            }
+            if (how != CreateMode.UNCHECKED || !existing.isRegular()) {
+                throw new FsException.Exists(name);
+            }
+            return new Made(new Created(existing, new Change(d, d)), true);
+        }
+        Permissions.require(d, caller, Permissions.WRITE | Permissions.EXECUTE, "create");
+        Txn t = new Txn();
+        long ino = t.allocateIno();
+        long now = now();
+        // no volume yet: the first write or size change makes it (withVolume)
+        Inode f = newInode(caller, d, ino, FileType.REGULAR, 0644, a, now);
+        if (how == CreateMode.EXCLUSIVE) {
+            f = withVerifier(f, verifier);
+        }
+        t.put(f);
+        t.addEntry(dir, name, ino);
+        Inode dirAfter = t.get(dir).modified(now);
+        t.put(dirAfter);
+        t.commit(reads);
+        return new Made(new Created(f, new Change(d, dirAfter)), false);
+    }
+
+    /** Sets a file's size with {@link #ns} released meanwhile (setattr takes the file's lock first); under ns again after. */
+    private Inode resizeUnlocked(Caller caller, long ino, long size) {
+        ns.unlock();
+        try {
+            return setattr(caller, ino, SetAttributes.size(size), null).after();
+        } finally {
+            ns.lock();
         }
     }
 
@@ -1253,41 +1399,79 @@ public final class Datastore implements VirtualFileSystem, AutoCloseable {
 
     @Override
     public Change remove(Caller caller, long dir, String name) {
+        checkRemovableName(name);
+        Removed r;
+        ns.lock();
+        try {
+            r = removeLocked(caller, dir, name, storeReads);
+        } finally {
+            endChange();
+        }
+        if (r.volume() != null) {
+            dropVolumeLater(r.ino(), r.volume());
+        }
+        return r.change();
+    }
+
+    /**
+     * REMOVE from memory, for an event loop: as {@link #remove}, or null having changed nothing
+     * when that would have to wait (the namespace lock is busy beyond a short wait, the entry or
+     * an inode is not in memory, the store throttles writers), when the file has a volume to delete, or when remove
+     * would fail (the ordinary call then answers, errors included). The result is visible at once
+     * and may be reported once {@link #whenDurable} says so.
+     */
+    public Pending<Change> tryRemove(Caller caller, long dir, String name) {
+        if (!lockWithoutBlocking()) {
+            return null;
+        }
+        try {
+            checkRemovableName(name);
+            Removed r = removeLocked(caller, dir, name, memoryReads);
+            return new Pending<>(r.change(), durability.lastApplied());
+        } catch (WouldBlock | FsException | EngineException e) {
+            return null;
+        } finally {
+            ns.unlock();
+        }
+    }
+
+    private static void checkRemovableName(String name) {
         if (name.equals(".") || name.equals("..")) {
             throw new FsException.Invalid("cannot remove '" + name + "'");
         }
         checkName(name);
-        UUID drop;
-        long victimIno;
-        Change result;
-        ns.lock();
-        try {
-            Inode d = writableDirectory(caller, dir);
-            Entry e = entry(dir, name);
-            if (e == null) {
-                throw new FsException.NoEntry(name);
-            }
-            Inode victim = getattr(e.ino());
-            if (victim.isDirectory()) {
-                throw new FsException.IsDirectory(name + " is a directory");
-            }
-            checkSticky(d, victim, caller);
-            long now = now();
-            Txn t = new Txn();
-            t.removeEntry(dir, name, e);
-            drop = unlink(t, victim, now);
-            Inode after = t.get(dir).modified(now);
-            t.put(after);
-            t.commit();
-            victimIno = victim.ino();
-            result = new Change(d, after);
-        } finally {
-            endChange();
+    }
+
+    /** What {@link #removeLocked} did, and the volume to delete once that is durable (null: none). */
+    private record Removed(Change change, long ino, UUID volume) {}
+
+    /** The namespace half of REMOVE, under {@link #ns}. */
+    private Removed removeLocked(Caller caller, long dir, String name, Reads reads) {
+        Inode d = reads.inode(dir);
+        if (!d.isDirectory()) {
+            throw new FsException.NotDirectory("inode " + dir + " is not a directory");
         }
-        if (drop != null) {
-            dropVolumeLater(victimIno, drop);
+        Permissions.require(d, caller, Permissions.WRITE | Permissions.EXECUTE, "directory " + dir);
+        Entry e = reads.entry(dir, name);
+        if (e == null) {
+            throw new FsException.NoEntry(name);
         }
-        return result;
+        Inode victim = reads.inode(e.ino());
+        if (victim.isDirectory()) {
+            throw new FsException.IsDirectory(name + " is a directory");
+        }
+        checkSticky(d, victim, caller);
+        if (reads == memoryReads && victim.isRegular() && victim.volume() != null && victim.nlink() <= 1) {
+            throw WouldBlock.INSTANCE; // its volume goes to the deleter after the removal is durable: the worker's path
+        }
+        long now = now();
+        Txn t = new Txn();
+        t.removeEntry(dir, name, e);
+        UUID drop = unlink(t, victim, now);
+        Inode after = t.get(dir).modified(now);
+        t.put(after);
+        t.commit(reads);
+        return new Removed(new Change(d, after), victim.ino(), drop);
     }
 
     private boolean isEmpty(long dir) {

@@ -21,6 +21,7 @@ import io.depot.nfs.fs.VirtualFileSystem.CreateMode;
 import io.depot.nfs.fs.WriteResult;
 import io.depot.nfs.rpc.Credential;
 import io.depot.nfs.rpc.RpcCall;
+import io.depot.nfs.rpc.RpcDeferredHandler;
 import io.depot.nfs.rpc.RpcErrorException;
 import io.depot.nfs.rpc.RpcProgram;
 import io.depot.nfs.xdr.XdrReader;
@@ -63,11 +64,11 @@ public final class Nfs3Program {
                 .procedure(v, Nfs3.PROC_READLINK, "READLINK", this::readlink)
                 .procedureQuickWhenIdle(v, Nfs3.PROC_READ, "READ", this::read, this::readFromMemory)
                 .procedure(v, Nfs3.PROC_WRITE, "WRITE", this::write)
-                .nonIdempotentProcedure(v, Nfs3.PROC_CREATE, "CREATE", this::create)
+                .nonIdempotentProcedure(v, Nfs3.PROC_CREATE, "CREATE", this::create, this::createFromMemory)
                 .nonIdempotentProcedure(v, Nfs3.PROC_MKDIR, "MKDIR", this::mkdir)
                 .nonIdempotentProcedure(v, Nfs3.PROC_SYMLINK, "SYMLINK", this::symlink)
                 .nonIdempotentProcedure(v, Nfs3.PROC_MKNOD, "MKNOD", this::mknod)
-                .nonIdempotentProcedure(v, Nfs3.PROC_REMOVE, "REMOVE", this::remove)
+                .nonIdempotentProcedure(v, Nfs3.PROC_REMOVE, "REMOVE", this::remove, this::removeFromMemory)
                 .nonIdempotentProcedure(v, Nfs3.PROC_RMDIR, "RMDIR", this::rmdir)
                 .nonIdempotentProcedure(v, Nfs3.PROC_RENAME, "RENAME", this::rename)
                 .nonIdempotentProcedure(v, Nfs3.PROC_LINK, "LINK", this::link)
@@ -648,6 +649,63 @@ public final class Nfs3Program {
         makeObject(call, fh, name, res, (t, n) -> t.vfs().create(t.caller(), t.ino(), n, attrs, mode, verf));
     }
 
+    /**
+     * A live directory in memory that the caller may change through its export, for the event
+     * loop's CREATE and REMOVE; null when the worker must answer (as {@link #inMemory}, or a
+     * read-only export).
+     */
+    private InMemory writableInMemory(RpcCall call, byte[] fh) {
+        InMemory m = inMemory(call, fh);
+        if (m == null || NfsExportTable.access(m.export(), call.remote().getAddress()) != NfsExportTable.Access.READ_WRITE) {
+            return null;
+        }
+        return m;
+    }
+
+    /** The gate of a reply that reports namespace change {@code ticket}: open once it is durable (§4.7). */
+    private RpcDeferredHandler.Gate durable(long ticket) {
+        return release -> fs.whenDurable(ticket, release::release);
+    }
+
+    /**
+     * CREATE's fast path on the event loop: a file made in (or found in) a live directory whose
+     * entry or absence and attributes are in memory, with no size to set, through an export that
+     * lets the client write and needs no name lookup. The reply waits until the change is
+     * durable. Anything else (errors included) goes to {@link #create} on a worker.
+     */
+    private RpcDeferredHandler.Gate createFromMemory(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = readHandle(args);
+        String name = readName(args);
+        int how = args.readInt();
+        SetAttributes a = SetAttributes.NONE;
+        long verifier = 0;
+        CreateMode mode;
+        switch (how) {
+            case Nfs3.UNCHECKED, Nfs3.GUARDED -> {
+                a = readSattr(args); // an invalid time throws: the worker answers it
+                mode = how == Nfs3.UNCHECKED ? CreateMode.UNCHECKED : CreateMode.GUARDED;
+            }
+            case Nfs3.EXCLUSIVE -> {
+                verifier = args.readHyper();
+                mode = CreateMode.EXCLUSIVE;
+            }
+            default -> {
+                return null;
+            }
+        }
+        args.expectEnd();
+        InMemory m = writableInMemory(call, fh);
+        if (m == null || (m.inode().ino() == exports.root(m.export()) && name.equals(SNAPSHOTS))) {
+            return null;
+        }
+        Datastore.Pending<Created> p = fs.tryCreate(caller(call, m.export()), m.inode().ino(), name, a, mode, verifier);
+        if (p == null) {
+            return null;
+        }
+        created(res, m.export(), p.result());
+        return durable(p.ticket());
+    }
+
     /** MKDIR (§3.3.9). */
     private void mkdir(RpcCall call, XdrReader args, XdrWriter res) {
         byte[] fh = readHandle(args);
@@ -718,6 +776,29 @@ public final class Nfs3Program {
     /** REMOVE (§3.3.12). */
     private void remove(RpcCall call, XdrReader args, XdrWriter res) {
         unlink(call, args, res, (t, name) -> t.vfs().remove(t.caller(), t.ino(), name));
+    }
+
+    /**
+     * REMOVE's fast path on the event loop: a name in a live directory whose entry and
+     * attributes are in memory, of a file with no volume left to delete, through an export that
+     * lets the client write and needs no name lookup. The reply waits until the removal is
+     * durable. Anything else (errors included) goes to {@link #remove} on a worker.
+     */
+    private RpcDeferredHandler.Gate removeFromMemory(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = readHandle(args);
+        String name = readName(args);
+        args.expectEnd();
+        InMemory m = writableInMemory(call, fh);
+        if (m == null) {
+            return null;
+        }
+        Datastore.Pending<Change> p = fs.tryRemove(caller(call, m.export()), m.inode().ino(), name);
+        if (p == null) {
+            return null;
+        }
+        res.writeInt(Nfs3.OK);
+        wcc(res, p.result());
+        return durable(p.ticket());
     }
 
     /** RMDIR (§3.3.13). */

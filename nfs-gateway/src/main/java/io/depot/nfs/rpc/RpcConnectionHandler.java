@@ -67,6 +67,11 @@ final class RpcConnectionHandler extends ChannelInboundHandlerAdapter {
                     ctx.writeAndFlush(quick); // answered from memory on the event loop: no worker
                     return;
                 }
+                if (waiting.isEmpty() && outstanding < maxOutstanding
+                        && dispatcher.tryDeferred(c, ctx.alloc(), (reply, close) -> deferredDone(ctx, reply, close))) {
+                    outstanding++; // made on the event loop; its reply waits for durability, counted like a worker's
+                    return;
+                }
                 waiting.add(c);
                 startWaiting(ctx);
             }
@@ -118,6 +123,20 @@ final class RpcConnectionHandler extends ChannelInboundHandlerAdapter {
             } catch (RejectedExecutionException e) { // event loop gone: the server is shutting down
                 ReferenceCountUtil.release(r);
             }
+        }
+    }
+
+    /** From any thread: the outcome of a call taken by {@link RpcDispatcher#tryDeferred}. */
+    private void deferredDone(ChannelHandlerContext ctx, ByteBuf reply, boolean close) {
+        try {
+            ctx.executor().execute(() -> {
+                if (close) {
+                    ctx.channel().close();
+                }
+                finished(ctx, reply);
+            });
+        } catch (RejectedExecutionException e) { // event loop gone: the server is shutting down
+            ReferenceCountUtil.release(reply);
         }
     }
 

@@ -217,6 +217,89 @@ public final class RpcDispatcher {
         return w.finish();
     }
 
+    /** Where {@link #tryDeferred} delivers a call's outcome, once, on any thread. */
+    @FunctionalInterface
+    public interface DeferredReply {
+        /**
+         * {@code reply} (owned by the receiver) to send, or null for none: a retransmission of a
+         * call still executing, or ({@code close}) a change that could not be made durable, whose
+         * connection is to be closed so that the client retries.
+         */
+        void done(ByteBuf reply, boolean close);
+    }
+
+    /**
+     * Tries the procedure's deferred fast path (on the event loop), through the duplicate request
+     * cache. Returns false when there is none or it declined: the call and its record are then as
+     * they were, for {@link #execute} on a worker. Returns true when it took the call (and
+     * released its record): {@code out} is then called exactly once, possibly from another
+     * thread, when the reply may leave.
+     */
+    public boolean tryDeferred(Call c, ByteBufAllocator alloc, DeferredReply out) {
+        RpcDeferredHandler deferred = c.procedure().deferred();
+        if (deferred == null) {
+            return false;
+        }
+        RpcCall call = c.call();
+        ByteBuf record = c.record();
+        int mark = record.readerIndex();
+        DuplicateRequestCache.Key key = null;
+        if (drc != null) {
+            key = DuplicateRequestCache.key(call, record);
+            DuplicateRequestCache.Lookup seen = drc.begin(key);
+            if (!(seen instanceof DuplicateRequestCache.Lookup.Execute)) {
+                record.release();
+                out.done(seen instanceof DuplicateRequestCache.Lookup.Replay replay ? Unpooled.wrappedBuffer(replay.reply()) : null, false);
+                return true;
+            }
+        }
+        XdrWriter w = new XdrWriter(alloc);
+        RpcDeferredHandler.Gate gate = null;
+        try {
+            RpcReplies.acceptedHeader(w, call.xid(), Rpc.SUCCESS);
+            gate = deferred.tryHandle(call, new XdrReader(record), w);
+        } catch (XdrDecodeException e) {
+            w.release();
+            record.release();
+            log.debug("GARBAGE_ARGS for {} {}: {}", c.procedure().name(), call, e.getMessage());
+            ByteBuf garbage = RpcReplies.accepted(alloc, call.xid(), Rpc.GARBAGE_ARGS);
+            if (key != null) {
+                drc.complete(key, garbage);
+            }
+            out.done(garbage, false);
+            return true;
+        } catch (RuntimeException e) {
+            log.debug("deferred fast path of {} gave up on {}: {}", c.procedure().name(), call, e.toString());
+        }
+        if (gate == null) {
+            w.release();
+            record.readerIndex(mark);
+            if (key != null) {
+                drc.abandon(key); // the worker begins it again
+            }
+            return false;
+        }
+        record.release();
+        ByteBuf reply = w.finish();
+        DuplicateRequestCache.Key k = key;
+        gate.whenOpen(send -> {
+            if (send) {
+                c.observer().completed(System.nanoTime() - c.arrivedNanos());
+                if (k != null) {
+                    drc.complete(k, reply);
+                }
+                out.done(reply, false);
+            } else {
+                reply.release();
+                if (k != null) {
+                    drc.abandon(k);
+                }
+                out.done(null, true);
+            }
+        });
+        return true;
+    }
+
     /**
      * Runs the handler and returns the reply (owned by the caller), or null when the call is a
      * retransmission of one still executing. Releases the call's record. Runs on a worker thread.

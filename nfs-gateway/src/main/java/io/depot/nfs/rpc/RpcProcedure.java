@@ -12,20 +12,23 @@ package io.depot.nfs.rpc;
  * the second core).
  */
 public record RpcProcedure(int number, String name, RpcHandler handler, boolean idempotent, RpcQuickHandler quick,
-                           boolean quickWhenIdle) {
+                           boolean quickWhenIdle, RpcDeferredHandler deferred) {
     /** A procedure without a fast path. */
     public RpcProcedure(int number, String name, RpcHandler handler, boolean idempotent) {
-        this(number, name, handler, idempotent, null, false);
+        this(number, name, handler, idempotent, null, false, null);
     }
 
-    /** A procedure whose fast path, if any, is tried whatever else the connection is doing. */
+    /** A procedure whose immediate fast path (idempotent ones only), if any, is tried whatever else the connection is doing. */
     public RpcProcedure(int number, String name, RpcHandler handler, boolean idempotent, RpcQuickHandler quick) {
-        this(number, name, handler, idempotent, quick, false);
+        this(number, name, handler, idempotent, quick, false, null);
     }
 
     public RpcProcedure {
         if (quick != null && !idempotent) {
             throw new IllegalArgumentException(name + ": a non-idempotent procedure goes through the duplicate request cache, on a worker");
+        }
+        if (deferred != null && idempotent) {
+            throw new IllegalArgumentException(name + ": a deferred fast path is for non-idempotent procedures (it records its reply)");
         }
     }
 }

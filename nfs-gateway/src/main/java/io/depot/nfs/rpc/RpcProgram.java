@@ -96,12 +96,21 @@ public final class RpcProgram {
 
         /** As {@link #procedure(int, int, String, RpcHandler, RpcQuickHandler)}, the fast path tried only on an idle connection (see {@link RpcProcedure}). */
         public Builder procedureQuickWhenIdle(int version, int procedure, String name, RpcHandler handler, RpcQuickHandler quick) {
-            return add(version, new RpcProcedure(procedure, name, handler, true, quick, true));
+            return add(version, new RpcProcedure(procedure, name, handler, true, quick, true, null));
         }
 
         /** A procedure whose replies are kept in the duplicate request cache. */
         public Builder nonIdempotentProcedure(int version, int procedure, String name, RpcHandler handler) {
             return add(version, new RpcProcedure(procedure, name, handler, false));
+        }
+
+        /**
+         * A procedure whose replies are kept in the duplicate request cache, with a fast path on
+         * the event loop whose reply waits for its change to be durable (see {@link RpcDeferredHandler}).
+         */
+        public Builder nonIdempotentProcedure(int version, int procedure, String name, RpcHandler handler,
+                                              RpcDeferredHandler deferred) {
+            return add(version, new RpcProcedure(procedure, name, handler, false, null, false, deferred));
         }
 
         private Builder add(int version, RpcProcedure p) {

@@ -42,6 +42,8 @@ class RpcServerTest {
     private final AtomicReference<RpcCall> lastCall = new AtomicReference<>();
     private volatile CountDownLatch gate = new CountDownLatch(0);
     private final ConcurrentLinkedQueue<Integer> order = new ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.LinkedBlockingQueue<RpcDeferredHandler.Release> releases = new java.util.concurrent.LinkedBlockingQueue<>();
+    private final AtomicInteger deferredRuns = new AtomicInteger();
 
     @BeforeAll
     static void paranoid() {
@@ -97,6 +99,20 @@ class RpcServerTest {
                 .nonIdempotentProcedure(2, 5, "CREATE", (c, a, r) -> {
                     a.readInt();
                     r.writeInt(nonIdempotentRuns.incrementAndGet());
+                })
+                .nonIdempotentProcedure(2, 7, "DEFERRED", (c, a, r) -> {
+                    a.readInt();
+                    a.expectEnd();
+                    r.writeString(Thread.currentThread().isVirtual() ? "worker" : "not-a-worker");
+                }, (c, a, r) -> {
+                    int n = a.readInt(); // 1: declined; otherwise made here, the reply waits for the test's release
+                    a.expectEnd();
+                    if (n == 1) {
+                        return null;
+                    }
+                    deferredRuns.incrementAndGet();
+                    r.writeString("deferred-" + n);
+                    return releases::add;
                 })
                 .build());
         server.register(RpcProgram.builder(SYS_ONLY_PROG, "sys-only")
@@ -313,6 +329,68 @@ class RpcServerTest {
             assertEquals(calls, xids.size());
             assertEquals(4, maxRunning.get(), "never more than the limit at once");
         }
+    }
+
+    /** The release a deferred call's gate was given, once the event loop made the call. */
+    private RpcDeferredHandler.Release nextRelease() throws InterruptedException {
+        RpcDeferredHandler.Release r = releases.poll(10, TimeUnit.SECONDS);
+        assertTrue(r != null, "the deferred fast path never ran");
+        return r;
+    }
+
+    @Test
+    void aDeferredReplyLeavesOnlyOnceItsGateOpensWhileLaterCallsAreAnswered() throws Exception {
+        try (RpcClient c = client()) {
+            c.sendRecord(Calls.sysCall(0x5001, PROG, 2, 7, Calls.ints(2)));
+            RpcDeferredHandler.Release release = nextRelease();
+            // the connection goes on meanwhile: a later call's reply comes first
+            RpcReply echo = roundTrip(c, Calls.sysCall(0x5002, PROG, 2, 1, new byte[] {0, 0, 0, 1, 7, 0, 0, 0}));
+            assertEquals(0x5002, echo.xid(), "the held reply must not leave before its gate opens");
+            release.release(true);
+            RpcReply deferred = RpcReply.parse(Unpooled.wrappedBuffer(c.receiveRecord()));
+            assertEquals(0x5001, deferred.xid());
+            assertTrue(deferred.success(), deferred.toString());
+            assertEquals("deferred-2", deferred.results().readString(64));
+            // declined: the worker makes the call, as without a fast path
+            RpcReply declined = c.call(PROG, 2, 7, w -> w.writeInt(1));
+            assertEquals("worker", declined.results().readString(64));
+            RpcReply garbage = c.call(PROG, 2, 7, w -> w.writeInt(2).writeInt(9)); // trailing bytes
+            assertEquals(Rpc.GARBAGE_ARGS, garbage.acceptStat());
+        }
+        assertEquals(1, deferredRuns.get());
+    }
+
+    @Test
+    void aDeferredReplyThatMustNotBeSentClosesItsConnection() throws Exception {
+        try (RpcClient c = client()) {
+            c.sendRecord(Calls.sysCall(0x5101, PROG, 2, 7, Calls.ints(3)));
+            nextRelease().release(false);
+            assertThrows(IOException.class, c::receiveRecord, "no reply, and the client sees the connection go");
+        }
+        try (RpcClient c = client()) { // the server goes on; the same xid is not remembered as answered
+            c.sendRecord(Calls.sysCall(0x5101, PROG, 2, 7, Calls.ints(3)));
+            nextRelease().release(true);
+            assertEquals("deferred-3", RpcReply.parse(Unpooled.wrappedBuffer(c.receiveRecord())).results().readString(64));
+        }
+        assertEquals(2, deferredRuns.get());
+    }
+
+    @Test
+    void aDeferredCallsRetransmissionGetsTheFirstReplyFromTheCache() throws Exception {
+        byte[] call = Calls.sysCall(0x5201, PROG, 2, 7, Calls.ints(4));
+        byte[] firstReply;
+        try (RpcClient c = client()) {
+            c.sendRecord(call);
+            nextRelease().release(true);
+            firstReply = c.receiveRecord();
+        }
+        try (RpcClient c = client()) {
+            c.sendRecord(call);
+            assertArrayEquals(firstReply, c.receiveRecord());
+        }
+        assertEquals(1, deferredRuns.get(), "the retransmission was answered from the cache, not made again");
+        assertThrows(IllegalArgumentException.class, () -> new RpcProcedure(9, "X", (c, a, r) -> { }, true, null, false, (c, a, r) -> null),
+                "a deferred fast path is for non-idempotent procedures");
     }
 
     @Test

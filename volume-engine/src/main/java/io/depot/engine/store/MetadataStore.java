@@ -15,6 +15,15 @@ public interface MetadataStore extends AutoCloseable {
     byte[] get(byte[] key);
 
     /**
+     * The value under {@code key} if the store can tell without reading its files (from memory
+     * and its caches): {@link Cached} with the value, or with null when there is none. Null when
+     * only a read from disk could tell. For callers that must not block, such as an event loop.
+     */
+    default Cached getCached(byte[] key) {
+        return null;
+    }
+
+    /**
      * The entry with the greatest key in {@code [lowest, key]}, or null if there is none.
      * This is how a snapshot finds the newest mapping born at or before its epoch.
      */
@@ -40,12 +49,25 @@ public interface MetadataStore extends AutoCloseable {
         write(batch);
     }
 
+    /**
+     * As {@link #writeUnsynced}, unless applying the batch would have to wait (a store throttling
+     * its writers): then applies nothing and returns false. For callers that must not block,
+     * such as a network event loop, which hand the batch to a thread that may wait instead.
+     */
+    default boolean tryWriteUnsynced(MetaBatch batch) {
+        writeUnsynced(batch);
+        return true;
+    }
+
     /** Makes every batch applied before this call durable. */
     default void sync() {
     }
 
     @Override
     void close();
+
+    /** What {@link #getCached} found: a value, or null for none. */
+    record Cached(byte[] value) {}
 
     /** One key and its value. */
     record Entry(byte[] key, byte[] value) {}

@@ -10,10 +10,12 @@ import org.rocksdb.CompressionType;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
+import org.rocksdb.ReadTier;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.Slice;
+import org.rocksdb.Status;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
@@ -30,7 +32,11 @@ public final class RocksMetadataStore implements MetadataStore {
     private final Options options;
     private final WriteOptions syncWrite;
     private final WriteOptions unsyncedWrite;
+    /** Unsynced, and failing with Incomplete instead of sleeping when RocksDB would stall the writer. */
+    private final WriteOptions unsyncedNoWait;
     private final ReadOptions readOptions;
+    /** Memtables and block cache only: a read that would need the files fails with Incomplete. */
+    private final ReadOptions cachedRead;
     private final RocksDB db;
     /**
      * Guards the native handles: every call holds the read side, close takes the write side and
@@ -54,11 +60,15 @@ public final class RocksMetadataStore implements MetadataStore {
                 .setKeepLogFileNum(5);
         syncWrite = new WriteOptions().setSync(true);
         unsyncedWrite = new WriteOptions().setSync(false);
+        unsyncedNoWait = new WriteOptions().setSync(false).setNoSlowdown(true);
         readOptions = new ReadOptions();
+        cachedRead = new ReadOptions().setReadTier(ReadTier.BLOCK_CACHE_TIER);
         try {
             db = RocksDB.open(options, dir.toString());
         } catch (RocksDBException e) {
+            cachedRead.close();
             readOptions.close();
+            unsyncedNoWait.close();
             unsyncedWrite.close();
             syncWrite.close();
             options.close();
@@ -73,6 +83,21 @@ public final class RocksMetadataStore implements MetadataStore {
         try {
             return db.get(readOptions, key);
         } catch (RocksDBException e) {
+            throw new StorageIoException("metadata read failed: " + e.getMessage(), e);
+        } finally {
+            leave();
+        }
+    }
+
+    @Override
+    public Cached getCached(byte[] key) {
+        enter();
+        try {
+            return new Cached(db.get(cachedRead, key));
+        } catch (RocksDBException e) {
+            if (e.getStatus() != null && e.getStatus().getCode() == Status.Code.Incomplete) {
+                return null; // the answer is in a table file whose block is not cached
+            }
             throw new StorageIoException("metadata read failed: " + e.getMessage(), e);
         } finally {
             leave();
@@ -127,6 +152,26 @@ public final class RocksMetadataStore implements MetadataStore {
         write(batch, unsyncedWrite);
     }
 
+    /** With no_slowdown: a write RocksDB would delay or stop (memtables full, too many L0 files) fails with Incomplete. */
+    @Override
+    public boolean tryWriteUnsynced(MetaBatch batch) {
+        if (batch.isEmpty()) {
+            return true;
+        }
+        enter();
+        try (WriteBatch wb = toWriteBatch(batch)) {
+            db.write(unsyncedNoWait, wb);
+            return true;
+        } catch (RocksDBException e) {
+            if (e.getStatus() != null && e.getStatus().getCode() == Status.Code.Incomplete) {
+                return false;
+            }
+            throw new StorageIoException("metadata commit failed: " + e.getMessage(), e);
+        } finally {
+            leave();
+        }
+    }
+
     @Override
     public void sync() {
         enter();
@@ -144,7 +189,18 @@ public final class RocksMetadataStore implements MetadataStore {
             return;
         }
         enter();
-        try (WriteBatch wb = new WriteBatch()) {
+        try (WriteBatch wb = toWriteBatch(batch)) {
+            db.write(how, wb);
+        } catch (RocksDBException e) {
+            throw new StorageIoException("metadata commit failed: " + e.getMessage(), e);
+        } finally {
+            leave();
+        }
+    }
+
+    private static WriteBatch toWriteBatch(MetaBatch batch) throws RocksDBException {
+        WriteBatch wb = new WriteBatch();
+        try {
             for (MetaBatch.Op op : batch.ops()) {
                 if (op.value() == null) {
                     wb.delete(op.key());
@@ -152,11 +208,10 @@ public final class RocksMetadataStore implements MetadataStore {
                     wb.put(op.key(), op.value());
                 }
             }
-            db.write(how, wb);
-        } catch (RocksDBException e) {
-            throw new StorageIoException("metadata commit failed: " + e.getMessage(), e);
-        } finally {
-            leave();
+            return wb;
+        } catch (RocksDBException | RuntimeException e) {
+            wb.close();
+            throw e;
         }
     }
 
@@ -189,7 +244,9 @@ public final class RocksMetadataStore implements MetadataStore {
             // an unsynced batch not yet synced is lost, as its caller was told it could be
         }
         db.close();
+        cachedRead.close();
         readOptions.close();
+        unsyncedNoWait.close();
         unsyncedWrite.close();
         syncWrite.close();
         options.close();

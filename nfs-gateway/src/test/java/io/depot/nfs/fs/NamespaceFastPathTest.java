@@ -1,0 +1,201 @@
+package io.depot.nfs.fs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.depot.engine.Pool;
+import io.depot.engine.PoolOptions;
+import io.depot.engine.Settings;
+import io.depot.engine.StorageIoException;
+import io.depot.nfs.fs.VirtualFileSystem.CreateMode;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * CREATE and REMOVE made from memory for an event loop ({@link Datastore#tryCreate},
+ * {@link Datastore#tryRemove}): the same changes as the ordinary calls, declined (nothing
+ * changed) where they would have to wait or fail, and reported durable only once a sync of the
+ * group commit ({@link GroupSync}) covered them. Durability is checked by reopening the pool
+ * without the datastore's close (a crash as far as the datastore can tell).
+ */
+class NamespaceFastPathTest {
+    private static final long ROOT = Datastore.ROOT;
+
+    @TempDir
+    Path tmp;
+    private Pool pool;
+    private Datastore fs;
+
+    private void open() {
+        Path dir = tmp.resolve("pool");
+        pool = Pool.exists(dir) ? Pool.open(dir) : Pool.create(dir, PoolOptions.ofCapacity(1L << 30));
+        fs = Datastore.open(pool);
+    }
+
+    private void crashAndReopen() {
+        pool.close();
+        open();
+    }
+
+    @AfterEach
+    void close() {
+        if (pool != null) {
+            pool.close();
+        }
+    }
+
+    /** Waits (bounded) for {@link Datastore#whenDurable}'s verdict on {@code ticket}. */
+    private boolean durable(long ticket) throws Exception {
+        CompletableFuture<Boolean> verdict = new CompletableFuture<>();
+        fs.whenDurable(ticket, verdict::complete);
+        return verdict.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aFileMadeAndRemovedFromMemoryIsThereAndGoneOnceReportedDurable() throws Exception {
+        open();
+        Datastore.Pending<Created> made = fs.tryCreate(Caller.ROOT, ROOT, "a", SetAttributes.NONE, CreateMode.GUARDED, 0);
+        assertNotNull(made, "an absent name in a fresh datastore is known from memory");
+        assertEquals(made.result().object().ino(), fs.lookup(Caller.ROOT, ROOT, "a").ino(), "visible at once");
+        assertTrue(durable(made.ticket()));
+        crashAndReopen();
+        // after the reopen nothing is cached: REMOVE declines, changing nothing, until the ordinary path read it
+        assertNull(fs.tryRemove(Caller.ROOT, ROOT, "a"));
+        Inode a = fs.lookup(Caller.ROOT, ROOT, "a"); // caches the entry and both inodes
+        assertEquals(made.result().object().ino(), a.ino());
+        assertEquals(0, a.size());
+        Datastore.Pending<Change> removed = fs.tryRemove(Caller.ROOT, ROOT, "a");
+        assertNotNull(removed);
+        assertTrue(removed.result().after().mtime() >= removed.result().before().mtime());
+        assertThrows(FsException.NoEntry.class, () -> fs.lookup(Caller.ROOT, ROOT, "a"));
+        assertTrue(durable(removed.ticket()));
+        crashAndReopen();
+        assertThrows(FsException.NoEntry.class, () -> fs.lookup(Caller.ROOT, ROOT, "a"));
+    }
+
+    @Test
+    void whatTheFastPathCannotDoAloneItDeclinesHavingChangedNothing() throws Exception {
+        open();
+        Inode f = fs.create(Caller.ROOT, ROOT, "f", SetAttributes.NONE, CreateMode.GUARDED, 0).object();
+        fs.write(Caller.ROOT, f.ino(), 0, ByteBuffer.wrap(new byte[] {1, 2, 3}), Stability.FILE_SYNC); // f gets a volume
+        long changes = fs.namespaceChanges();
+        // errors are the ordinary call's to answer
+        assertNull(fs.tryCreate(Caller.ROOT, ROOT, "f", SetAttributes.NONE, CreateMode.GUARDED, 0), "GUARDED on an existing name");
+        assertNull(fs.tryRemove(Caller.ROOT, ROOT, "nothing-here"));
+        assertNull(fs.tryCreate(Caller.ROOT, f.ino(), "x", SetAttributes.NONE, CreateMode.UNCHECKED, 0), "not a directory");
+        assertNull(fs.tryCreate(new Caller(1000, 1000, new int[0]), ROOT, "y", SetAttributes.NONE, CreateMode.UNCHECKED, 0),
+                "no write permission in the root (0755, root's)");
+        // a size to set, a volume to delete: work for a worker
+        assertNull(fs.tryCreate(Caller.ROOT, ROOT, "g", SetAttributes.size(10), CreateMode.UNCHECKED, 0));
+        assertNull(fs.tryRemove(Caller.ROOT, ROOT, "f"), "f has a volume");
+        assertEquals(changes, fs.namespaceChanges(), "nothing was applied");
+        assertEquals(3, fs.lookup(Caller.ROOT, ROOT, "f").size());
+        assertThrows(FsException.NoEntry.class, () -> fs.lookup(Caller.ROOT, ROOT, "g"));
+
+        // an existing file and UNCHECKED: found, nothing changed, reported once what was seen is durable
+        Datastore.Pending<Created> again = fs.tryCreate(Caller.ROOT, ROOT, "f", SetAttributes.NONE, CreateMode.UNCHECKED, 0);
+        assertNotNull(again);
+        assertEquals(f.ino(), again.result().object().ino());
+        assertEquals(changes, fs.namespaceChanges());
+        assertTrue(durable(again.ticket()));
+    }
+
+    @Test
+    void concurrentChangesFromMemoryAndFromWorkersShareSyncsAndAllSurvive() throws Exception {
+        open();
+        int threads = 4;
+        int perThread = 100;
+        ExecutorService clients = Executors.newFixedThreadPool(threads);
+        List<Future<Integer>> done = new ArrayList<>();
+        try {
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                done.add(clients.submit(() -> {
+                    int fast = 0;
+                    for (int i = 0; i < perThread; i++) {
+                        String name = "t" + thread + "-" + i;
+                        Datastore.Pending<Created> p = fs.tryCreate(Caller.ROOT, ROOT, name, SetAttributes.NONE, CreateMode.UNCHECKED, 0);
+                        if (p == null) { // the lock was busy: the ordinary call, as a worker would
+                            fs.create(Caller.ROOT, ROOT, name, SetAttributes.NONE, CreateMode.UNCHECKED, 0);
+                        } else {
+                            fast++;
+                            assertTrue(durable(p.ticket()));
+                        }
+                        if (i % 2 == 1) {
+                            String previous = "t" + thread + "-" + (i - 1);
+                            Datastore.Pending<Change> r = fs.tryRemove(Caller.ROOT, ROOT, previous);
+                            if (r == null) {
+                                fs.remove(Caller.ROOT, ROOT, previous);
+                            } else {
+                                assertTrue(durable(r.ticket()));
+                            }
+                        }
+                    }
+                    return fast;
+                }));
+            }
+            int fast = 0;
+            for (Future<Integer> f : done) {
+                fast += f.get(60, TimeUnit.SECONDS);
+            }
+            assertTrue(fast > 0, "some creates were made from memory");
+        } finally {
+            clients.shutdownNow();
+        }
+        long changes = fs.namespaceChanges();
+        assertTrue(fs.namespaceSyncs() <= changes, fs.namespaceSyncs() + " syncs for " + changes + " changes");
+        crashAndReopen();
+        for (int t = 0; t < threads; t++) {
+            for (int i = 0; i < perThread; i++) {
+                String name = "t" + t + "-" + i;
+                if (i % 2 == 1) {
+                    assertEquals(name, nameOf(fs.lookup(Caller.ROOT, ROOT, name)), name);
+                } else {
+                    assertThrows(FsException.NoEntry.class, () -> fs.lookup(Caller.ROOT, ROOT, name), name);
+                }
+            }
+        }
+    }
+
+    private String nameOf(Inode i) {
+        DirPage page = fs.readdir(Caller.ROOT, ROOT, 0, 1000, false);
+        return page.entries().stream().filter(e -> e.ino() == i.ino()).findFirst().orElseThrow().name();
+    }
+
+    @Test
+    void aSyncThatFailsIsReportedToEveryChangeItCoveredAndNoneIsCalledDurable() throws Exception {
+        open();
+        Settings settings = pool.settings();
+        GroupSync sync = new GroupSync(settings);
+        settings.applyUnsynced(Map.of("nfs-test/a", new byte[] {1}));
+        long first = sync.applied();
+        sync.awaitDurable(first);
+        assertTrue(sync.syncs() >= 1);
+        CompletableFuture<Boolean> early = new CompletableFuture<>();
+        Thread caller = Thread.currentThread();
+        sync.whenDurable(first, durable -> early.complete(durable && Thread.currentThread() == caller));
+        assertTrue(early.getNow(false), "a change already durable is told so at once, on the caller's thread");
+
+        pool.close(); // every later sync fails: the store is closed
+        long second = sync.applied();
+        CompletableFuture<Boolean> told = new CompletableFuture<>();
+        sync.whenDurable(second, told::complete);
+        assertThrows(StorageIoException.class, () -> sync.awaitDurable(second));
+        assertEquals(false, told.get(10, TimeUnit.SECONDS));
+        pool = null;
+    }
+}
