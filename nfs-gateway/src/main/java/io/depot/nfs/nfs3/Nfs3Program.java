@@ -622,31 +622,30 @@ public final class Nfs3Program {
     private void create(RpcCall call, XdrReader args, XdrWriter res) {
         byte[] fh = readHandle(args);
         String name = readName(args);
-        int how = args.readInt();
-        SetAttributes a = SetAttributes.NONE;
-        long verifier = 0;
-        CreateMode mode;
+        CreateHow how;
         try {
-            switch (how) {
-                case Nfs3.UNCHECKED, Nfs3.GUARDED -> {
-                    a = readSattr(args);
-                    mode = how == Nfs3.UNCHECKED ? CreateMode.UNCHECKED : CreateMode.GUARDED;
-                }
-                case Nfs3.EXCLUSIVE -> {
-                    verifier = args.readHyper();
-                    mode = CreateMode.EXCLUSIVE;
-                }
-                default -> throw RpcErrorException.garbageArgs("createmode3 " + how);
-            }
+            how = readCreateHow(args);
         } catch (FsException e) {
             res.writeInt(status(e));
             wcc(res, null, currentOf(fh));
             return;
         }
         args.expectEnd();
-        SetAttributes attrs = a;
-        long verf = verifier;
-        makeObject(call, fh, name, res, (t, n) -> t.vfs().create(t.caller(), t.ino(), n, attrs, mode, verf));
+        makeObject(call, fh, name, res, (t, n) -> t.vfs().create(t.caller(), t.ino(), n, how.attrs(), how.mode(), how.verifier()));
+    }
+
+    /** createhow3 (§3.3.8): the mode with its attributes (UNCHECKED, GUARDED) or its verifier (EXCLUSIVE). */
+    private record CreateHow(CreateMode mode, SetAttributes attrs, long verifier) {}
+
+    /** Decodes createhow3; an unknown mode is GARBAGE_ARGS, invalid attributes an {@link FsException}. */
+    private CreateHow readCreateHow(XdrReader args) {
+        int how = args.readInt();
+        return switch (how) {
+            case Nfs3.UNCHECKED -> new CreateHow(CreateMode.UNCHECKED, readSattr(args), 0);
+            case Nfs3.GUARDED -> new CreateHow(CreateMode.GUARDED, readSattr(args), 0);
+            case Nfs3.EXCLUSIVE -> new CreateHow(CreateMode.EXCLUSIVE, SetAttributes.NONE, args.readHyper());
+            default -> throw RpcErrorException.garbageArgs("createmode3 " + how);
+        };
     }
 
     /**
@@ -676,29 +675,13 @@ public final class Nfs3Program {
     private RpcDeferredHandler.Gate createFromMemory(RpcCall call, XdrReader args, XdrWriter res) {
         byte[] fh = readHandle(args);
         String name = readName(args);
-        int how = args.readInt();
-        SetAttributes a = SetAttributes.NONE;
-        long verifier = 0;
-        CreateMode mode;
-        switch (how) {
-            case Nfs3.UNCHECKED, Nfs3.GUARDED -> {
-                a = readSattr(args); // an invalid time throws: the worker answers it
-                mode = how == Nfs3.UNCHECKED ? CreateMode.UNCHECKED : CreateMode.GUARDED;
-            }
-            case Nfs3.EXCLUSIVE -> {
-                verifier = args.readHyper();
-                mode = CreateMode.EXCLUSIVE;
-            }
-            default -> {
-                return null;
-            }
-        }
+        CreateHow how = readCreateHow(args); // anything it refuses is answered by the worker
         args.expectEnd();
         InMemory m = writableInMemory(call, fh);
         if (m == null || (m.inode().ino() == exports.root(m.export()) && name.equals(SNAPSHOTS))) {
             return null;
         }
-        Datastore.Pending<Created> p = fs.tryCreate(caller(call, m.export()), m.inode().ino(), name, a, mode, verifier);
+        Datastore.Pending<Created> p = fs.tryCreate(caller(call, m.export()), m.inode().ino(), name, how.attrs(), how.mode(), how.verifier());
         if (p == null) {
             return null;
         }
