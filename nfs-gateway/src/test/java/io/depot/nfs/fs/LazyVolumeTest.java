@@ -7,15 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.depot.engine.Pool;
-import io.depot.engine.PoolOptions;
 import io.depot.nfs.fs.VirtualFileSystem.CreateMode;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.util.concurrent.locks.Lock;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A created file gets its volume at its first write or size change, not at CREATE, and a
@@ -23,32 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * what a crash may leave repairable by the sweep at open; checked with real pool reopens
  * ("crash": the pool closes without the datastore's close).
  */
-class LazyVolumeTest {
-    private static final long ROOT = Datastore.ROOT;
-
-    @TempDir
-    Path tmp;
-    private Pool pool;
-    private Datastore fs;
-
-    private void open() {
-        Path dir = tmp.resolve("pool");
-        pool = Pool.exists(dir) ? Pool.open(dir) : Pool.create(dir, PoolOptions.ofCapacity(1L << 30));
-        fs = Datastore.open(pool);
-    }
-
-    private void crashAndReopen() {
-        pool.close();
-        open();
-    }
-
-    @AfterEach
-    void close() {
-        if (pool != null) {
-            pool.close();
-        }
-    }
-
+class LazyVolumeTest extends CrashReopenFixture {
     private Inode file(String name) {
         return fs.create(Caller.ROOT, ROOT, name, SetAttributes.NONE, CreateMode.GUARDED, 0).object();
     }

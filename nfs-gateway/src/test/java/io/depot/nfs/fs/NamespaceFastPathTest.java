@@ -6,13 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.depot.engine.Pool;
-import io.depot.engine.PoolOptions;
 import io.depot.engine.Settings;
 import io.depot.engine.StorageIoException;
 import io.depot.nfs.fs.VirtualFileSystem.CreateMode;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,9 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * CREATE and REMOVE made from memory for an event loop ({@link Datastore#tryCreate},
@@ -32,32 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * group commit ({@link GroupSync}) covered them. Durability is checked by reopening the pool
  * without the datastore's close (a crash as far as the datastore can tell).
  */
-class NamespaceFastPathTest {
-    private static final long ROOT = Datastore.ROOT;
-
-    @TempDir
-    Path tmp;
-    private Pool pool;
-    private Datastore fs;
-
-    private void open() {
-        Path dir = tmp.resolve("pool");
-        pool = Pool.exists(dir) ? Pool.open(dir) : Pool.create(dir, PoolOptions.ofCapacity(1L << 30));
-        fs = Datastore.open(pool);
-    }
-
-    private void crashAndReopen() {
-        pool.close();
-        open();
-    }
-
-    @AfterEach
-    void close() {
-        if (pool != null) {
-            pool.close();
-        }
-    }
-
+class NamespaceFastPathTest extends CrashReopenFixture {
     /** Waits (bounded) for {@link Datastore#whenDurable}'s verdict on {@code ticket}. */
     private boolean durable(long ticket) throws Exception {
         CompletableFuture<Boolean> verdict = new CompletableFuture<>();
