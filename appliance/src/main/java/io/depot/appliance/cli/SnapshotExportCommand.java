@@ -7,7 +7,6 @@ import io.depot.appliance.backup.StreamHeader;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -66,7 +65,7 @@ public final class SnapshotExportCommand extends ApiCommand {
         BackupReader.Totals totals;
         try (InputStream body = r.body();
              OutputStream out = new BufferedOutputStream(toStdout ? new FileOutputStream(FileDescriptor.out) : open(partial), 1 << 16)) {
-            BackupReader reader = new BackupReader(new Tee(body, out, bar));
+            BackupReader reader = new BackupReader(new ProgressInputStream(body, bar, out));
             header = reader.readHeader();
             totals = reader.readRecords(new BackupReader.Sink() {
                 @Override
@@ -129,38 +128,6 @@ public final class SnapshotExportCommand extends ApiCommand {
             } catch (IOException ignored) {
                 // the message about the failed export matters more
             }
-        }
-    }
-
-    /** Passes what it reads on to {@code out} and the progress bar. */
-    private static final class Tee extends FilterInputStream {
-        private final OutputStream out;
-        private final Progress bar;
-
-        Tee(InputStream in, OutputStream out, Progress bar) {
-            super(in);
-            this.out = out;
-            this.bar = bar;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                out.write(b);
-                Progress.add(bar, 1);
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-                out.write(b, off, n);
-                Progress.add(bar, n);
-            }
-            return n;
         }
     }
 }

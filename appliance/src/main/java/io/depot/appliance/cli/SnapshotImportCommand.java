@@ -3,7 +3,6 @@ package io.depot.appliance.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.depot.appliance.Sizes;
 import java.io.BufferedInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
@@ -55,7 +54,7 @@ public final class SnapshotImportCommand extends ApiCommand {
             }
         }
         Progress bar = Progress.of(progress != null ? progress : Terminals.isTerminal(Terminals.STDERR), "import " + volume, total);
-        InputStream counted = new Counted(new BufferedInputStream(in, 1 << 16), bar);
+        InputStream counted = new ProgressInputStream(new BufferedInputStream(in, 1 << 16), bar);
         HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.ofInputStream(() -> counted);
         if (total >= 0) {
             body = HttpRequest.BodyPublishers.fromPublisher(body, total);
@@ -73,33 +72,5 @@ public final class SnapshotImportCommand extends ApiCommand {
                 ? " (incremental since " + x.path("base").asText() + ")" : " (full)") + " into volume "
                 + x.path("volume").path("name").asText() + " as snapshot " + x.path("snapshot").path("name").asText() + ": "
                 + Sizes.format(x.path("dataBytes").asLong()) + " of data"));
-    }
-
-    /** Counts what is read into the progress bar. */
-    private static final class Counted extends FilterInputStream {
-        private final Progress bar;
-
-        Counted(InputStream in, Progress bar) {
-            super(in);
-            this.bar = bar;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                Progress.add(bar, 1);
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-                Progress.add(bar, n);
-            }
-            return n;
-        }
     }
 }
