@@ -1,5 +1,6 @@
 package io.depot.engine.sim;
 
+import io.depot.engine.PoolTuning;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -26,7 +27,7 @@ class FailedShrinkTest {
         CrashSwitch sw = new CrashSwitch(new Random(1));
         SimulatedMetadataStore meta = new SimulatedMetadataStore(sw);
         SimulatedBlockStore blocks = new SimulatedBlockStore(sw);
-        Engine.Options options = new Engine.Options(256L << 10, 1000, false);
+        PoolTuning options = new PoolTuning(256L << 10, 1000, false);
         Engine engine = Engine.create(meta, blocks, CLUSTER, 4L * CLUSTER, options);
         VolumeState v = engine.createVolume("v", 4L * CLUSTER);
         v.write(0, ByteBuffer.allocate(4 * CLUSTER), false);   // the pool is now full

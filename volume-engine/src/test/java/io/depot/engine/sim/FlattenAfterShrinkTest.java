@@ -1,5 +1,6 @@
 package io.depot.engine.sim;
 
+import io.depot.engine.PoolTuning;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
@@ -27,7 +28,7 @@ class FlattenAfterShrinkTest {
     void flattenKeepsTheTailThatAnOlderSnapshotOfTheShrunkCloneSees() {
         CrashSwitch sw = new CrashSwitch(new Random(1));
         Engine engine = Engine.create(new SimulatedMetadataStore(sw), new SimulatedBlockStore(sw), CLUSTER, 64L * CLUSTER,
-                new Engine.Options(256L << 10, 1000, false));
+                new PoolTuning(256L << 10, 1000, false));
         VolumeState v = engine.createVolume("v", 4L * CLUSTER);
         byte[] data = new byte[CLUSTER];
         Arrays.fill(data, (byte) 7);
