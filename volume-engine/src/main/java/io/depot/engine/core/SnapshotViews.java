@@ -1,5 +1,6 @@
 package io.depot.engine.core;
 
+import io.depot.engine.NoSuchSnapshotException;
 import io.depot.engine.core.Records.SnapshotRecord;
 import io.depot.engine.store.MetadataStore;
 import java.nio.ByteBuffer;
@@ -33,10 +34,31 @@ final class SnapshotViews {
     }
 
     /**
+     * Reads a snapshot of the volume: what the head held when the snapshot that froze {@code atEpoch}
+     * was taken. The caller names the snapshot's size so reads past it are refused.
+     */
+    void read(long atEpoch, long snapshotSize, long offset, ByteBuffer dst) {
+        int length = dst.remaining();
+        volume.enterIo();
+        try {
+            volume.checkAlive();
+            if (!snapshots.containsKey(atEpoch)) {
+                throw new NoSuchSnapshotException("the snapshot of volume " + volume.name() + " was deleted");
+            }
+            volume.checkBounds(offset, length, snapshotSize);
+            if (length > 0) {
+                readRuns(atEpoch, offset, length, dst);
+            }
+        } finally {
+            volume.exitIo();
+        }
+    }
+
+    /**
      * Reads a range of the snapshot that froze {@code atEpoch}, one positional read per run of clusters
      * mapped to consecutive physical clusters (as the head's reads do).
      */
-    void readRuns(long atEpoch, long offset, int length, ByteBuffer dst) {
+    private void readRuns(long atEpoch, long offset, int length, ByteBuffer dst) {
         MappingCache.Directory dir = directory(atEpoch);
         int cs = ctx.clusterSize;
         int shift = ctx.clusterShift;

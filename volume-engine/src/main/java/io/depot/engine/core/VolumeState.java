@@ -29,7 +29,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * older one is shared with a snapshot and is redirected to a fresh cluster on write.
  *
  * <p>Locking: I/O holds {@link #ioLock} shared and the cluster's stripe lock; snapshot, rollback
- * and delete take {@link #ioLock} exclusively, which drains in-flight I/O for an instant.
+ * and delete take {@link #ioLock} exclusively ({@link #drainIo()}), which drains in-flight I/O for an instant.
+ *
+ * <p>Its fields are private: the administrative collaborators ({@link Volumes}, {@link Snapshots},
+ * {@link Clones}, {@link Reclaimer}) change them only through the transitions below, each named for
+ * what happened, with the admin lock held and, where I/O could see the change, I/O drained.
  */
 public final class VolumeState {
     private final PoolContext ctx;
@@ -60,7 +64,7 @@ public final class VolumeState {
     private volatile long originEpoch;
     private volatile boolean flattening;
     private volatile boolean deleted;
-    /** Told about completed head I/O by {@link io.depot.engine.Volume}; set by the engine (metrics). */
+    /** Told about completed head I/O by {@link io.depot.engine.Volume}; set by {@link Volumes} (metrics). */
     private volatile VolumeIoObserver ioObserver = VolumeIoObserver.NONE;
 
     /** The state of a stored volume; a clone's origin is attached once every volume is loaded. */
@@ -401,25 +405,9 @@ public final class VolumeState {
         }
     }
 
-    /**
-     * Reads a snapshot of this volume: what the head held when the snapshot that froze {@code atEpoch}
-     * was taken. The caller names the snapshot's size so reads past it are refused.
-     */
+    /** Reads the snapshot that froze {@code atEpoch} (of {@code snapshotSize} bytes): see {@link SnapshotViews#read}. */
     public void readSnapshot(long atEpoch, long snapshotSize, long offset, ByteBuffer dst) {
-        int length = dst.remaining();
-        ioLock.readLock().lock();
-        try {
-            checkAlive();
-            if (!snapshots.containsKey(atEpoch)) {
-                throw new io.depot.engine.NoSuchSnapshotException("the snapshot of volume " + name + " was deleted");
-            }
-            checkBounds(offset, length, snapshotSize);
-            if (length > 0) {
-                views.readRuns(atEpoch, offset, length, dst);
-            }
-        } finally {
-            ioLock.readLock().unlock();
-        }
+        views.read(atEpoch, snapshotSize, offset, dst);
     }
 
     /**
@@ -780,7 +768,7 @@ public final class VolumeState {
         checkBounds(offset, length, sizeBytes);
     }
 
-    private void checkBounds(long offset, long length, long size) {
+    void checkBounds(long offset, long length, long size) {
         if (offset < 0 || length < 0 || (offset & 511) != 0 || (length & 511) != 0) {
             throw new InvalidIoException("I/O at offset " + offset + " length " + length
                     + " is not 512-byte aligned on volume " + name);
