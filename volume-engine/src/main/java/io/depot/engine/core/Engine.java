@@ -54,7 +54,6 @@ public final class Engine implements AutoCloseable {
     private final Clones clones;
     private final Reclaimer reclaimer;
     private final SnapshotDiff diff;
-    private final PoolVerifier verifier;
     private final ScheduledExecutorService ticker;
     private final ExecutorService workers;
     private final AtomicBoolean commitRequested = new AtomicBoolean();
@@ -77,7 +76,6 @@ public final class Engine implements AutoCloseable {
         this.clones = new Clones(ctx, volumes, workers);
         this.reclaimer = new Reclaimer(ctx);
         this.diff = new SnapshotDiff(ctx);
-        this.verifier = new PoolVerifier(ctx, volumes, reclaimer);
     }
 
     private static ThreadFactory daemon(String name) {
@@ -316,7 +314,7 @@ public final class Engine implements AutoCloseable {
      * problems found (empty when consistent). Call it on a quiet pool.
      */
     public List<String> verify() {
-        return reclaimer.whileQuiet(verifier::check);
+        return reclaimer.whileQuiet(() -> PoolVerifier.check(ctx, volumes, reclaimer));
     }
 
     // ---------------------------------------------------------------- volumes

@@ -14,21 +14,13 @@ import org.roaringbitmap.RoaringBitmap;
  * with the mappings, and each volume's head count matches the store.
  */
 final class PoolVerifier {
-    private final PoolContext ctx;
-    private final Volumes volumes;
-    private final Reclaimer reclaimer;
-
-    PoolVerifier(PoolContext ctx, Volumes volumes, Reclaimer reclaimer) {
-        this.ctx = ctx;
-        this.volumes = volumes;
-        this.reclaimer = reclaimer;
-    }
+    private PoolVerifier() {}
 
     /**
      * Checks the committed metadata against the engine's invariants and the allocator; returns the
      * problems found (empty when consistent). Call it on a quiet pool, with no reclaim step running.
      */
-    List<String> check() {
+    static List<String> check(PoolContext ctx, Volumes volumes, Reclaimer reclaimer) {
         ctx.pipeline.flush();
         List<String> problems = new ArrayList<>();
         List<Long> reclaiming = reclaimer.storedQueue();
