@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * Engine bug found by the crash simulation: a shrink that fails for lack of space still changes the
  * volume's size in memory, but not in the store, so a restart brings the old size back.
  *
- * <p>{@code Engine.resize} sets {@code v.sizeBytes = newSize} before {@code unmapTail}; zeroing the
+ * <p>{@code Engine.resize} (now {@code Volumes.resize}) set {@code v.sizeBytes = newSize} before {@code unmapTail}; zeroing the
  * partial cluster at the new end of a linked clone is a copy-on-write, which needs a free cluster.
  * When that throws, the size is never restored and the volume record is never persisted.
  */

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * Engine bug found by the crash simulation (seeds 1000 and 5062 at 500 operations): flattening a
  * clone that was shrunk after one of its snapshots loses that snapshot's tail.
  *
- * <p>{@code Engine.flatten} only visits clusters below the clone's current head size
+ * <p>{@code Engine.flatten} (now {@code Clones.flatten}) only visited clusters below the clone's current head size
  * ({@code clone.sizeBytes}). A snapshot of the clone taken before a shrink is larger and still reads
  * its tail through the origin; when the flatten finishes it sets {@code origin = null}, and those
  * clusters then read as zeros in the snapshot. The range should reach the largest snapshot size.
