@@ -1,13 +1,13 @@
 package io.depot.engine;
 
-import io.depot.engine.core.Engine;
+import io.depot.engine.core.FlattenTask;
 import java.util.concurrent.TimeUnit;
 
 /** The background copy that makes a full clone independent of its origin. */
 public final class FlattenJob {
-    private final Engine.FlattenTask task;
+    private final FlattenTask task;
 
-    FlattenJob(Engine.FlattenTask task) { this.task = task; }
+    FlattenJob(FlattenTask task) { this.task = task; }
 
     /** Clusters to visit, or -1 while they are still being counted. */
     public long totalClusters() { return task.total(); }

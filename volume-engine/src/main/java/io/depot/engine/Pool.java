@@ -33,10 +33,11 @@ public final class Pool implements AutoCloseable {
 
     /** Formats a new pool in {@code dir} (created if missing; must not already hold a pool). */
     public static Pool create(Path dir, PoolOptions options) {
-        return create(dir, options, Engine.Options.defaults());
+        return create(dir, options, PoolTuning.defaults());
     }
 
-    public static Pool create(Path dir, PoolOptions options, Engine.Options tuning) {
+    /** Formats a new pool and opens it with {@code tuning}. */
+    public static Pool create(Path dir, PoolOptions options, PoolTuning tuning) {
         Path descriptor = dir.resolve(DESCRIPTOR);
         if (Files.exists(descriptor)) {
             throw new PoolFormatException("a pool already exists in " + dir);
@@ -76,10 +77,11 @@ public final class Pool implements AutoCloseable {
 
     /** Opens an existing pool. */
     public static Pool open(Path dir) {
-        return open(dir, Engine.Options.defaults());
+        return open(dir, PoolTuning.defaults());
     }
 
-    public static Pool open(Path dir, Engine.Options tuning) {
+    /** Opens an existing pool with {@code tuning}. */
+    public static Pool open(Path dir, PoolTuning tuning) {
         Path descriptor = dir.resolve(DESCRIPTOR);
         if (!Files.exists(descriptor)) {
             throw new PoolFormatException("no pool in " + dir + " (missing " + DESCRIPTOR + ")");
@@ -121,8 +123,14 @@ public final class Pool implements AutoCloseable {
 
     public int clusterSize() { return engine.clusterSize(); }
 
+    /** Creates an empty thin volume, the user's. */
     public Volume createVolume(String name, long sizeBytes) {
-        return new Volume(this, engine.createVolume(name, sizeBytes));
+        return createVolume(name, sizeBytes, VolumeOwner.USER);
+    }
+
+    /** Creates an empty thin volume owned by {@code owner} (kept for the volume's life, see {@link VolumeOwner}). */
+    public Volume createVolume(String name, long sizeBytes, VolumeOwner owner) {
+        return new Volume(this, engine.createVolume(name, sizeBytes, owner));
     }
 
     public Volume volume(String name) { return new Volume(this, engine.volume(name)); }

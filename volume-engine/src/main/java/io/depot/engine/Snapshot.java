@@ -1,6 +1,6 @@
 package io.depot.engine;
 
-import io.depot.engine.core.Engine.SnapshotRef;
+import io.depot.engine.core.SnapshotRef;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
@@ -51,11 +51,24 @@ public final class Snapshot {
     /** Makes the volume's head this snapshot again; with {@code destroyNewer}, later snapshots are deleted. */
     public void rollback(boolean destroyNewer) { pool.engine().rollback(ref, destroyNewer); }
 
-    /** A writable clone sharing every cluster it does not overwrite. */
-    public Volume linkedClone(String name) { return new Volume(pool, pool.engine().clone(ref, name, false)); }
+    /** A writable clone sharing every cluster it does not overwrite; the user's (see {@link VolumeOwner}). */
+    public Volume linkedClone(String name) { return linkedClone(name, VolumeOwner.USER); }
+
+    /**
+     * A linked clone owned by {@code owner}: a clone does not inherit its origin's owner; pass
+     * {@code volume().owner()} to keep it.
+     */
+    public Volume linkedClone(String name, VolumeOwner owner) {
+        return new Volume(pool, pool.engine().clone(ref, name, false, owner));
+    }
 
     /** A clone usable at once that becomes independent in the background: see {@link Volume#flattenJob()}. */
-    public Volume fullClone(String name) { return new Volume(pool, pool.engine().clone(ref, name, true)); }
+    public Volume fullClone(String name) { return fullClone(name, VolumeOwner.USER); }
+
+    /** A full clone owned by {@code owner} (see {@link #linkedClone(String, VolumeOwner)}). */
+    public Volume fullClone(String name, VolumeOwner owner) {
+        return new Volume(pool, pool.engine().clone(ref, name, true, owner));
+    }
 
     /** The extents that differ from {@code base} (an older snapshot of the same volume), or every data extent if base is null. */
     public List<Extent> changedSince(Snapshot base) {

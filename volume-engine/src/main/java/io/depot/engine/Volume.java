@@ -1,6 +1,6 @@
 package io.depot.engine;
 
-import io.depot.engine.core.Engine;
+import io.depot.engine.core.FlattenTask;
 import io.depot.engine.core.VolumeState;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -28,6 +28,9 @@ public final class Volume {
     public String name() { return state.name(); }
 
     public long sizeBytes() { return state.sizeBytes(); }
+
+    /** Who the volume belongs to, set at creation: {@link VolumeOwner#USER} unless a layer made it for itself. */
+    public VolumeOwner owner() { return state.owner(); }
 
     // Each I/O call reports its size and duration to the volume's observer (metrics): two clock
     // reads and an interface call, nothing allocated; unobserved (the default) not even the clock.
@@ -170,7 +173,7 @@ public final class Volume {
 
     /** The running flatten of this clone, or the last one that ended (finished, cancelled or failed), or null. */
     public FlattenJob flattenJob() {
-        Engine.FlattenTask t = pool.engine().flattenTask(state);
+        FlattenTask t = pool.engine().flattenTask(state);
         return t == null ? null : new FlattenJob(t);
     }
 

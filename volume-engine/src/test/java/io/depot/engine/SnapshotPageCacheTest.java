@@ -88,7 +88,7 @@ class SnapshotPageCacheTest extends PoolFixture {
     void snapshotReadsStayExactWhenTheirPagesAreEvicted() {
         // the cache floor (64 pages of 1024 clusters) is far less than the 200 pages read here
         Pool p = Pool.create(dir.resolve("pool"), PoolOptions.ofCapacity(2 * GiB).withClusterSize(4096),
-                new Engine.Options(1, 1000, true));
+                new PoolTuning(1, 1000, true));
         pool = p;
         Volume v = p.createVolume("v", 8 * GiB);
         long stride = 1024L * 4096;   // one cluster per mapping page

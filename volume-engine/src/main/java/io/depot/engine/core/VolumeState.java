@@ -4,14 +4,17 @@ import io.depot.engine.CompareMismatchException;
 import io.depot.engine.InvalidIoException;
 import io.depot.engine.NoSuchVolumeException;
 import io.depot.engine.VolumeIoObserver;
+import io.depot.engine.VolumeOwner;
 import io.depot.engine.core.Records.SnapshotRecord;
 import io.depot.engine.core.Records.VolumeRecord;
 import io.depot.engine.store.MetaBatch;
 import io.depot.engine.store.MetadataStore;
+import org.roaringbitmap.longlong.Roaring64NavigableMap;
 import java.nio.ByteBuffer;
+import java.util.Collections;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -26,52 +29,74 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * older one is shared with a snapshot and is redirected to a fresh cluster on write.
  *
  * <p>Locking: I/O holds {@link #ioLock} shared and the cluster's stripe lock; snapshot, rollback
- * and delete take {@link #ioLock} exclusively, which drains in-flight I/O for an instant.
+ * and delete take {@link #ioLock} exclusively ({@link #drainIo()}), which drains in-flight I/O for an instant.
+ *
+ * <p>Its fields are private: the administrative collaborators ({@link Volumes}, {@link Snapshots},
+ * {@link Clones}, {@link Reclaimer}) change them only through the transitions below, each named for
+ * what happened, with the admin lock held and, where I/O could see the change, I/O drained.
  */
 public final class VolumeState {
-    final Engine engine;
-    final long id;
-    final UUID uuid;
-    final long createdMillis;
-    final MappingCache.Directory pages;
-    final ReentrantReadWriteLock ioLock = new ReentrantReadWriteLock();
+    private final PoolContext ctx;
+    // the geometry, cache and pipeline copied from ctx: the I/O path reads them without a hop
+    private final int clusterSize;
+    private final int clusterShift;
+    private final MappingCache cache;
+    private final CommitPipeline pipeline;
+
+    private final long id;
+    private final UUID uuid;
+    private final long createdMillis;
+    private final VolumeOwner owner;
+    private final MappingCache.Directory pages;
+    private final ReentrantReadWriteLock ioLock = new ReentrantReadWriteLock();
     /** Live snapshots by the epoch they froze. */
-    final ConcurrentSkipListMap<Long, SnapshotRecord> snapshots = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<Long, SnapshotRecord> snapshots = new ConcurrentSkipListMap<>();
+    private final NavigableMap<Long, SnapshotRecord> snapshotsView = Collections.unmodifiableNavigableMap(snapshots);
     /** Clusters mapped to data in the head view, owned or shared. */
-    final AtomicLong headClusters = new AtomicLong();
-    /**
-     * Cached mapping pages of live snapshots, by the epoch they froze, made on the first read. Whoever
-     * changes what a snapshot sees removes its entry (see {@link #forgetSnapshotPages}).
-     */
-    private final ConcurrentHashMap<Long, MappingCache.Directory> snapshotPages = new ConcurrentHashMap<>();
+    private final AtomicLong headClusters = new AtomicLong();
+    /** The cached pages and reads of the live snapshots. */
+    private final SnapshotViews views;
 
-    volatile String name;
-    volatile long sizeBytes;
-    volatile long epoch;
-    volatile VolumeState origin;
-    volatile long originEpoch;
-    volatile boolean flattening;
-    volatile boolean deleted;
-    /** Told about completed head I/O by {@link io.depot.engine.Volume}; set by the engine (metrics). */
-    volatile VolumeIoObserver ioObserver = VolumeIoObserver.NONE;
+    private volatile String name;
+    private volatile long sizeBytes;
+    private volatile long epoch;
+    private volatile VolumeState origin;
+    private volatile long originEpoch;
+    private volatile boolean flattening;
+    private volatile boolean deleted;
+    /** Told about completed head I/O by {@link io.depot.engine.Volume}; set by {@link Volumes} (metrics). */
+    private volatile VolumeIoObserver ioObserver = VolumeIoObserver.NONE;
 
-    VolumeState(Engine engine, VolumeRecord r) {
-        this.engine = engine;
+    /** The state of a stored volume; a clone's origin is attached once every volume is loaded. */
+    VolumeState(PoolContext ctx, VolumeRecord r) {
+        this.ctx = ctx;
+        this.clusterSize = ctx.clusterSize;
+        this.clusterShift = ctx.clusterShift;
+        this.cache = ctx.cache;
+        this.pipeline = ctx.pipeline;
         this.id = r.id();
         this.uuid = r.uuid();
         this.createdMillis = r.createdMillis();
+        this.owner = r.owner();
         this.name = r.name();
         this.sizeBytes = r.sizeBytes();
         this.epoch = r.epoch();
         this.originEpoch = r.originEpoch();
         this.flattening = r.flattening();
-        this.pages = engine.cache.directory(id, engine.maxVolumeClusters);
+        this.pages = cache.directory(id, ctx.maxVolumeClusters);
+        this.views = new SnapshotViews(this, ctx, snapshots);
     }
 
+    /** The record to store for this volume as it is now. */
     VolumeRecord record() {
+        return record(epoch);
+    }
+
+    /** The record to store for this volume with its next writes born at {@code nextEpoch}. */
+    VolumeRecord record(long nextEpoch) {
         VolumeState o = origin;
-        return new VolumeRecord(id, uuid, name, sizeBytes, epoch, o == null ? 0 : o.id, o == null ? 0 : originEpoch,
-                flattening, createdMillis);
+        return new VolumeRecord(id, uuid, name, sizeBytes, nextEpoch, o == null ? 0 : o.id, o == null ? 0 : originEpoch,
+                flattening, createdMillis, owner);
     }
 
     public long id() { return id; }
@@ -82,9 +107,110 @@ public final class VolumeState {
 
     public long sizeBytes() { return sizeBytes; }
 
+    public VolumeOwner owner() { return owner; }
+
     public boolean hasOrigin() { return origin != null; }
 
     public VolumeIoObserver io() { return ioObserver; }
+
+    /** The epoch this volume's writes are born in now. */
+    long epoch() { return epoch; }
+
+    /** The volume a linked clone reads through to, or null. */
+    VolumeState origin() { return origin; }
+
+    /** The epoch of the origin snapshot a linked clone reads through to. */
+    long originEpoch() { return originEpoch; }
+
+    boolean isFlattening() { return flattening; }
+
+    boolean isDeleted() { return deleted; }
+
+    /** Live snapshots by the epoch they froze (read-only view). */
+    NavigableMap<Long, SnapshotRecord> snapshots() { return snapshotsView; }
+
+    /** The head's mapping-page directory. */
+    MappingCache.Directory pages() { return pages; }
+
+    long headClusters() { return headClusters.get(); }
+
+    // ---------------------------------------------------------------- state changes (admin paths)
+
+    /** Makes this volume a linked clone reading through {@code origin} (at load or creation). */
+    void attachOrigin(VolumeState origin) { this.origin = origin; }
+
+    /**
+     * Ends a flatten: the volume no longer reads through an origin. Called with I/O drained; its
+     * snapshots cached "no mapping: read the origin" and must see the copies now.
+     */
+    void detachFromOrigin() {
+        origin = null;
+        originEpoch = 0;
+        views.forget(-1);
+        flattening = false;
+    }
+
+    /** Marks a flatten as under way (survives reopen once persisted); false if it already was. */
+    boolean markFlattening() {
+        if (flattening) {
+            return false;
+        }
+        flattening = true;
+        return true;
+    }
+
+    void renameTo(String newName) { this.name = newName; }
+
+    /** Sets the size (a shrink cuts the tail first, with I/O drained). */
+    void resizeTo(long bytes) { this.sizeBytes = bytes; }
+
+    /** A snapshot froze {@code frozen}: it joins the live snapshots and later writes are born in the next epoch. */
+    void snapshotTaken(long frozen, SnapshotRecord r) {
+        snapshots.put(frozen, r);
+        epoch = frozen + 1;
+    }
+
+    /** A stored snapshot found when the pool opens. */
+    void snapshotLoaded(long frozen, SnapshotRecord r) { snapshots.put(frozen, r); }
+
+    /** The snapshot that froze {@code frozen} is gone; its cached view goes with it. */
+    void snapshotDeleted(long frozen) {
+        snapshots.remove(frozen);
+        views.forget(frozen);
+    }
+
+    /** The volume is deleted: later calls fail, its snapshot views are dropped. Called with I/O drained. */
+    void markDeleted() {
+        deleted = true;
+        views.forget(-1);
+    }
+
+    /** One more cluster of the head maps data (counted at open, or by a flatten's copy). */
+    void headClusterAdded() { headClusters.incrementAndGet(); }
+
+    /**
+     * The head was rolled back to a snapshot (its mappings are the store's again, I/O drained): the
+     * snapshots' views are reloaded to be safe and the head's data clusters recounted.
+     */
+    void rolledBack(long headClusterCount) {
+        views.forget(-1);
+        headClusters.set(headClusterCount);
+    }
+
+    void observeWith(VolumeIoObserver observer) { this.ioObserver = observer; }
+
+    /** Drains the volume's in-flight I/O and holds new I/O off until {@link #resumeIo()}. */
+    void drainIo() { ioLock.writeLock().lock(); }
+
+    void resumeIo() { ioLock.writeLock().unlock(); }
+
+    /** Holds off {@link #drainIo()} while a background change (a flatten's copy) runs like an I/O. */
+    void enterIo() { ioLock.readLock().lock(); }
+
+    /** {@link #enterIo()} only if no drain holds the volume now. */
+    boolean tryEnterIo() { return ioLock.readLock().tryLock(); }
+
+    void exitIo() { ioLock.readLock().unlock(); }
 
     // ---------------------------------------------------------------- head I/O
 
@@ -97,23 +223,19 @@ public final class VolumeState {
             if (length == 0) {
                 return;
             }
-            long first = offset >>> engine.clusterShift;
-            long last = (offset + length - 1) >>> engine.clusterShift;
+            long first = offset >>> clusterShift;
+            long last = (offset + length - 1) >>> clusterShift;
             if (first == last) {
-                readHeadCluster(first, (int) (offset & (engine.clusterSize - 1)), length, dst);
+                readHeadCluster(first, (int) (offset & (clusterSize - 1)), length, dst);
                 return;
             }
             // a multi-cluster read holds all its stripes (in index order) so contiguous clusters go in one call
-            ReentrantLock[] locks = engine.stripesFor(id, first, last);
-            for (ReentrantLock l : locks) {
-                l.lock();
-            }
+            ReentrantLock[] locks = ctx.stripesFor(id, first, last);
+            PoolContext.lockAll(locks);
             try {
                 readHeadRuns(offset, length, dst);
             } finally {
-                for (int i = locks.length - 1; i >= 0; i--) {
-                    locks[i].unlock();
-                }
+                PoolContext.unlockAll(locks);
             }
         } finally {
             ioLock.readLock().unlock();
@@ -126,11 +248,11 @@ public final class VolumeState {
      * sequentially written data usually is).
      */
     private void readHeadRuns(long offset, int length, ByteBuffer dst) {
-        int cs = engine.clusterSize;
+        int cs = clusterSize;
         long pos = offset;
         long end = offset + length;
         while (pos < end) {
-            long cluster = pos >>> engine.clusterShift;
+            long cluster = pos >>> clusterShift;
             int within = (int) (pos & (cs - 1));
             long v = headValue(cluster);
             if (!MappingValue.isData(v)) {
@@ -140,101 +262,29 @@ public final class VolumeState {
                 continue;
             }
             long phys = MappingValue.phys(v);
-            long runEnd = Math.min((cluster + 1) << engine.clusterShift, end);
+            long runEnd = Math.min((cluster + 1) << clusterShift, end);
             while (runEnd < end) {
-                long next = headValue(runEnd >>> engine.clusterShift);
-                if (!MappingValue.isData(next) || MappingValue.phys(next) != phys + ((runEnd >>> engine.clusterShift) - cluster)) {
+                long next = headValue(runEnd >>> clusterShift);
+                if (!MappingValue.isData(next) || MappingValue.phys(next) != phys + ((runEnd >>> clusterShift) - cluster)) {
                     break;
                 }
                 runEnd = Math.min(runEnd + cs, end);
             }
-            engine.readPhysical(phys, within, (int) (runEnd - pos), dst);
+            ctx.readPhysical(phys, within, (int) (runEnd - pos), dst);
             pos = runEnd;
         }
     }
 
     /**
-     * Reads as {@link #read} does, but only if nothing on the way can wait: the volume's and the
-     * clusters' locks are free now, their mapping pages are cached, every mapped byte is in the OS
-     * page cache, and no cluster reads through a clone origin. Otherwise returns false with
-     * {@code dst}'s position unchanged (bytes past it may have been written). For callers that
-     * must not block (an event loop); they fall back to {@link #read} elsewhere.
+     * Reads as {@link #read} does, but only if nothing on the way can wait; false otherwise, {@code dst}'s
+     * position unchanged. For an event loop: see {@link NonBlockingRead}.
      */
     public boolean tryRead(long offset, ByteBuffer dst) {
-        int length = dst.remaining();
-        if (!ioLock.readLock().tryLock()) {
-            return false;
-        }
-        try {
-            if (deleted || offset < 0 || offset > sizeBytes - length || ((offset | length) & 511) != 0) {
-                return false; // read() answers with the proper error
-            }
-            if (length == 0) {
-                return true;
-            }
-            ReentrantLock[] locks = engine.stripesFor(id, offset >>> engine.clusterShift, (offset + length - 1) >>> engine.clusterShift);
-            int held = 0;
-            try {
-                while (held < locks.length && locks[held].tryLock()) {
-                    held++;
-                }
-                return held == locks.length && tryReadHeadRuns(offset, length, dst);
-            } finally {
-                for (int i = held - 1; i >= 0; i--) {
-                    locks[i].unlock();
-                }
-            }
-        } finally {
-            ioLock.readLock().unlock();
-        }
-    }
-
-    /** {@link #readHeadRuns} from cached pages and cached bytes only; false (position restored) when it would wait. */
-    private boolean tryReadHeadRuns(long offset, int length, ByteBuffer dst) {
-        int start = dst.position();
-        int cs = engine.clusterSize;
-        long pos = offset;
-        long end = offset + length;
-        while (pos < end) {
-            long cluster = pos >>> engine.clusterShift;
-            int within = (int) (pos & (cs - 1));
-            MapPage page = engine.cache.cachedPage(pages, cluster);
-            if (page == null) {
-                dst.position(start);
-                return false;
-            }
-            long v = page.values[(int) (cluster & (MapPage.SIZE - 1))];
-            if (!MappingValue.isData(v)) {
-                if (MappingValue.isNone(v) && origin != null) { // reads through the origin: not here
-                    dst.position(start);
-                    return false;
-                }
-                int n = (int) Math.min(cs - within, end - pos);
-                Engine.putZeros(dst, n);
-                pos += n;
-                continue;
-            }
-            long phys = MappingValue.phys(v);
-            long runEnd = Math.min((cluster + 1) << engine.clusterShift, end);
-            while (runEnd < end) {
-                MapPage p = engine.cache.cachedPage(pages, runEnd >>> engine.clusterShift);
-                long next = p == null ? MappingValue.NONE : p.values[(int) ((runEnd >>> engine.clusterShift) & (MapPage.SIZE - 1))];
-                if (!MappingValue.isData(next) || MappingValue.phys(next) != phys + ((runEnd >>> engine.clusterShift) - cluster)) {
-                    break;
-                }
-                runEnd = Math.min(runEnd + cs, end);
-            }
-            if (!engine.readPhysicalIfCached(phys, within, (int) (runEnd - pos), dst)) {
-                dst.position(start);
-                return false;
-            }
-            pos = runEnd;
-        }
-        return true;
+        return NonBlockingRead.tryRead(this, ctx, offset, dst);
     }
 
     private long headValue(long cluster) {
-        return engine.cache.page(pages, cluster).values[(int) (cluster & (MapPage.SIZE - 1))];
+        return cache.page(pages, cluster).values[(int) (cluster & (MapPage.SIZE - 1))];
     }
 
     /** Writes {@code src.remaining()} bytes at {@code offset}; with {@code fua} they are durable on return. */
@@ -243,31 +293,27 @@ public final class VolumeState {
         ioLock.readLock().lock();
         try {
             checkRange(offset, length);
-            long last = length == 0 ? 0 : (offset + length - 1) >>> engine.clusterShift;
-            if (length > 0 && last == offset >>> engine.clusterShift) {
-                writeCluster(offset >>> engine.clusterShift, (int) (offset & (engine.clusterSize - 1)), length, src, null);
+            long last = length == 0 ? 0 : (offset + length - 1) >>> clusterShift;
+            if (length > 0 && last == offset >>> clusterShift) {
+                writeCluster(offset >>> clusterShift, (int) (offset & (clusterSize - 1)), length, src, null);
             } else if (length > 0) {
                 // a multi-cluster write holds all its stripes (in index order, as reads do), decides every
                 // cluster first and writes each run of physically contiguous clusters in one call
-                ReentrantLock[] locks = engine.stripesFor(id, offset >>> engine.clusterShift, last);
-                for (ReentrantLock l : locks) {
-                    l.lock();
-                }
-                Reservation run = new Reservation(last);
+                ReentrantLock[] locks = ctx.stripesFor(id, offset >>> clusterShift, last);
+                PoolContext.lockAll(locks);
+                RunReservation run = new RunReservation(last);
                 try {
                     writeRuns(offset, length, src, run);
                 } finally {
-                    run.returnUnused(engine.allocator);
-                    for (int i = locks.length - 1; i >= 0; i--) {
-                        locks[i].unlock();
-                    }
+                    run.returnUnused(ctx.allocator);
+                    PoolContext.unlockAll(locks);
                 }
             }
         } finally {
             ioLock.readLock().unlock();
         }
         if (fua) {
-            engine.pipeline.flush();
+            pipeline.flush();
         }
     }
 
@@ -290,33 +336,38 @@ public final class VolumeState {
         if (length == 0) {
             return;
         }
-        int cs = engine.clusterSize;
+        int cs = clusterSize;
         long end = offset + length;
-        long firstWhole = (offset + cs - 1) >>> engine.clusterShift;
-        long endWhole = end >>> engine.clusterShift;
+        long firstWhole = (offset + cs - 1) >>> clusterShift;
+        long endWhole = end >>> clusterShift;
         if (firstWhole >= endWhole) {   // within one cluster, or across one boundary without a whole cluster
-            long pos = offset;
-            while (pos < end) {
-                long cluster = pos >>> engine.clusterShift;
-                int within = (int) (pos & (cs - 1));
-                int n = (int) Math.min(cs - within, end - pos);
-                zeroPartial(cluster, within, n);
-                pos += n;
-            }
+            forEachCluster(offset, (int) length, this::zeroPartial);
             return;
         }
-        if (offset < firstWhole << engine.clusterShift) {
+        if (offset < firstWhole << clusterShift) {
             long cluster = firstWhole - 1;
             int within = (int) (offset & (cs - 1));
             zeroPartial(cluster, within, cs - within);
         }
-        var it = engine.unmapCandidates(this, firstWhole, endWhole).getLongIterator();
+        var it = unmapCandidates(firstWhole, endWhole).getLongIterator();
         while (it.hasNext()) {
             unmapCluster(it.next());
         }
-        if (end > endWhole << engine.clusterShift) {
-            zeroPartial(endWhole, 0, (int) (end - (endWhole << engine.clusterShift)));
+        if (end > endWhole << clusterShift) {
+            zeroPartial(endWhole, 0, (int) (end - (endWhole << clusterShift)));
         }
+    }
+
+    /**
+     * The clusters in [from, to) that an unmap must visit: those with a mapping of their own (committed,
+     * or staged and so in a cached page) and, for a clone, those its origin chain maps. Everything else
+     * already reads as zeros, so discarding a huge empty range costs nothing.
+     */
+    private Roaring64NavigableMap unmapCandidates(long from, long to) {
+        Roaring64NavigableMap set = new Roaring64NavigableMap();
+        OriginChain.forEachMappedCluster(ctx.meta, this, from, to, set::addLong);
+        cache.forEachCachedMapping(pages, from, to, set::addLong);
+        return set;
     }
 
     /**
@@ -332,10 +383,8 @@ public final class VolumeState {
         ioLock.readLock().lock();
         try {
             checkRange(offset, length);
-            ReentrantLock[] locks = engine.stripesFor(id, offset >>> engine.clusterShift, (offset + length - 1) >>> engine.clusterShift);
-            for (ReentrantLock l : locks) {
-                l.lock();
-            }
+            ReentrantLock[] locks = ctx.stripesFor(id, offset >>> clusterShift, (offset + length - 1) >>> clusterShift);
+            PoolContext.lockAll(locks);
             try {
                 ByteBuffer current = ByteBuffer.allocate(length);
                 forEachCluster(offset, length, (cluster, within, n) -> readHeadCluster(cluster, within, n, current));
@@ -344,39 +393,21 @@ public final class VolumeState {
                 if (mismatch >= 0) {
                     throw new CompareMismatchException(mismatch);
                 }
-                forEachCluster(offset, length, (cluster, within, n) -> writeCluster(cluster, within, n, replacement));
+                forEachCluster(offset, length, (cluster, within, n) -> writeCluster(cluster, within, n, replacement, null));
             } finally {
-                for (int i = locks.length - 1; i >= 0; i--) {
-                    locks[i].unlock();
-                }
+                PoolContext.unlockAll(locks);
             }
         } finally {
             ioLock.readLock().unlock();
         }
         if (fua) {
-            engine.pipeline.flush();
+            pipeline.flush();
         }
     }
 
-    /**
-     * Reads a snapshot of this volume: what the head held when the snapshot that froze {@code atEpoch}
-     * was taken. The caller names the snapshot's size so reads past it are refused.
-     */
+    /** Reads the snapshot that froze {@code atEpoch} (of {@code snapshotSize} bytes): see {@link SnapshotViews#read}. */
     public void readSnapshot(long atEpoch, long snapshotSize, long offset, ByteBuffer dst) {
-        int length = dst.remaining();
-        ioLock.readLock().lock();
-        try {
-            checkAlive();
-            if (!snapshots.containsKey(atEpoch)) {
-                throw new io.depot.engine.NoSuchSnapshotException("the snapshot of volume " + name + " was deleted");
-            }
-            checkBounds(offset, length, snapshotSize);
-            if (length > 0) {
-                readViewRuns(atEpoch, offset, length, dst);
-            }
-        } finally {
-            ioLock.readLock().unlock();
-        }
+        views.read(atEpoch, snapshotSize, offset, dst);
     }
 
     /**
@@ -391,11 +422,11 @@ public final class VolumeState {
             if (offset >= end) {
                 throw new io.depot.engine.InvalidIoException("offset " + offset + " is at or past the end of volume " + name);
             }
-            long cluster = offset >>> engine.clusterShift;
+            long cluster = offset >>> clusterShift;
             boolean data = headHasData(cluster);
-            long pos = Math.min((cluster + 1) << engine.clusterShift, end);
-            while (pos < end && headHasData(pos >>> engine.clusterShift) == data) {
-                pos = Math.min(pos + engine.clusterSize, end);
+            long pos = Math.min((cluster + 1) << clusterShift, end);
+            while (pos < end && headHasData(pos >>> clusterShift) == data) {
+                pos = Math.min(pos + clusterSize, end);
             }
             return new io.depot.engine.Extent(offset, pos - offset, data);
         } finally {
@@ -404,7 +435,7 @@ public final class VolumeState {
     }
 
     private boolean headHasData(long cluster) {
-        ReentrantLock lock = engine.stripe(id, cluster);
+        ReentrantLock lock = ctx.stripe(id, cluster);
         long v;
         lock.lock();
         try {
@@ -412,22 +443,18 @@ public final class VolumeState {
         } finally {
             lock.unlock();
         }
-        return MappingValue.isData(v) || (MappingValue.isNone(v) && origin != null && origin.hasDataAt(originEpoch, cluster));
-    }
-
-    private boolean hasDataAt(long atEpoch, long cluster) {
-        long v = mappingAt(atEpoch, cluster);
-        return MappingValue.isData(v) || (MappingValue.isNone(v) && origin != null && origin.hasDataAt(originEpoch, cluster));
+        VolumeState o = origin;
+        return MappingValue.isData(v) || (MappingValue.isNone(v) && o != null && OriginChain.hasData(o, originEpoch, cluster));
     }
 
     /** Makes every completed write of the pool durable (one group commit for all volumes). */
     public void flush() {
         checkAlive();
-        engine.pipeline.flush();
+        pipeline.flush();
     }
 
     /** Bytes of data the head maps (owned or shared with snapshots); unwritten and unmapped space excluded. */
-    public long allocatedBytes() { return headClusters.get() * engine.clusterSize; }
+    public long allocatedBytes() { return headClusters.get() * clusterSize; }
 
     // ---------------------------------------------------------------- per-cluster work
 
@@ -437,16 +464,16 @@ public final class VolumeState {
         long pos = offset;
         long end = offset + length;
         while (pos < end) {
-            long cluster = pos >>> engine.clusterShift;
-            int within = (int) (pos & (engine.clusterSize - 1));
-            int n = (int) Math.min(engine.clusterSize - within, end - pos);
+            long cluster = pos >>> clusterShift;
+            int within = (int) (pos & (clusterSize - 1));
+            int n = (int) Math.min(clusterSize - within, end - pos);
             op.apply(cluster, within, n);
             pos += n;
         }
     }
 
     private void readHeadCluster(long cluster, int within, int length, ByteBuffer dst) {
-        ReentrantLock lock = engine.stripe(id, cluster);
+        ReentrantLock lock = ctx.stripe(id, cluster);
         lock.lock();
         try {
             readMapped(headValue(cluster), cluster, within, length, dst);
@@ -458,11 +485,11 @@ public final class VolumeState {
     /** Reads part of a cluster given its mapping: its data, else the clone origin's, else zeros. */
     private void readMapped(long v, long cluster, int within, int length, ByteBuffer dst) {
         if (MappingValue.isData(v)) {
-            engine.readPhysical(MappingValue.phys(v), within, length, dst);
+            ctx.readPhysical(MappingValue.phys(v), within, length, dst);
         } else if (MappingValue.isNone(v) && origin != null) {
             origin.readClusterAt(originEpoch, cluster, within, length, dst);
         } else {
-            Engine.putZeros(dst, length);
+            PoolContext.putZeros(dst, length);
         }
     }
 
@@ -475,94 +502,17 @@ public final class VolumeState {
         VolumeState o = origin;   // read before the mapping: a flatten that ends meanwhile leaves NONE meaning "the origin's"
         long v = mappingAt(atEpoch, cluster);
         if (MappingValue.isData(v)) {
-            engine.readPhysical(MappingValue.phys(v), within, length, dst);
+            ctx.readPhysical(MappingValue.phys(v), within, length, dst);
         } else if (MappingValue.isNone(v) && o != null) {
             o.readClusterAt(originEpoch, cluster, within, length, dst);
         } else {
-            Engine.putZeros(dst, length);
+            PoolContext.putZeros(dst, length);
         }
     }
 
-    /**
-     * Reads a range of the snapshot that froze {@code atEpoch}, one positional read per run of clusters
-     * mapped to consecutive physical clusters (as {@link #readHeadRuns} does for the head).
-     */
-    private void readViewRuns(long atEpoch, long offset, int length, ByteBuffer dst) {
-        MappingCache.Directory dir = snapshotPages(atEpoch);
-        int cs = engine.clusterSize;
-        long pos = offset;
-        long end = offset + length;
-        while (pos < end) {
-            long cluster = pos >>> engine.clusterShift;
-            int within = (int) (pos & (cs - 1));
-            long v = viewValue(dir, atEpoch, cluster);
-            if (!MappingValue.isData(v)) {
-                int n = (int) Math.min(cs - within, end - pos);
-                readClusterAt(atEpoch, cluster, within, n, dst);
-                pos += n;
-                continue;
-            }
-            long phys = MappingValue.phys(v);
-            long runEnd = Math.min((cluster + 1) << engine.clusterShift, end);
-            while (runEnd < end) {
-                long nextCluster = runEnd >>> engine.clusterShift;
-                long next = viewValue(dir, atEpoch, nextCluster);
-                if (!MappingValue.isData(next) || MappingValue.phys(next) != phys + (nextCluster - cluster)) {
-                    break;
-                }
-                runEnd = Math.min(runEnd + cs, end);
-            }
-            engine.readPhysical(phys, within, (int) (runEnd - pos), dst);
-            pos = runEnd;
-        }
-    }
-
-    /**
-     * The mapping the snapshot that froze {@code atEpoch} sees for a cluster: from that snapshot's
-     * cached pages (loaded from the committed store on first use), or straight from the store if the
-     * snapshot is not (or no longer) live, so a page of a dead snapshot is never cached.
-     */
+    /** What the snapshot that froze {@code atEpoch} sees for a cluster (see {@link SnapshotViews#mappingAt}). */
     long mappingAt(long atEpoch, long cluster) {
-        return viewValue(snapshotPages(atEpoch), atEpoch, cluster);
-    }
-
-    /** {@link #mappingAt} with the snapshot's directory already looked up (null: not cached). */
-    private long viewValue(MappingCache.Directory dir, long atEpoch, long cluster) {
-        if (dir == null) {
-            engine.cache.countStoreLookup();
-            MetadataStore.Entry e = engine.meta.floor(Keys.mapping(id, cluster, atEpoch), Keys.mapping(id, cluster, 0));
-            return e == null ? MappingValue.NONE : MappingValue.decode(e.value());
-        }
-        return engine.cache.page(dir, cluster).values[(int) (cluster & (MapPage.SIZE - 1))];
-    }
-
-    private MappingCache.Directory snapshotPages(long atEpoch) {
-        MappingCache.Directory dir = snapshotPages.get(atEpoch);
-        if (dir != null) {
-            return dir;
-        }
-        if (!snapshots.containsKey(atEpoch)) {
-            return null;
-        }
-        dir = snapshotPages.computeIfAbsent(atEpoch, e -> engine.cache.snapshotDirectory(id, engine.maxVolumeClusters, e));
-        if (!snapshots.containsKey(atEpoch)) {   // deleted meanwhile (a reader without this volume's ioLock, e.g. diff)
-            snapshotPages.remove(atEpoch, dir);
-            return null;
-        }
-        return dir;
-    }
-
-    /**
-     * Stops using the cached pages of the snapshot at {@code atEpoch} (or of every snapshot, with -1):
-     * called, with {@link #ioLock} held exclusively, when what they show may have changed. Later reads
-     * load fresh pages; the old ones leave the cache with the clock.
-     */
-    void forgetSnapshotPages(long atEpoch) {
-        if (atEpoch < 0) {
-            snapshotPages.clear();
-        } else {
-            snapshotPages.remove(atEpoch);
-        }
+        return views.mappingAt(atEpoch, cluster);
     }
 
     /** A change to one cluster's head mapping; returns the commit sequence that carries it (0 if none). */
@@ -575,10 +525,10 @@ public final class VolumeState {
      * change is staged, so the page cannot be evicted before the commit that carries it is durable.
      */
     long changeSlot(long cluster, SlotChange change) {
-        ReentrantLock lock = engine.stripe(id, cluster);
+        ReentrantLock lock = ctx.stripe(id, cluster);
         lock.lock();
         try {
-            MapPage page = engine.cache.pinnedPage(pages, cluster);
+            MapPage page = cache.pinnedPage(pages, cluster);
             long seq = 0;
             try {
                 seq = change.apply(page, (int) (cluster & (MapPage.SIZE - 1)));
@@ -591,56 +541,19 @@ public final class VolumeState {
         }
     }
 
-    /**
-     * Fresh clusters for one multi-cluster write: reserved as a run on first need, so the request's
-     * new clusters are physically contiguous (one syscall when read back sequentially).
-     */
-    static final class Reservation {
-        private final long lastCluster;
-        private ClusterAllocator.Run run;
-        private long next;
-
-        Reservation(long lastCluster) { this.lastCluster = lastCluster; }
-
-        /** @param whole the cluster will be written in full, so a dirty one serves (see {@link ClusterAllocator}) */
-        ClusterAllocator.Allocation take(Engine engine, long cluster, boolean whole) {
-            if (run == null || next >= run.first() + run.count()) {
-                int remaining = (int) Math.min(1024, lastCluster - cluster + 1);
-                ClusterAllocator.Run fresh = engine.allocator.reserveRun(remaining, whole);
-                if (fresh == null) {
-                    return engine.allocate(whole);
-                }
-                run = fresh;
-                next = fresh.first();
-            }
-            return new ClusterAllocator.Allocation(next++, run.clean());
-        }
-
-        void returnUnused(ClusterAllocator allocator) {
-            if (run != null) {
-                allocator.returnUnused(run, next);
-                next = run.first() + run.count();
-            }
-        }
-    }
-
-    private void writeCluster(long cluster, int within, int length, ByteBuffer src) {
-        writeCluster(cluster, within, length, src, null);
-    }
-
-    private void writeCluster(long cluster, int within, int length, ByteBuffer src, Reservation run) {
+    private void writeCluster(long cluster, int within, int length, ByteBuffer src, RunReservation run) {
         changeSlot(cluster, (page, i) -> {
             long v = page.values[i];
             long birth = page.births[i];
             long e = epoch;
             if (MappingValue.isData(v) && birth == e) {
                 // owned by the head alone: overwrite in place, no metadata
-                engine.writePhysical(MappingValue.phys(v), within, length, src);
+                ctx.writePhysical(MappingValue.phys(v), within, length, src);
                 return 0;
             }
             // the fresh cluster is written whole unless a partial write lands where nothing lies beneath
-            boolean whole = length == engine.clusterSize || MappingValue.isData(v) || (MappingValue.isNone(v) && origin != null);
-            ClusterAllocator.Allocation a = run == null ? engine.allocate(whole) : run.take(engine, cluster, whole);
+            boolean whole = length == clusterSize || MappingValue.isData(v) || (MappingValue.isNone(v) && origin != null);
+            ClusterAllocator.Allocation a = run == null ? ctx.allocate(whole) : run.take(ctx, cluster, whole);
             return redirect(page, i, cluster, v, birth, e, within, length, src, a);
         });
     }
@@ -653,18 +566,18 @@ public final class VolumeState {
      * the metadata that points to it). A partial cluster that needs a copy or a clean cluster goes
      * through {@link #writeCluster} as before.
      */
-    private void writeRuns(long offset, int length, ByteBuffer src, Reservation run) {
-        int cs = engine.clusterSize;
+    private void writeRuns(long offset, int length, ByteBuffer src, RunReservation run) {
+        int cs = clusterSize;
         long e = epoch;
-        ContiguousRun pending = new ContiguousRun(engine.clusterShift);
+        ContiguousRun pending = new ContiguousRun(clusterShift);
         try {
             long pos = offset;
             long end = offset + length;
             while (pos < end) {
-                long cluster = pos >>> engine.clusterShift;
+                long cluster = pos >>> clusterShift;
                 int within = (int) (pos & (cs - 1));
                 int n = (int) Math.min(cs - within, end - pos);
-                MapPage page = engine.cache.page(pages, cluster);
+                MapPage page = cache.page(pages, cluster);
                 int slot = (int) (cluster & (MapPage.SIZE - 1));
                 long v = page.values[slot];
                 long birth = page.births[slot];
@@ -677,12 +590,12 @@ public final class VolumeState {
                     }
                 } else if (n == cs) {
                     // covered whole: a fresh cluster takes it as it is, nothing to copy
-                    long phys = run.take(engine, cluster, true).phys();
+                    long phys = run.take(ctx, cluster, true).phys();
                     if (!pending.extend(phys, 0, n)) {
                         try {
                             writePending(pending, src, e);
                         } catch (RuntimeException ex) {
-                            engine.pipeline.stage(new MetaBatch(), phys);   // never written nor mapped
+                            pipeline.stage(new MetaBatch(), phys);   // never written nor mapped
                             throw ex;
                         }
                         pending.extend(phys, 0, n);
@@ -696,7 +609,7 @@ public final class VolumeState {
             }
             writePending(pending, src, e);
         } catch (RuntimeException ex) {
-            pending.abandon(engine.pipeline);
+            pending.abandon(pipeline);
             throw ex;
         }
     }
@@ -704,7 +617,7 @@ public final class VolumeState {
     /** Writes the pending run from {@code src}'s position, then maps the clusters it redirected. */
     private void writePending(ContiguousRun pending, ByteBuffer src, long e) {
         if (pending.length() > 0) {
-            engine.writePhysical(pending.firstPhys(), pending.within(), pending.length(), src);   // advances src
+            ctx.writePhysical(pending.firstPhys(), pending.within(), pending.length(), src);   // advances src
         }
         for (int k = pending.mapped(); k < pending.redirects(); k = pending.mapped()) {
             long c = pending.cluster(k);
@@ -721,22 +634,22 @@ public final class VolumeState {
     private long redirect(MapPage page, int i, long cluster, long v, long birth, long e, int within, int length, ByteBuffer src,
                           ClusterAllocator.Allocation a) {
         try {
-            int cs = engine.clusterSize;
+            int cs = clusterSize;
             boolean readsThrough = MappingValue.isNone(v) && origin != null;
             if (length == cs) {
-                engine.writePhysical(a.phys(), 0, cs, src);
+                ctx.writePhysical(a.phys(), 0, cs, src);
             } else if (a.clean() && !MappingValue.isData(v) && !readsThrough) {
                 // a clean cluster already reads as zeros around the new bytes
-                engine.writePhysical(a.phys(), within, length, src);
+                ctx.writePhysical(a.phys(), within, length, src);
             } else {
-                ByteBuffer image = engine.clusterBuffers.acquire();
+                ByteBuffer image = ctx.clusterBuffers.acquire();
                 try {
                     if (MappingValue.isData(v)) {
-                        engine.readPhysical(MappingValue.phys(v), 0, cs, image);
+                        ctx.readPhysical(MappingValue.phys(v), 0, cs, image);
                     } else if (readsThrough) {
                         origin.readClusterAt(originEpoch, cluster, 0, cs, image);
                     } else {
-                        Engine.putZeros(image, cs);
+                        PoolContext.putZeros(image, cs);
                     }
                     image.clear().position(within);
                     int limit = src.limit();
@@ -744,13 +657,13 @@ public final class VolumeState {
                     image.put(src);
                     src.limit(limit);
                     image.clear();
-                    engine.writePhysical(a.phys(), 0, cs, image);
+                    ctx.writePhysical(a.phys(), 0, cs, image);
                 } finally {
-                    engine.clusterBuffers.release(image);
+                    ctx.clusterBuffers.release(image);
                 }
             }
         } catch (RuntimeException ex) {
-            engine.pipeline.stage(new MetaBatch(), a.phys());   // never mapped: give it back after the next commit
+            pipeline.stage(new MetaBatch(), a.phys());   // never mapped: give it back after the next commit
             throw ex;
         }
         return publish(page, i, cluster, v, birth, e, a.phys());
@@ -767,7 +680,7 @@ public final class VolumeState {
         boolean shadows = origin != null || retained || MappingValue.shadows(v);
         long nv = MappingValue.data(phys, shadows);
         change.put(Keys.mapping(id, cluster, e), MappingValue.encode(nv));
-        long seq = engine.pipeline.stage(change, freed);
+        long seq = pipeline.stage(change, freed);
         if (!MappingValue.isData(v)) {
             headClusters.incrementAndGet();
         }
@@ -825,17 +738,17 @@ public final class VolumeState {
             if (MappingValue.isData(v)) {
                 headClusters.decrementAndGet();
             }
-            return engine.pipeline.stage(change, freed == RETAINED ? -1 : freed);
+            return pipeline.stage(change, freed == RETAINED ? -1 : freed);
         });
     }
 
     private void zeroPartial(long cluster, int within, int length) {
-        ReentrantLock lock = engine.stripe(id, cluster);
+        ReentrantLock lock = ctx.stripe(id, cluster);
         lock.lock();
         try {
-            long v = engine.cache.page(pages, cluster).values[(int) (cluster & (MapPage.SIZE - 1))];
+            long v = cache.page(pages, cluster).values[(int) (cluster & (MapPage.SIZE - 1))];
             if (MappingValue.isData(v) || (MappingValue.isNone(v) && origin != null)) {
-                writeCluster(cluster, within, length, engine.zeros(length));
+                writeCluster(cluster, within, length, PoolContext.zeros(length), null);
             }
         } finally {
             lock.unlock();
@@ -855,7 +768,7 @@ public final class VolumeState {
         checkBounds(offset, length, sizeBytes);
     }
 
-    private void checkBounds(long offset, long length, long size) {
+    void checkBounds(long offset, long length, long size) {
         if (offset < 0 || length < 0 || (offset & 511) != 0 || (length & 511) != 0) {
             throw new InvalidIoException("I/O at offset " + offset + " length " + length
                     + " is not 512-byte aligned on volume " + name);

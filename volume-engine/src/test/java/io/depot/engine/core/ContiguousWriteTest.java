@@ -1,5 +1,6 @@
 package io.depot.engine.core;
 
+import io.depot.engine.PoolTuning;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,7 +40,7 @@ class ContiguousWriteTest {
         blocks = new CountingBlockStore(new FileBlockStore(dir.resolve("data")));
         // no background commits: every commit in these tests is one the test asks for
         engine = Engine.create(new RocksMetadataStore(dir.resolve("meta")), blocks, CS, 64L * MIB,
-                new Engine.Options(64L << 20, 60_000, false));
+                new PoolTuning(64L << 20, 60_000, false));
         v = engine.createVolume("v", 8L * MIB);
     }
 
@@ -68,7 +69,7 @@ class ContiguousWriteTest {
     void copyOnWriteOfWholeClustersIsOneCallAndTheSnapshotKeepsTheOldData() {
         ByteBuffer before = pattern(MIB, 3);
         v.write(0, before.duplicate(), false);
-        Engine.SnapshotRef snap = engine.snapshotGroup(List.of(v), "s").get(0);
+        SnapshotRef snap = engine.snapshotGroup(List.of(v), "s").get(0);
         // one cluster in the middle becomes the head's own (in place from now on), elsewhere in the file
         v.write(100L * CS, pattern(CS, 4), false);
 
@@ -89,7 +90,7 @@ class ContiguousWriteTest {
     void unalignedEdgesThatNeedACopyGoAloneAndTheWholeMiddleGoesInOneCall() {
         ByteBuffer before = pattern(MIB, 6);
         v.write(0, before.duplicate(), false);
-        Engine.SnapshotRef snap = engine.snapshotGroup(List.of(v), "s").get(0);
+        SnapshotRef snap = engine.snapshotGroup(List.of(v), "s").get(0);
 
         int offset = CS + 512;             // starts inside cluster 1, ends inside cluster 11
         int length = 10 * CS;
@@ -114,13 +115,13 @@ class ContiguousWriteTest {
         ByteBuffer before = pattern(MIB, 8);
         v.write(0, before.duplicate(), false);
         engine.snapshotGroup(List.of(v), "s");
-        long usedBefore = engine.allocator.usedClusters();
+        long usedBefore = engine.allocator().usedClusters();
 
         blocks.failNextWrite = true;
         assertThrows(StorageIoException.class, () -> v.write(0, pattern(MIB, 9).duplicate(), false));
         assertEquals(before, read(0, MIB), "the head still maps the old clusters: nothing was mapped before its data");
         engine.flush();   // the reserved clusters come back once a commit has passed
-        assertEquals(usedBefore, engine.allocator.usedClusters(), "the failed run's fresh clusters are free again");
+        assertEquals(usedBefore, engine.allocator().usedClusters(), "the failed run's fresh clusters are free again");
         assertEquals(List.of(), engine.verify());
     }
 
@@ -187,7 +188,7 @@ class ContiguousWriteTest {
         return dst.flip();
     }
 
-    private ByteBuffer readSnapshot(Engine.SnapshotRef snap, long offset, int length) {
+    private ByteBuffer readSnapshot(SnapshotRef snap, long offset, int length) {
         ByteBuffer dst = ByteBuffer.allocate(length);
         v.readSnapshot(snap.epoch(), v.sizeBytes(), offset, dst);
         return dst.flip();

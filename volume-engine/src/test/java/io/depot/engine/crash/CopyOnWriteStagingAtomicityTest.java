@@ -1,5 +1,6 @@
 package io.depot.engine.crash;
 
+import io.depot.engine.PoolTuning;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.depot.engine.core.Engine;
@@ -71,7 +72,7 @@ class CopyOnWriteStagingAtomicityTest {
     private void run(Path base) throws Exception {
         Path data = base.resolve("data");
         RecordingStore store = new RecordingStore(base.resolve("meta"));
-        Engine.Options quiet = new Engine.Options(16L << 20, 1000, false);
+        PoolTuning quiet = new PoolTuning(16L << 20, 1000, false);
         try (Engine engine = Engine.create(store, new FileBlockStore(data), CLUSTER, 64L << 20, quiet)) {
             VolumeState vol = engine.createVolume("v", (long) CLUSTERS * CLUSTER);
             long volId = vol.id();
@@ -146,7 +147,7 @@ class CopyOnWriteStagingAtomicityTest {
         for (MetaBatch b : batches) {
             replay.write(b);
         }
-        try (Engine engine = Engine.open(replay, new FileBlockStore(data), new Engine.Options(16L << 20, 1000, false))) {
+        try (Engine engine = Engine.open(replay, new FileBlockStore(data), new PoolTuning(16L << 20, 1000, false))) {
             ByteBuffer got = ByteBuffer.allocate(CLUSTER);
             engine.volume("v").read(cluster * CLUSTER, got);
             List<String> wrong = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.depot.engine.crash;
 
+import io.depot.engine.PoolTuning;
 import io.depot.engine.Pool;
 import io.depot.engine.PoolOptions;
 import io.depot.engine.Snapshot;
@@ -73,7 +74,7 @@ public final class CrashWorker {
         Random setup = new Random(seed);
         // vary the background commit cadence so crashes catch the ticker at different phases
         long[] commitIntervals = {20, 250, 1000};
-        Engine.Options tuning = new Engine.Options(64L << 20, commitIntervals[setup.nextInt(commitIntervals.length)], true);
+        PoolTuning tuning = new PoolTuning(64L << 20, commitIntervals[setup.nextInt(commitIntervals.length)], true);
         try {
             Pool pool = Pool.exists(poolDir)
                     ? Pool.open(poolDir, tuning)

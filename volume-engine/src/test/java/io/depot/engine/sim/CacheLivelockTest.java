@@ -1,5 +1,6 @@
 package io.depot.engine.sim;
 
+import io.depot.engine.PoolTuning;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.depot.engine.core.Engine;
@@ -31,7 +32,7 @@ class CacheLivelockTest {
     void unflushedWritesToMorePagesThanTheCacheHoldsComplete() {
         CrashSwitch sw = new CrashSwitch(new Random(1));
         Engine engine = Engine.create(new SimulatedMetadataStore(sw), new SimulatedBlockStore(sw), CLUSTER,
-                1024L * CLUSTER, new Engine.Options(256L << 10, 1000, false));
+                1024L * CLUSTER, new PoolTuning(256L << 10, 1000, false));
         int pages = CACHE_PAGES + 6;
         VolumeState v = engine.createVolume("v", (long) pages * CLUSTERS_PER_PAGE * CLUSTER);
         for (int p = 0; p < pages; p++) {   // one 512-byte write at the start of each page, no flush

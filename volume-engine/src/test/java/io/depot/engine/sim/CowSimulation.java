@@ -1,10 +1,11 @@
 package io.depot.engine.sim;
 
+import io.depot.engine.PoolTuning;
 import io.depot.engine.DependentClonesException;
 import io.depot.engine.OutOfSpaceException;
 import io.depot.engine.StorageIoException;
 import io.depot.engine.core.Engine;
-import io.depot.engine.core.Engine.SnapshotRef;
+import io.depot.engine.core.SnapshotRef;
 import io.depot.engine.core.VolumeState;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -37,7 +38,7 @@ final class CowSimulation {
     static final long MAX_SIZE = 256L << 20;
     /** 256 KiB of cache is the engine's floor of 64 pages: fewer than the pages the volumes touch (up to 64 each). */
     static final int CACHE_PAGES = 64;
-    static final Engine.Options OPTIONS = new Engine.Options(256L << 10, 1000, false);
+    static final PoolTuning OPTIONS = new PoolTuning(256L << 10, 1000, false);
 
     /** Counters reported at the end of a run. */
     static final class Stats {

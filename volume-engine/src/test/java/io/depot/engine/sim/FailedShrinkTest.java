@@ -1,5 +1,6 @@
 package io.depot.engine.sim;
 
+import io.depot.engine.PoolTuning;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * Engine bug found by the crash simulation: a shrink that fails for lack of space still changes the
  * volume's size in memory, but not in the store, so a restart brings the old size back.
  *
- * <p>{@code Engine.resize} sets {@code v.sizeBytes = newSize} before {@code unmapTail}; zeroing the
+ * <p>{@code Engine.resize} (now {@code Volumes.resize}) set {@code v.sizeBytes = newSize} before {@code unmapTail}; zeroing the
  * partial cluster at the new end of a linked clone is a copy-on-write, which needs a free cluster.
  * When that throws, the size is never restored and the volume record is never persisted.
  */
@@ -26,7 +27,7 @@ class FailedShrinkTest {
         CrashSwitch sw = new CrashSwitch(new Random(1));
         SimulatedMetadataStore meta = new SimulatedMetadataStore(sw);
         SimulatedBlockStore blocks = new SimulatedBlockStore(sw);
-        Engine.Options options = new Engine.Options(256L << 10, 1000, false);
+        PoolTuning options = new PoolTuning(256L << 10, 1000, false);
         Engine engine = Engine.create(meta, blocks, CLUSTER, 4L * CLUSTER, options);
         VolumeState v = engine.createVolume("v", 4L * CLUSTER);
         v.write(0, ByteBuffer.allocate(4 * CLUSTER), false);   // the pool is now full

@@ -1,5 +1,6 @@
 package io.depot.engine.sim;
 
+import io.depot.engine.PoolTuning;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * Engine bug found by the crash simulation (seeds 1000 and 5062 at 500 operations): flattening a
  * clone that was shrunk after one of its snapshots loses that snapshot's tail.
  *
- * <p>{@code Engine.flatten} only visits clusters below the clone's current head size
+ * <p>{@code Engine.flatten} (now {@code Clones.flatten}) only visited clusters below the clone's current head size
  * ({@code clone.sizeBytes}). A snapshot of the clone taken before a shrink is larger and still reads
  * its tail through the origin; when the flatten finishes it sets {@code origin = null}, and those
  * clusters then read as zeros in the snapshot. The range should reach the largest snapshot size.
@@ -27,7 +28,7 @@ class FlattenAfterShrinkTest {
     void flattenKeepsTheTailThatAnOlderSnapshotOfTheShrunkCloneSees() {
         CrashSwitch sw = new CrashSwitch(new Random(1));
         Engine engine = Engine.create(new SimulatedMetadataStore(sw), new SimulatedBlockStore(sw), CLUSTER, 64L * CLUSTER,
-                new Engine.Options(256L << 10, 1000, false));
+                new PoolTuning(256L << 10, 1000, false));
         VolumeState v = engine.createVolume("v", 4L * CLUSTER);
         byte[] data = new byte[CLUSTER];
         Arrays.fill(data, (byte) 7);

@@ -1,5 +1,6 @@
 package io.depot.engine.sim;
 
+import io.depot.engine.PoolTuning;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.depot.engine.core.Engine;
@@ -18,7 +19,7 @@ class ShrinkCostTest {
     private static Engine engine() {
         CrashSwitch sw = new CrashSwitch(new Random(1));
         return Engine.create(new SimulatedMetadataStore(sw), new SimulatedBlockStore(sw), CLUSTER, 1024L * CLUSTER,
-                new Engine.Options(256L << 10, 1000, false));
+                new PoolTuning(256L << 10, 1000, false));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.depot.engine.stress;
 
+import io.depot.engine.PoolTuning;
 import io.depot.engine.Pool;
 import io.depot.engine.PoolOptions;
 import io.depot.engine.PoolUsage;
@@ -24,7 +25,7 @@ import java.util.stream.Collectors;
  */
 final class StressRun {
     /** Short commit interval so background group commits interleave with the I/O. */
-    private static final Engine.Options TUNING = new Engine.Options(64L << 20, 50, true);
+    private static final PoolTuning TUNING = new PoolTuning(64L << 20, 50, true);
     private static final long JOIN_SECONDS = 120;
     private static final long RECLAIM_DEADLINE_SECONDS = 30;
 

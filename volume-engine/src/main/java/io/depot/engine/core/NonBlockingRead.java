@@ -1,0 +1,96 @@
+package io.depot.engine.core;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The head read that never waits, for callers on an event loop (the NFS gateway answers READs from
+ * memory this way and falls back to a worker thread when it cannot). It reads what the blocking read
+ * would, from the same cached mapping pages and the same data file, but gives up instead of waiting.
+ */
+final class NonBlockingRead {
+    private NonBlockingRead() {}
+
+    /**
+     * Reads as {@link VolumeState#read} does, but only if nothing on the way can wait: the volume's and the
+     * clusters' locks are free now, their mapping pages are cached, every mapped byte is in the OS
+     * page cache, and no cluster reads through a clone origin. Otherwise returns false with
+     * {@code dst}'s position unchanged (bytes past it may have been written). For callers that
+     * must not block (an event loop); they fall back to {@link VolumeState#read} elsewhere.
+     */
+    static boolean tryRead(VolumeState v, PoolContext ctx, long offset, ByteBuffer dst) {
+        int length = dst.remaining();
+        if (!v.tryEnterIo()) {
+            return false;
+        }
+        try {
+            if (v.isDeleted() || offset < 0 || offset > v.sizeBytes() - length || ((offset | length) & 511) != 0) {
+                return false; // read() answers with the proper error
+            }
+            if (length == 0) {
+                return true;
+            }
+            ReentrantLock[] locks = ctx.stripesFor(v.id(), offset >>> ctx.clusterShift, (offset + length - 1) >>> ctx.clusterShift);
+            int held = 0;
+            try {
+                while (held < locks.length && locks[held].tryLock()) {
+                    held++;
+                }
+                return held == locks.length && readRuns(v, ctx, offset, length, dst);
+            } finally {
+                for (int i = held - 1; i >= 0; i--) {
+                    locks[i].unlock();
+                }
+            }
+        } finally {
+            v.exitIo();
+        }
+    }
+
+    /** The head's runs read from cached pages and cached bytes only; false (position restored) when it would wait. */
+    private static boolean readRuns(VolumeState v, PoolContext ctx, long offset, int length, ByteBuffer dst) {
+        MappingCache cache = ctx.cache;
+        MappingCache.Directory pages = v.pages();
+        int clusterShift = ctx.clusterShift;
+        int start = dst.position();
+        int cs = ctx.clusterSize;
+        long pos = offset;
+        long end = offset + length;
+        while (pos < end) {
+            long cluster = pos >>> clusterShift;
+            int within = (int) (pos & (cs - 1));
+            MapPage page = cache.cachedPage(pages, cluster);
+            if (page == null) {
+                dst.position(start);
+                return false;
+            }
+            long value = page.values[(int) (cluster & (MapPage.SIZE - 1))];
+            if (!MappingValue.isData(value)) {
+                if (MappingValue.isNone(value) && v.hasOrigin()) { // reads through the origin: not here
+                    dst.position(start);
+                    return false;
+                }
+                int n = (int) Math.min(cs - within, end - pos);
+                PoolContext.putZeros(dst, n);
+                pos += n;
+                continue;
+            }
+            long phys = MappingValue.phys(value);
+            long runEnd = Math.min((cluster + 1) << clusterShift, end);
+            while (runEnd < end) {
+                MapPage p = cache.cachedPage(pages, runEnd >>> clusterShift);
+                long next = p == null ? MappingValue.NONE : p.values[(int) ((runEnd >>> clusterShift) & (MapPage.SIZE - 1))];
+                if (!MappingValue.isData(next) || MappingValue.phys(next) != phys + ((runEnd >>> clusterShift) - cluster)) {
+                    break;
+                }
+                runEnd = Math.min(runEnd + cs, end);
+            }
+            if (!ctx.readPhysicalIfCached(phys, within, (int) (runEnd - pos), dst)) {
+                dst.position(start);
+                return false;
+            }
+            pos = runEnd;
+        }
+        return true;
+    }
+}

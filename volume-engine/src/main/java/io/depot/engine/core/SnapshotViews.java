@@ -1,0 +1,138 @@
+package io.depot.engine.core;
+
+import io.depot.engine.NoSuchSnapshotException;
+import io.depot.engine.core.Records.SnapshotRecord;
+import io.depot.engine.store.MetadataStore;
+import java.nio.ByteBuffer;
+import java.util.NavigableMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What one volume's live snapshots see: their cached mapping pages, one directory per snapshot made on
+ * its first read, and the run-by-run reads of a snapshot's range.
+ *
+ * <p>A snapshot's pages never change while it lives, so they are loaded once from the committed store
+ * and never pinned. Whoever changes what a snapshot sees (its deletion, a rollback, the end of a
+ * flatten, the volume's deletion) calls {@link #forget} with the volume's I/O drained; later reads load
+ * fresh pages and the old ones leave the cache with the clock.
+ */
+final class SnapshotViews {
+    private final VolumeState volume;
+    private final PoolContext ctx;
+    private final MappingCache cache;
+    private final long id;
+    /** The volume's live snapshots by the epoch they froze (owned by the volume; read here). */
+    private final NavigableMap<Long, SnapshotRecord> snapshots;
+    private final ConcurrentHashMap<Long, MappingCache.Directory> directories = new ConcurrentHashMap<>();
+
+    SnapshotViews(VolumeState volume, PoolContext ctx, NavigableMap<Long, SnapshotRecord> snapshots) {
+        this.volume = volume;
+        this.ctx = ctx;
+        this.cache = ctx.cache;
+        this.id = volume.id();
+        this.snapshots = snapshots;
+    }
+
+    /**
+     * Reads a snapshot of the volume: what the head held when the snapshot that froze {@code atEpoch}
+     * was taken. The caller names the snapshot's size so reads past it are refused.
+     */
+    void read(long atEpoch, long snapshotSize, long offset, ByteBuffer dst) {
+        int length = dst.remaining();
+        volume.enterIo();
+        try {
+            volume.checkAlive();
+            if (!snapshots.containsKey(atEpoch)) {
+                throw new NoSuchSnapshotException("the snapshot of volume " + volume.name() + " was deleted");
+            }
+            volume.checkBounds(offset, length, snapshotSize);
+            if (length > 0) {
+                readRuns(atEpoch, offset, length, dst);
+            }
+        } finally {
+            volume.exitIo();
+        }
+    }
+
+    /**
+     * Reads a range of the snapshot that froze {@code atEpoch}, one positional read per run of clusters
+     * mapped to consecutive physical clusters (as the head's reads do).
+     */
+    private void readRuns(long atEpoch, long offset, int length, ByteBuffer dst) {
+        MappingCache.Directory dir = directory(atEpoch);
+        int cs = ctx.clusterSize;
+        int shift = ctx.clusterShift;
+        long pos = offset;
+        long end = offset + length;
+        while (pos < end) {
+            long cluster = pos >>> shift;
+            int within = (int) (pos & (cs - 1));
+            long v = viewValue(dir, atEpoch, cluster);
+            if (!MappingValue.isData(v)) {
+                int n = (int) Math.min(cs - within, end - pos);
+                volume.readClusterAt(atEpoch, cluster, within, n, dst);
+                pos += n;
+                continue;
+            }
+            long phys = MappingValue.phys(v);
+            long runEnd = Math.min((cluster + 1) << shift, end);
+            while (runEnd < end) {
+                long nextCluster = runEnd >>> shift;
+                long next = viewValue(dir, atEpoch, nextCluster);
+                if (!MappingValue.isData(next) || MappingValue.phys(next) != phys + (nextCluster - cluster)) {
+                    break;
+                }
+                runEnd = Math.min(runEnd + cs, end);
+            }
+            ctx.readPhysical(phys, within, (int) (runEnd - pos), dst);
+            pos = runEnd;
+        }
+    }
+
+    /**
+     * The mapping the snapshot that froze {@code atEpoch} sees for a cluster: from that snapshot's
+     * cached pages (loaded from the committed store on first use), or straight from the store if the
+     * snapshot is not (or no longer) live, so a page of a dead snapshot is never cached.
+     */
+    long mappingAt(long atEpoch, long cluster) {
+        return viewValue(directory(atEpoch), atEpoch, cluster);
+    }
+
+    /** {@link #mappingAt} with the snapshot's directory already looked up (null: not cached). */
+    private long viewValue(MappingCache.Directory dir, long atEpoch, long cluster) {
+        if (dir == null) {
+            cache.countStoreLookup();
+            MetadataStore.Entry e = ctx.meta.floor(Keys.mapping(id, cluster, atEpoch), Keys.mapping(id, cluster, 0));
+            return e == null ? MappingValue.NONE : MappingValue.decode(e.value());
+        }
+        return cache.page(dir, cluster).values[(int) (cluster & (MapPage.SIZE - 1))];
+    }
+
+    private MappingCache.Directory directory(long atEpoch) {
+        MappingCache.Directory dir = directories.get(atEpoch);
+        if (dir != null) {
+            return dir;
+        }
+        if (!snapshots.containsKey(atEpoch)) {
+            return null;
+        }
+        dir = directories.computeIfAbsent(atEpoch, e -> cache.snapshotDirectory(id, ctx.maxVolumeClusters, e));
+        if (!snapshots.containsKey(atEpoch)) {   // deleted meanwhile (a reader without this volume's ioLock, e.g. diff)
+            directories.remove(atEpoch, dir);
+            return null;
+        }
+        return dir;
+    }
+
+    /**
+     * Stops using the cached pages of the snapshot at {@code atEpoch} (or of every snapshot, with -1):
+     * called with the volume's I/O drained, when what they show may have changed.
+     */
+    void forget(long atEpoch) {
+        if (atEpoch < 0) {
+            directories.clear();
+        } else {
+            directories.remove(atEpoch);
+        }
+    }
+}
