@@ -23,38 +23,42 @@ class AccessCheckedFs implements VirtualFileSystem {
 
     @Override
     public Inode lookup(Caller caller, long dir, String name) {
-        Inode d = inner.getattr(dir);
-        if (d.isDirectory()) {
-            Permissions.require(d, caller, Permissions.EXECUTE, "lookup");
-        }
+        requireOnDirectory(caller, dir, Permissions.EXECUTE, "lookup");
         return inner.lookup(caller, dir, name);
     }
 
     @Override
     public DirPage readdir(Caller caller, long dir, long cookie, int maxEntries, boolean withAttributes) {
-        Inode d = inner.getattr(dir);
-        if (d.isDirectory()) {
-            Permissions.require(d, caller, Permissions.READ, "readdir");
-        }
+        requireOnDirectory(caller, dir, Permissions.READ, "readdir");
         return inner.readdir(caller, dir, cookie, maxEntries, withAttributes);
     }
 
     @Override
     public ReadResult read(Caller caller, long ino, long offset, int count, ByteBuffer dst) {
-        Inode i = inner.getattr(ino);
-        if (i.isRegular() && !Permissions.allowsData(i, caller, Permissions.READ)) {
-            throw new FsException.AccessDenied("read: permission denied");
-        }
+        requireOnData(caller, ino, Permissions.READ, "read");
         return inner.read(caller, ino, offset, count, dst);
     }
 
     @Override
     public WriteResult write(Caller caller, long ino, long offset, ByteBuffer data, Stability stability) {
-        Inode i = inner.getattr(ino);
-        if (i.isRegular() && !Permissions.allowsData(i, caller, Permissions.WRITE)) {
-            throw new FsException.AccessDenied("write: permission denied");
-        }
+        requireOnData(caller, ino, Permissions.WRITE, "write");
         return inner.write(caller, ino, offset, data, stability);
+    }
+
+    /** {@code want} on directory {@code dir}; not a directory: left for the wrapped file system to refuse. */
+    private void requireOnDirectory(Caller caller, long dir, int want, String what) {
+        Inode d = inner.getattr(dir);
+        if (d.isDirectory()) {
+            Permissions.require(d, caller, want, what);
+        }
+    }
+
+    /** {@code want} on the data of regular file {@code ino}; not a regular file: left for the wrapped file system to refuse. */
+    private void requireOnData(Caller caller, long ino, int want, String what) {
+        Inode i = inner.getattr(ino);
+        if (i.isRegular() && !Permissions.allowsData(i, caller, want)) {
+            throw new FsException.AccessDenied(what + ": permission denied");
+        }
     }
 
     // ------------------------------------------------------------------ checked by the wrapped file system

@@ -276,12 +276,7 @@ public final class Datastore extends AccessCheckedFs implements AutoCloseable {
                 if (i != null && i.isRegular()) {
                     volumes.volume(i).flush();
                 }
-                namespace.lock();
-                try {
-                    namespace.persist(ino);
-                } finally {
-                    namespace.endChange();
-                }
+                namespace.persistDurably(ino);
             } catch (RuntimeException e) {
                 complete = false;
                 log.warn("could not store the size of file {} at close: {}", ino, e.getMessage());

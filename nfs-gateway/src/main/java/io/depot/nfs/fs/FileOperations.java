@@ -276,12 +276,7 @@ final class FileOperations {
                     files.release(fd);
                 }
             }
-            namespace.lock();
-            try {
-                namespace.persist(ino);
-            } finally {
-                namespace.endChange();
-            }
+            namespace.persistDurably(ino);
         } catch (EngineException e) {
             throw EngineErrors.translate(e);
         }

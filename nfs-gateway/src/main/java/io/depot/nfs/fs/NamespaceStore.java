@@ -304,6 +304,16 @@ final class NamespaceStore {
         }
     }
 
+    /** Stores the cached inode if it is newer than the stored one, and returns once that is durable. */
+    void persistDurably(long ino) {
+        lock.lock();
+        try {
+            persist(ino);
+        } finally {
+            endChange();
+        }
+    }
+
     static long now() {
         Instant t = Instant.now();
         return t.getEpochSecond() * 1_000_000_000L + t.getNano();
