@@ -95,16 +95,11 @@ public final class NfsGateway implements AutoCloseable {
     /** Reports every executed MOUNT and NFS call to an observer for its procedure (the appliance's metrics). */
     public void observeCalls(io.depot.nfs.rpc.ProcedureObservers observers) { server.dispatcher().observe(observers); }
 
-    /**
-     * Replaces one NFSv3 procedure while serving (calls already running finish with the old one).
-     * For benchmarks only: {@code NfsBenchServer --null-read} measures what a READ that costs
-     * nothing would give.
-     */
-    public void replaceNfsProcedure(io.depot.nfs.rpc.RpcProcedure replacement) {
-        io.depot.nfs.rpc.RpcProgram replaced = nfs.program().withProcedure(Nfs3.VERSION, replacement);
-        server.dispatcher().unregister(Nfs3.PROGRAM);
-        server.dispatcher().register(replaced);
-    }
+    /** The RPC server; for test code of this package only (a benchmark swaps a procedure through it). */
+    RpcServer rpcServer() { return server; }
+
+    /** The NFSv3 program served; for test code of this package only. */
+    Nfs3Program nfsProgram() { return nfs; }
 
     // ------------------------------------------------------------------ the appliance's API
 

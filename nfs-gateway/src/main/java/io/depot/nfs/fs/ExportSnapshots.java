@@ -48,25 +48,32 @@ final class ExportSnapshots {
     private static final Logger log = LoggerFactory.getLogger(ExportSnapshots.class);
     private static final String NEXT = "nfs/next-snap";
     static final String ENGINE_PREFIX = "nfs-s";
-    /** Prefix of the engine snapshot a file clone is made from ({@link Datastore#cloneFile}). */
+    /** Prefix of the engine snapshot a file clone is made from ({@link FileClones#cloneFile}). */
     static final String CLONE_BASE_PREFIX = "nfsclone-";
 
-    private final Datastore store;
+    private final NamespaceStore namespace;
+    private final FileVolumes fileVolumes;
+    private final VirtualFileSystem live;
     private final Pool pool;
+    /** Reads only: every change goes through {@link #namespaceLog}. */
     private final Settings settings;
+    private final NamespaceLog namespaceLog;
     private final Map<Integer, SnapshotView> views = new ConcurrentHashMap<>();
 
-    ExportSnapshots(Datastore store, Pool pool) {
-        this.store = store;
+    ExportSnapshots(NamespaceStore namespace, FileVolumes volumes, VirtualFileSystem live, Pool pool) {
+        this.namespace = namespace;
+        this.fileVolumes = volumes;
+        this.live = live;
         this.pool = pool;
         this.settings = pool.settings();
+        this.namespaceLog = namespace.log();
     }
 
     static String sidHex(int sid) { return String.format("%08x", sid); }
 
     static String engineName(int sid) { return ENGINE_PREFIX + sidHex(sid); }
 
-    private static String byNameKey(long root, String name) { return "nfs/snap/" + Datastore.hex(root) + "/" + name; }
+    private static String byNameKey(long root, String name) { return "nfs/snap/" + NamespaceKeys.hex(root) + "/" + name; }
 
     private static String recordKey(int sid) { return "nfs/sid/" + sidHex(sid); }
 
@@ -93,7 +100,7 @@ final class ExportSnapshots {
     /** The snapshots of the export whose directory is {@code root}, by name. */
     List<ExportSnapshot> list(long root) {
         List<ExportSnapshot> out = new ArrayList<>();
-        for (byte[] v : settings.list("nfs/snap/" + Datastore.hex(root) + "/").values()) {
+        for (byte[] v : settings.list("nfs/snap/" + NamespaceKeys.hex(root) + "/").values()) {
             ExportSnapshot s = byId(ByteBuffer.wrap(v).getInt());
             if (s != null) {
                 out.add(s);
@@ -110,7 +117,7 @@ final class ExportSnapshots {
             if (s == null) {
                 throw new FsException.Stale("export snapshot " + sid + " does not exist");
             }
-            v = views.computeIfAbsent(sid, k -> new SnapshotView(store, s));
+            v = views.computeIfAbsent(sid, k -> new SnapshotView(live, settings, fileVolumes, s));
         }
         return v;
     }
@@ -129,21 +136,21 @@ final class ExportSnapshots {
         Deque<Long> dirs = new ArrayDeque<>();
         dirs.add(root);
         seen.add(root);
-        changes.put(prefix + "i/" + Datastore.hex(root), store.getattr(root).encode());
+        changes.put(prefix + "i/" + NamespaceKeys.hex(root), namespace.getattr(root).encode());
         while (!dirs.isEmpty()) {
             long dir = dirs.poll();
-            copy(Datastore.namePrefix(dir), prefix, changes);
-            for (byte[] v : copy(Datastore.cookiePrefix(dir), prefix, changes)) {
+            copy(NamespaceKeys.namePrefix(dir), prefix, changes);
+            for (byte[] v : copy(NamespaceKeys.cookiePrefix(dir), prefix, changes)) {
                 long child = ByteBuffer.wrap(v).getLong();
                 if (!seen.add(child)) {
                     continue; // another link to a file already frozen
                 }
-                Inode i = store.getattr(child);
-                changes.put(prefix + "i/" + Datastore.hex(child), i.encode());
+                Inode i = namespace.getattr(child);
+                changes.put(prefix + "i/" + NamespaceKeys.hex(child), i.encode());
                 if (i.isDirectory()) {
                     dirs.add(child);
                 } else if (i.isRegular() && i.volume() != null) { // a never-written file has no bytes to freeze
-                    volumes.add(store.volume(i));
+                    volumes.add(fileVolumes.volume(i));
                 }
             }
         }
@@ -154,7 +161,7 @@ final class ExportSnapshots {
         changes.put(NEXT, ByteBuffer.allocate(4).putInt(sid + 1).array());
         List<Snapshot> taken = volumes.isEmpty() ? List.of() : pool.snapshotGroup(engineName(sid), volumes.toArray(Volume[]::new));
         try {
-            settings.apply(changes);
+            namespaceLog.applyDurably(changes);
         } catch (RuntimeException e) {
             for (Snapshot s : taken) {
                 deleteQuietly(s);
@@ -187,7 +194,7 @@ final class ExportSnapshots {
         Map<String, byte[]> records = new LinkedHashMap<>();
         records.put(recordKey(s.id()), null);
         records.put(byNameKey(s.exportRoot(), s.name()), null);
-        settings.apply(records);
+        namespaceLog.applyDurably(records);
         views.remove(s.id());
         purge(s.id());
     }
@@ -208,13 +215,13 @@ final class ExportSnapshots {
                 if (key.startsWith(prefix + "i/")) {
                     Inode i = Inode.decode(Long.parseUnsignedLong(key.substring(prefix.length() + 2), 16), e.getValue());
                     if (i.isRegular()) {
-                        store.dropSnapshot(i.volume(), engine);
+                        fileVolumes.dropSnapshot(i.volume(), engine);
                     }
                 }
                 deletes.put(key, null);
                 after = key;
             }
-            settings.apply(deletes);
+            namespaceLog.applyDurably(deletes);
         }
     }
 

@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
  * procedure's change is on stable storage (§4.8) when the reply arrives: every namespace
  * procedure replies only after its change is durable. The log is replayed in order after a
  * crash, so a synced change is never kept without every change applied before it.
+ *
+ * <p>Only {@link NamespaceLog} uses this class: it is how that log is made durable today.
  */
 final class GroupSync {
     private static final Logger log = LoggerFactory.getLogger(GroupSync.class);
@@ -40,13 +42,7 @@ final class GroupSync {
     /** An idle syncer thread ends after this; the next change starts a new one. */
     private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
-    /** Told once a change is durable ({@code true}) or once its sync failed ({@code false}). */
-    @FunctionalInterface
-    interface Completion {
-        void done(boolean durable);
-    }
-
-    private record Waiter(long ticket, Completion completion) {}
+    private record Waiter(long ticket, NamespaceLog.Completion completion) {}
 
     private final Settings settings;
     private final ReentrantLock lock = new ReentrantLock();
@@ -138,7 +134,7 @@ final class GroupSync {
      * cover it failed; at once (on this thread) if that is already so, else on the syncer thread,
      * which it must not hold up for long.
      */
-    void whenDurable(long ticket, Completion completion) {
+    void whenDurable(long ticket, NamespaceLog.Completion completion) {
         boolean now;
         boolean ok;
         lock.lock();

@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * One export snapshot as a read-only file system: the frozen namespace under
- * {@code nfs/s/SID/} (the live layout, see {@link Datastore}) and each file's bytes from its
+ * {@code nfs/s/SID/} (the live layout, see {@link NamespaceKeys}) and each file's bytes from its
  * volume's engine snapshot. Every change answers {@link FsException.ReadOnly}. ".." of the
  * frozen export root is the root itself: what lies above belongs to the protocol layer.
  *
@@ -21,16 +21,18 @@ import java.util.Map;
  * numbers stay below 2^40).
  */
 final class SnapshotView implements VirtualFileSystem {
-    private final Datastore live;
+    private final VirtualFileSystem live;
     private final Settings settings;
+    private final FileVolumes volumes;
     private final ExportSnapshot snapshot;
     private final String prefix;
     private final String engineName;
     private final BoundedCache<Long, Snapshot> files = new BoundedCache<>(256, s -> false);
 
-    SnapshotView(Datastore live, ExportSnapshot snapshot) {
+    SnapshotView(VirtualFileSystem live, Settings settings, FileVolumes volumes, ExportSnapshot snapshot) {
         this.live = live;
-        this.settings = live.settings();
+        this.settings = settings;
+        this.volumes = volumes;
         this.snapshot = snapshot;
         this.prefix = ExportSnapshots.frozenPrefix(snapshot.id());
         this.engineName = ExportSnapshots.engineName(snapshot.id());
@@ -70,7 +72,7 @@ final class SnapshotView implements VirtualFileSystem {
     @Override
     public Inode getattr(long number) {
         long ino = frozen(number);
-        byte[] b = settings.get(prefix + "i/" + Datastore.hex(ino));
+        byte[] b = settings.get(prefix + "i/" + NamespaceKeys.hex(ino));
         if (b == null) {
             throw new FsException.Stale("inode " + ino + " is not in export snapshot " + snapshot.id());
         }
@@ -108,7 +110,7 @@ final class SnapshotView implements VirtualFileSystem {
         if (name.equals("..")) {
             return getattr(d.parent());
         }
-        byte[] v = settings.get(prefix + "d/" + Datastore.hex(frozen(dir)) + "/" + name);
+        byte[] v = settings.get(prefix + "d/" + NamespaceKeys.hex(frozen(dir)) + "/" + name);
         if (v == null) {
             throw new FsException.NoEntry(name);
         }
@@ -129,7 +131,7 @@ final class SnapshotView implements VirtualFileSystem {
 
     private Snapshot bytesOf(Inode file) {
         return files.computeIfAbsent(frozen(file.ino()), ino -> {
-            Volume v = live.volume(file);
+            Volume v = volumes.volume(file);
             return v.snapshot(engineName);
         });
     }
@@ -160,7 +162,7 @@ final class SnapshotView implements VirtualFileSystem {
         try {
             bytesOf(i).read(start, b);
         } catch (EngineException e) {
-            throw Datastore.translate(e);
+            throw EngineErrors.translate(e);
         }
         return new ReadResult(dst.duplicate().limit((int) (offset - start) + n).position((int) (offset - start)), offset + n >= size, i);
     }
@@ -217,8 +219,8 @@ final class SnapshotView implements VirtualFileSystem {
         if (room <= 0) {
             return new DirPage(out, false);
         }
-        String cookies = prefix + "c/" + Datastore.hex(frozen(dir)) + "/";
-        String after = cookie < Datastore.FIRST_COOKIE ? null : cookies + Datastore.hex(cookie);
+        String cookies = prefix + "c/" + NamespaceKeys.hex(frozen(dir)) + "/";
+        String after = cookie < Datastore.FIRST_COOKIE ? null : cookies + NamespaceKeys.hex(cookie);
         Map<String, byte[]> page = settings.list(cookies, after, room + 1);
         int taken = 0;
         for (Map.Entry<String, byte[]> e : page.entrySet()) {

@@ -17,38 +17,39 @@ import io.depot.nfs.fs.Renamed;
 import io.depot.nfs.fs.SetAttributes;
 import io.depot.nfs.fs.Stability;
 import io.depot.nfs.fs.VirtualFileSystem;
-import io.depot.nfs.fs.VirtualFileSystem.CreateMode;
 import io.depot.nfs.fs.WriteResult;
-import io.depot.nfs.rpc.Credential;
+import io.depot.nfs.nfs3.Nfs3Targets.Target;
 import io.depot.nfs.rpc.RpcCall;
-import io.depot.nfs.rpc.RpcDeferredHandler;
-import io.depot.nfs.rpc.RpcErrorException;
 import io.depot.nfs.rpc.RpcProgram;
 import io.depot.nfs.xdr.XdrReader;
 import io.depot.nfs.xdr.XdrWriter;
 import io.netty.buffer.ByteBuf;
-import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 
 /**
- * NFS version 3 (RFC 1813) over a {@link Datastore}: decodes arguments, finds the export and
- * caller, calls the file system, encodes results. Every failure of the file system is an
- * {@link FsException} whose class picks the status ({@link NfsStatus}); the failure arm of each
- * result carries what RFC 1813 asks for (post-op attributes or wcc data).
+ * NFS version 3 (RFC 1813) over a {@link Datastore}: decodes arguments ({@link Nfs3Args}), finds
+ * the export and caller ({@link Nfs3Targets}), calls the file system, encodes results
+ * ({@link Nfs3Replies}). Every failure of the file system is an {@link FsException} whose class
+ * picks the status ({@link NfsStatus}); the failure arm of each result carries what RFC 1813 asks
+ * for (post-op attributes or wcc data). GETATTR, LOOKUP, READ, CREATE and REMOVE are first tried
+ * on the event loop ({@link Nfs3FastPaths}).
  */
 public final class Nfs3Program {
+    /** The name under an export's directory where its snapshots are (never listed, always found). */
+    static final String SNAPSHOTS = ".snapshots";
+
     private final Datastore fs;
-    private final NfsExportTable exports;
-    private final FileHandle.Codec handles;
-    private final long fsid;
+    private final Nfs3Targets targets;
+    private final Nfs3Replies replies;
+    private final Nfs3FastPaths fastPaths;
     /** Changes every start, so clients know to resend writes that were never committed (§3.3.7). */
     private final long writeVerifier = new SecureRandom().nextLong();
 
     public Nfs3Program(Datastore fs, NfsExportTable exports, long fsid) {
         this.fs = fs;
-        this.exports = exports;
-        this.handles = exports.handles();
-        this.fsid = fsid;
+        this.targets = new Nfs3Targets(fs, exports);
+        this.replies = new Nfs3Replies(fs, exports.handles(), fsid);
+        this.fastPaths = new Nfs3FastPaths(fs.fastPath(), exports, replies);
     }
 
     public long writeVerifier() { return writeVerifier; }
@@ -57,18 +58,18 @@ public final class Nfs3Program {
         int v = Nfs3.VERSION;
         return RpcProgram.builder(Nfs3.PROGRAM, "nfs")
                 .procedure(v, Nfs3.PROC_NULL, "NULL", (call, args, res) -> args.expectEnd())
-                .procedure(v, Nfs3.PROC_GETATTR, "GETATTR", this::getattr, this::getattrFromMemory)
+                .procedure(v, Nfs3.PROC_GETATTR, "GETATTR", this::getattr, fastPaths::getattrFromMemory)
                 .nonIdempotentProcedure(v, Nfs3.PROC_SETATTR, "SETATTR", this::setattr)
-                .procedure(v, Nfs3.PROC_LOOKUP, "LOOKUP", this::lookup, this::lookupFromMemory)
+                .procedure(v, Nfs3.PROC_LOOKUP, "LOOKUP", this::lookup, fastPaths::lookupFromMemory)
                 .procedure(v, Nfs3.PROC_ACCESS, "ACCESS", this::access)
                 .procedure(v, Nfs3.PROC_READLINK, "READLINK", this::readlink)
-                .procedureQuickWhenIdle(v, Nfs3.PROC_READ, "READ", this::read, this::readFromMemory)
+                .procedureQuickWhenIdle(v, Nfs3.PROC_READ, "READ", this::read, fastPaths::readFromMemory)
                 .procedure(v, Nfs3.PROC_WRITE, "WRITE", this::write)
-                .nonIdempotentProcedure(v, Nfs3.PROC_CREATE, "CREATE", this::create, this::createFromMemory)
+                .nonIdempotentProcedure(v, Nfs3.PROC_CREATE, "CREATE", this::create, fastPaths::createFromMemory)
                 .nonIdempotentProcedure(v, Nfs3.PROC_MKDIR, "MKDIR", this::mkdir)
                 .nonIdempotentProcedure(v, Nfs3.PROC_SYMLINK, "SYMLINK", this::symlink)
                 .nonIdempotentProcedure(v, Nfs3.PROC_MKNOD, "MKNOD", this::mknod)
-                .nonIdempotentProcedure(v, Nfs3.PROC_REMOVE, "REMOVE", this::remove, this::removeFromMemory)
+                .nonIdempotentProcedure(v, Nfs3.PROC_REMOVE, "REMOVE", this::remove, fastPaths::removeFromMemory)
                 .nonIdempotentProcedure(v, Nfs3.PROC_RMDIR, "RMDIR", this::rmdir)
                 .nonIdempotentProcedure(v, Nfs3.PROC_RENAME, "RENAME", this::rename)
                 .nonIdempotentProcedure(v, Nfs3.PROC_LINK, "LINK", this::link)
@@ -81,307 +82,37 @@ public final class Nfs3Program {
                 .build();
     }
 
-    // ------------------------------------------------------------------ context
-
-    /** A handle that is not one of ours: NFS3ERR_BADHANDLE. */
-    private static final class BadHandle extends RuntimeException {
-        BadHandle() { super("bad handle", null, false, false); }
-    }
-
-    /** The name under an export's directory where its snapshots are (never listed, always found). */
-    static final String SNAPSHOTS = ".snapshots";
-
-    /**
-     * The object a handle names, in the export it was issued for, as seen by the caller: the
-     * export's rules already applied (who the caller is, whether it may change anything), and the
-     * file system it lives in (the live datastore or a read-only snapshot view).
-     */
-    private record Target(NfsExport export, Caller caller, boolean readOnly, VirtualFileSystem vfs, long root,
-                          long ino, Inode attributes) {
-        void requireWritable() {
-            if (readOnly) {
-                throw new FsException.ReadOnly(export.path() + " is read-only here");
-            }
-        }
-
-        boolean isExportRoot() { return ino == root; }
-
-        /** A name that may not be made in this directory: the snapshot directory's, in the export root. */
-        void checkNewName(String name) {
-            if (isExportRoot() && name.equals(SNAPSHOTS)) {
-                throw new FsException.Exists(SNAPSHOTS + " is reserved for the export's snapshots");
-            }
-        }
-    }
-
-    private static byte[] readHandle(XdrReader args) {
-        return args.readOpaque(Nfs3.FHSIZE);
-    }
-
-    /**
-     * Every NFS call passes here: the handle must be one we signed, its export must still exist and
-     * admit the client ({@link NfsExportTable#access}), and the object must be of that export's
-     * live tree, its snapshot directory or one of its snapshots.
-     */
-    private Target target(RpcCall call, byte[] handle) {
-        FileHandle h = handles.decode(handle);
-        if (h == null) {
-            throw new BadHandle();
-        }
-        NfsExport export = exports.byId(h.exportId());
-        if (export == null) {
-            throw new FsException.Stale("no export with id " + h.exportId());
-        }
-        NfsExportTable.Access access = NfsExportTable.access(export, call.remote().getAddress());
-        if (access == NfsExportTable.Access.DENIED) {
-            throw new FsException.AccessDenied(call.remote() + " may not use " + export.path());
-        }
-        long root = exports.root(export);
-        VirtualFileSystem vfs = fs.view(h.ino(), root);
-        Inode i = vfs.getattr(h.ino(), h.generation());
-        boolean readOnly = access == NfsExportTable.Access.READ_ONLY || vfs != fs;
-        return new Target(export, caller(call, export), readOnly, vfs, root, h.ino(), i);
-    }
-
-    /** The identity a call acts as, after the export's squashing (exports(5)). */
-    private static Caller caller(RpcCall call, NfsExport export) {
-        Caller anon = new Caller(export.anonUid(), export.anonGid(), new int[0]);
-        if (call.credential() instanceof Credential.Sys sys) {
-            if (export.squash() == NfsExport.Squash.ALL || (sys.uid() == 0 && export.squash() == NfsExport.Squash.ROOT)) {
-                return anon;
-            }
-            return new Caller(sys.uid(), sys.gid(), sys.gids());
-        }
-        return anon;
-    }
-
-    private byte[] handleOf(NfsExport export, Inode i) {
-        return handles.encode(new FileHandle(export.id(), i.ino(), i.generation()));
-    }
-
-    /**
-     * What ".." is where the export's tree ends, or null where it is an ordinary entry: the export
-     * root is its own parent (nothing above an export can be reached), the snapshot directory's
-     * parent is the export root, and a snapshot's root's parent is the snapshot directory.
-     */
-    private Inode boundaryParent(Target t) {
-        long snapDir = Datastore.snapshotDirectory(t.root());
-        if (t.isExportRoot()) {
-            return t.attributes();
-        }
-        if (t.ino() == snapDir) {
-            return fs.getattr(t.root());
-        }
-        if (Datastore.isSnapshotRoot(t.ino(), t.root())) {
-            return fs.view(snapDir, t.root()).getattr(snapDir);
-        }
-        return null;
-    }
-
-    /** LOOKUP within the export: the boundaries of {@link #boundaryParent}, and ".snapshots" in the export root. */
-    private Inode lookupIn(Target t, String name) {
-        if (name.equals("..")) {
-            Inode p = boundaryParent(t);
-            if (p != null) {
-                return p;
-            }
-        }
-        if (t.isExportRoot() && name.equals(SNAPSHOTS)) {
-            long snapDir = Datastore.snapshotDirectory(t.root());
-            return fs.view(snapDir, t.root()).getattr(snapDir);
-        }
-        return t.vfs().lookup(t.caller(), t.ino(), name);
-    }
-
-    /** A listing's ".." entry, kept inside the export like LOOKUP's. */
-    private DirEntry bounded(Target t, DirEntry e) {
-        if (!e.name().equals("..")) {
-            return e;
-        }
-        Inode p = boundaryParent(t);
-        return p == null ? e : new DirEntry("..", p.ino(), e.cookie(), e.attributes() == null ? null : p);
-    }
-
-    private static int status(RuntimeException e) {
-        if (e instanceof FsException f) {
-            return NfsStatus.of(f);
-        }
-        if (e instanceof BadHandle) {
-            return Nfs3.ERR_BADHANDLE;
-        }
-        throw e;
-    }
-
-    private static String readName(XdrReader args) {
-        return args.readString(Nfs3.MAX_NAME_READ);
-    }
-
-    /** The attributes of {@code ino} now, or null (for a failure's post-op attributes). */
-    private Inode current(long ino) {
-        try {
-            return fs.getattr(ino);
-        } catch (FsException e) {
-            return null;
-        }
-    }
-
-    private Inode currentOf(byte[] handle) {
-        FileHandle h = handles.decode(handle);
-        return h == null ? null : current(h.ino());
-    }
-
-    // ------------------------------------------------------------------ XDR of attributes
-
-    private static void time(XdrWriter w, long nanos) {
-        w.writeInt((int) Math.floorDiv(nanos, 1_000_000_000L));
-        w.writeInt((int) Math.floorMod(nanos, 1_000_000_000L));
-    }
-
-    /** fattr3 (§2.6). */
-    private void fattr(XdrWriter w, Inode i) {
-        w.writeInt(i.type().code());
-        w.writeInt(i.mode() & 07777);
-        w.writeInt(i.nlink());
-        w.writeInt(i.uid());
-        w.writeInt(i.gid());
-        w.writeHyper(i.size());
-        w.writeHyper(fs.allocatedBytes(i));
-        w.writeInt(i.rdevMajor());
-        w.writeInt(i.rdevMinor());
-        w.writeHyper(fsid);
-        w.writeHyper(i.ino());
-        time(w, i.atime());
-        time(w, i.mtime());
-        time(w, i.ctime());
-    }
-
-    private void postOpAttr(XdrWriter w, Inode i) {
-        w.writeBoolean(i != null);
-        if (i != null) {
-            fattr(w, i);
-        }
-    }
-
-    /** wcc_data: pre-op (size, mtime, ctime) and post-op attributes, each optional. */
-    private void wcc(XdrWriter w, Inode before, Inode after) {
-        w.writeBoolean(before != null);
-        if (before != null) {
-            w.writeHyper(before.size());
-            time(w, before.mtime());
-            time(w, before.ctime());
-        }
-        postOpAttr(w, after);
-    }
-
-    private void wcc(XdrWriter w, Change c) {
-        wcc(w, c.before(), c.after());
-    }
-
-    private void postOpHandle(XdrWriter w, NfsExport export, Inode i) {
-        w.writeBoolean(i != null);
-        if (i != null) {
-            w.writeOpaque(handleOf(export, i));
-        }
-    }
-
-    private static Long readSetTime(XdrReader args) {
-        int how = args.readInt();
-        return switch (how) {
-            case Nfs3.DONT_CHANGE -> null;
-            case Nfs3.SET_TO_SERVER_TIME -> SetAttributes.SERVER_TIME;
-            case Nfs3.SET_TO_CLIENT_TIME -> {
-                long s = args.readUnsignedInt();
-                long ns = args.readUnsignedInt();
-                if (ns >= 1_000_000_000L) {
-                    throw new FsException.Invalid("nseconds " + ns);
-                }
-                yield s * 1_000_000_000L + ns;
-            }
-            default -> throw RpcErrorException.garbageArgs("time_how " + how);
-        };
-    }
-
-    /** sattr3 (§2.6). */
-    private static SetAttributes readSattr(XdrReader args) {
-        Integer mode = args.readBoolean() ? args.readInt() & 07777 : null;
-        Integer uid = args.readBoolean() ? args.readInt() : null;
-        Integer gid = args.readBoolean() ? args.readInt() : null;
-        Long size = args.readBoolean() ? args.readHyper() : null;
-        Long atime = readSetTime(args);
-        Long mtime = readSetTime(args);
-        return new SetAttributes(mode, uid, gid, size, atime, mtime);
-    }
 
     // ------------------------------------------------------------------ procedures
 
     /** GETATTR (§3.3.1). */
     private void getattr(RpcCall call, XdrReader args, XdrWriter res) {
-        byte[] fh = readHandle(args);
+        byte[] fh = Nfs3Args.readHandle(args);
         args.expectEnd();
         try {
-            Target t = target(call, fh);
+            Target t = targets.target(call, fh);
             res.writeInt(Nfs3.OK);
-            fattr(res, t.attributes());
+            replies.fattr(res, t.attributes());
         } catch (RuntimeException e) {
-            res.writeInt(status(e));
+            res.writeInt(Nfs3Targets.status(e));
         }
-    }
-
-    /** What a fast path may answer from: a live object's export and in-memory attributes. */
-    private record InMemory(NfsExport export, Inode inode) {}
-
-    /**
-     * The export and cached attributes of {@code fh}, or null when the event loop must not answer:
-     * a bad or snapshot handle, an export whose rules need a name lookup or deny the caller, or
-     * attributes not in memory (or of an older generation).
-     */
-    private InMemory inMemory(RpcCall call, byte[] fh) {
-        FileHandle h = handles.decode(fh);
-        if (h == null || Datastore.isSnapshotObject(h.ino())) {
-            return null;
-        }
-        NfsExport export = exports.byId(h.exportId());
-        if (export == null || !NfsExportTable.decidesWithoutLookup(export)
-                || NfsExportTable.access(export, call.remote().getAddress()) == NfsExportTable.Access.DENIED) {
-            return null;
-        }
-        Inode i = fs.cachedAttributes(h.ino());
-        return i == null || i.generation() != h.generation() ? null : new InMemory(export, i);
-    }
-
-    /**
-     * GETATTR's fast path on the event loop: a live file whose attributes are in memory, through
-     * an export whose rules need no name lookup. Anything else (errors included) goes to
-     * {@link #getattr} on a worker.
-     */
-    private boolean getattrFromMemory(RpcCall call, XdrReader args, XdrWriter res) {
-        byte[] fh = readHandle(args);
-        args.expectEnd();
-        InMemory m = inMemory(call, fh);
-        if (m == null) {
-            return false;
-        }
-        Inode i = m.inode();
-        res.writeInt(Nfs3.OK);
-        fattr(res, i);
-        return true;
     }
 
     /** SETATTR (§3.3.2). */
     private void setattr(RpcCall call, XdrReader args, XdrWriter res) {
-        byte[] fh = readHandle(args);
+        byte[] fh = Nfs3Args.readHandle(args);
         SetAttributes a;
         Long guard = null;
         try {
-            a = readSattr(args);
+            a = Nfs3Args.readSattr(args);
             if (args.readBoolean()) {
                 long s = args.readUnsignedInt();
                 long ns = args.readUnsignedInt();
                 guard = s * 1_000_000_000L + ns;
             }
         } catch (FsException e) {
-            res.writeInt(status(e));
-            wcc(res, null, currentOf(fh));
+            res.writeInt(Nfs3Targets.status(e));
+            replies.wcc(res, null, targets.currentOf(fh));
             return;
         }
         args.expectEnd();
@@ -392,58 +123,29 @@ public final class Nfs3Program {
 
     /** LOOKUP (§3.3.3). */
     private void lookup(RpcCall call, XdrReader args, XdrWriter res) {
-        byte[] fh = readHandle(args);
-        String name = readName(args);
+        byte[] fh = Nfs3Args.readHandle(args);
+        String name = Nfs3Args.readName(args);
         args.expectEnd();
         try {
-            Target t = target(call, fh);
-            Inode found = lookupIn(t, name);
+            Target t = targets.target(call, fh);
+            Inode found = targets.lookupIn(t, name);
             res.writeInt(Nfs3.OK);
-            res.writeOpaque(handleOf(t.export(), found));
-            postOpAttr(res, found);
-            postOpAttr(res, t.attributes());
+            res.writeOpaque(replies.handleOf(t.export(), found));
+            replies.postOpAttr(res, found);
+            replies.postOpAttr(res, t.attributes());
         } catch (RuntimeException e) {
-            res.writeInt(status(e));
-            postOpAttr(res, currentOf(fh));
+            res.writeInt(Nfs3Targets.status(e));
+            replies.postOpAttr(res, targets.currentOf(fh));
         }
-    }
-
-    /**
-     * LOOKUP's fast path on the event loop: a name in a live directory whose entry and both
-     * attributes are in memory, through an export whose rules need no name lookup. ".", "..",
-     * ".snapshots" and everything else go to {@link #lookup} on a worker.
-     */
-    private boolean lookupFromMemory(RpcCall call, XdrReader args, XdrWriter res) {
-        byte[] fh = readHandle(args);
-        String name = readName(args);
-        args.expectEnd();
-        if (name.equals(SNAPSHOTS)) {
-            return false;
-        }
-        InMemory m = inMemory(call, fh);
-        if (m == null) {
-            return false;
-        }
-        NfsExport export = m.export();
-        Inode dir = m.inode();
-        Inode found = fs.cachedLookup(caller(call, export), dir, name);
-        if (found == null) {
-            return false;
-        }
-        res.writeInt(Nfs3.OK);
-        res.writeOpaque(handleOf(export, found));
-        postOpAttr(res, found);
-        postOpAttr(res, dir);
-        return true;
     }
 
     /** ACCESS (§3.3.4): which of the asked rights the caller has, from the mode bits. */
     private void access(RpcCall call, XdrReader args, XdrWriter res) {
-        byte[] fh = readHandle(args);
+        byte[] fh = Nfs3Args.readHandle(args);
         int want = args.readInt();
         args.expectEnd();
         try {
-            Target t = target(call, fh);
+            Target t = targets.target(call, fh);
             Inode i = t.attributes();
             Caller c = t.caller();
             boolean dir = i.isDirectory();
@@ -465,39 +167,39 @@ public final class Nfs3Program {
                 granted |= Nfs3.ACCESS_EXECUTE;
             }
             res.writeInt(Nfs3.OK);
-            postOpAttr(res, i);
+            replies.postOpAttr(res, i);
             res.writeInt(granted & want);
         } catch (RuntimeException e) {
-            res.writeInt(status(e));
-            postOpAttr(res, currentOf(fh));
+            res.writeInt(Nfs3Targets.status(e));
+            replies.postOpAttr(res, targets.currentOf(fh));
         }
     }
 
     /** READLINK (§3.3.5). */
     private void readlink(RpcCall call, XdrReader args, XdrWriter res) {
-        byte[] fh = readHandle(args);
+        byte[] fh = Nfs3Args.readHandle(args);
         args.expectEnd();
         try {
-            Target t = target(call, fh);
+            Target t = targets.target(call, fh);
             byte[] target = t.vfs().readlink(t.caller(), t.ino());
             res.writeInt(Nfs3.OK);
-            postOpAttr(res, t.attributes());
+            replies.postOpAttr(res, t.attributes());
             res.writeOpaque(target);
         } catch (RuntimeException e) {
-            res.writeInt(status(e));
-            postOpAttr(res, currentOf(fh));
+            res.writeInt(Nfs3Targets.status(e));
+            replies.postOpAttr(res, targets.currentOf(fh));
         }
     }
 
     /** READ (§3.3.6): at most rtmax bytes; eof when the data reaches the end of the file. */
     private void read(RpcCall call, XdrReader args, XdrWriter res) {
-        byte[] fh = readHandle(args);
+        byte[] fh = Nfs3Args.readHandle(args);
         long offset = args.readHyper();
         long count = args.readUnsignedInt();
         args.expectEnd();
         ByteBuf buf = null;
         try {
-            Target t = target(call, fh);
+            Target t = targets.target(call, fh);
             int want = (int) Math.min(count, Nfs3.MAX_IO);
             // the volume reads straight into a pooled direct buffer that goes to the socket as it is
             int room = VirtualFileSystem.readRoom(want);
@@ -505,10 +207,10 @@ public final class Nfs3Program {
             ReadResult r = t.vfs().read(t.caller(), t.ino(), offset, want, buf.nioBuffer(0, room));
             ByteBuf payload = buf;
             buf = null;
-            readOk(res, r, payload);
+            replies.readOk(res, r, payload);
         } catch (RuntimeException e) {
-            res.writeInt(status(e));
-            postOpAttr(res, currentOf(fh));
+            res.writeInt(Nfs3Targets.status(e));
+            replies.postOpAttr(res, targets.currentOf(fh));
         } finally {
             if (buf != null) {
                 buf.release();
@@ -516,48 +218,9 @@ public final class Nfs3Program {
         }
     }
 
-    /** READ3resok: {@code r}'s data is a view of {@code buf}, which goes to the reply as it is (taking ownership of it). */
-    private void readOk(XdrWriter res, ReadResult r, ByteBuf buf) {
-        ByteBuffer data = r.data();
-        buf.setIndex(data.position(), data.limit());
-        res.writeInt(Nfs3.OK);
-        postOpAttr(res, r.attributes());
-        res.writeInt(data.remaining());
-        res.writeBoolean(r.eof());
-        res.writeOpaque(buf);
-    }
-
-    /**
-     * READ's fast path on the event loop, tried when the connection is idle (one call in flight,
-     * where the two thread handoffs of a worker are a large part of a 1 MiB READ's round trip): a
-     * live file whose attributes, open file, mappings and data are in memory, the data in the OS
-     * page cache, through an export whose rules need no name lookup. Anything else (errors
-     * included) goes to {@link #read} on a worker.
-     */
-    private boolean readFromMemory(RpcCall call, XdrReader args, XdrWriter res) {
-        byte[] fh = readHandle(args);
-        long offset = args.readHyper();
-        long count = args.readUnsignedInt();
-        args.expectEnd();
-        InMemory m = inMemory(call, fh);
-        if (m == null) {
-            return false;
-        }
-        int want = (int) Math.min(count, Nfs3.MAX_IO);
-        int room = VirtualFileSystem.readRoom(want);
-        ByteBuf buf = res.alloc().directBuffer(room, room);
-        ReadResult r = fs.readFromMemory(caller(call, m.export()), m.inode().ino(), offset, want, buf.nioBuffer(0, room));
-        if (r == null) {
-            buf.release();
-            return false;
-        }
-        readOk(res, r, buf);
-        return true;
-    }
-
     /** WRITE (§3.3.7). */
     private void write(RpcCall call, XdrReader args, XdrWriter res) {
-        byte[] fh = readHandle(args);
+        byte[] fh = Nfs3Args.readHandle(args);
         long offset = args.readHyper();
         long count = args.readUnsignedInt();
         int stable = args.readInt();
@@ -576,11 +239,11 @@ public final class Nfs3Program {
                 case Nfs3.FILE_SYNC -> Stability.FILE_SYNC;
                 default -> throw new FsException.Invalid("stable_how " + stable);
             };
-            Target t = target(call, fh);
+            Target t = targets.target(call, fh);
             t.requireWritable();
             WriteResult w = t.vfs().write(t.caller(), t.ino(), offset, data.nioBuffer(data.readerIndex(), (int) count), how);
             res.writeInt(Nfs3.OK);
-            wcc(res, w.file());
+            replies.wcc(res, w.file());
             res.writeInt(w.count());
             res.writeInt(switch (w.committed()) {
                 case UNSTABLE -> Nfs3.UNSTABLE;
@@ -589,17 +252,9 @@ public final class Nfs3Program {
             });
             res.writeHyper(writeVerifier);
         } catch (RuntimeException e) {
-            res.writeInt(status(e));
-            wcc(res, null, currentOf(fh));
+            res.writeInt(Nfs3Targets.status(e));
+            replies.wcc(res, null, targets.currentOf(fh));
         }
-    }
-
-    /** The common result of CREATE, MKDIR, SYMLINK, MKNOD: post_op_fh3, post_op_attr, wcc_data. */
-    private void created(XdrWriter res, NfsExport export, Created c) {
-        res.writeInt(Nfs3.OK);
-        postOpHandle(res, export, c.object());
-        postOpAttr(res, c.object());
-        wcc(res, c.directory());
     }
 
     private interface Maker {
@@ -608,97 +263,42 @@ public final class Nfs3Program {
 
     private void makeObject(RpcCall call, byte[] fh, String name, XdrWriter res, Maker maker) {
         try {
-            Target t = target(call, fh);
+            Target t = targets.target(call, fh);
             t.requireWritable();
             t.checkNewName(name);
-            created(res, t.export(), maker.make(t, name));
+            replies.created(res, t.export(), maker.make(t, name));
         } catch (RuntimeException e) {
-            res.writeInt(status(e));
-            wcc(res, null, currentOf(fh));
+            res.writeInt(Nfs3Targets.status(e));
+            replies.wcc(res, null, targets.currentOf(fh));
         }
     }
 
     /** CREATE (§3.3.8). */
     private void create(RpcCall call, XdrReader args, XdrWriter res) {
-        byte[] fh = readHandle(args);
-        String name = readName(args);
-        CreateHow how;
+        byte[] fh = Nfs3Args.readHandle(args);
+        String name = Nfs3Args.readName(args);
+        Nfs3Args.CreateHow how;
         try {
-            how = readCreateHow(args);
+            how = Nfs3Args.readCreateHow(args);
         } catch (FsException e) {
-            res.writeInt(status(e));
-            wcc(res, null, currentOf(fh));
+            res.writeInt(Nfs3Targets.status(e));
+            replies.wcc(res, null, targets.currentOf(fh));
             return;
         }
         args.expectEnd();
         makeObject(call, fh, name, res, (t, n) -> t.vfs().create(t.caller(), t.ino(), n, how.attrs(), how.mode(), how.verifier()));
     }
 
-    /** createhow3 (§3.3.8): the mode with its attributes (UNCHECKED, GUARDED) or its verifier (EXCLUSIVE). */
-    private record CreateHow(CreateMode mode, SetAttributes attrs, long verifier) {}
-
-    /** Decodes createhow3; an unknown mode is GARBAGE_ARGS, invalid attributes an {@link FsException}. */
-    private CreateHow readCreateHow(XdrReader args) {
-        int how = args.readInt();
-        return switch (how) {
-            case Nfs3.UNCHECKED -> new CreateHow(CreateMode.UNCHECKED, readSattr(args), 0);
-            case Nfs3.GUARDED -> new CreateHow(CreateMode.GUARDED, readSattr(args), 0);
-            case Nfs3.EXCLUSIVE -> new CreateHow(CreateMode.EXCLUSIVE, SetAttributes.NONE, args.readHyper());
-            default -> throw RpcErrorException.garbageArgs("createmode3 " + how);
-        };
-    }
-
-    /**
-     * A live directory in memory that the caller may change through its export, for the event
-     * loop's CREATE and REMOVE; null when the worker must answer (as {@link #inMemory}, or a
-     * read-only export).
-     */
-    private InMemory writableInMemory(RpcCall call, byte[] fh) {
-        InMemory m = inMemory(call, fh);
-        if (m == null || NfsExportTable.access(m.export(), call.remote().getAddress()) != NfsExportTable.Access.READ_WRITE) {
-            return null;
-        }
-        return m;
-    }
-
-    /** The gate of a reply that reports namespace change {@code ticket}: open once it is durable (§4.7). */
-    private RpcDeferredHandler.Gate durable(long ticket) {
-        return release -> fs.whenDurable(ticket, release::release);
-    }
-
-    /**
-     * CREATE's fast path on the event loop: a file made in (or found in) a live directory whose
-     * entry or absence and attributes are in memory, with no size to set, through an export that
-     * lets the client write and needs no name lookup. The reply waits until the change is
-     * durable. Anything else (errors included) goes to {@link #create} on a worker.
-     */
-    private RpcDeferredHandler.Gate createFromMemory(RpcCall call, XdrReader args, XdrWriter res) {
-        byte[] fh = readHandle(args);
-        String name = readName(args);
-        CreateHow how = readCreateHow(args); // anything it refuses is answered by the worker
-        args.expectEnd();
-        InMemory m = writableInMemory(call, fh);
-        if (m == null || (m.inode().ino() == exports.root(m.export()) && name.equals(SNAPSHOTS))) {
-            return null;
-        }
-        Datastore.Pending<Created> p = fs.tryCreate(caller(call, m.export()), m.inode().ino(), name, how.attrs(), how.mode(), how.verifier());
-        if (p == null) {
-            return null;
-        }
-        created(res, m.export(), p.result());
-        return durable(p.ticket());
-    }
-
     /** MKDIR (§3.3.9). */
     private void mkdir(RpcCall call, XdrReader args, XdrWriter res) {
-        byte[] fh = readHandle(args);
-        String name = readName(args);
+        byte[] fh = Nfs3Args.readHandle(args);
+        String name = Nfs3Args.readName(args);
         SetAttributes a;
         try {
-            a = readSattr(args);
+            a = Nfs3Args.readSattr(args);
         } catch (FsException e) {
-            res.writeInt(status(e));
-            wcc(res, null, currentOf(fh));
+            res.writeInt(Nfs3Targets.status(e));
+            replies.wcc(res, null, targets.currentOf(fh));
             return;
         }
         args.expectEnd();
@@ -707,14 +307,14 @@ public final class Nfs3Program {
 
     /** SYMLINK (§3.3.10). */
     private void symlink(RpcCall call, XdrReader args, XdrWriter res) {
-        byte[] fh = readHandle(args);
-        String name = readName(args);
+        byte[] fh = Nfs3Args.readHandle(args);
+        String name = Nfs3Args.readName(args);
         SetAttributes a;
         try {
-            a = readSattr(args);
+            a = Nfs3Args.readSattr(args);
         } catch (FsException e) {
-            res.writeInt(status(e));
-            wcc(res, null, currentOf(fh));
+            res.writeInt(Nfs3Targets.status(e));
+            replies.wcc(res, null, targets.currentOf(fh));
             return;
         }
         byte[] target = args.readOpaque(Nfs3.MAX_PATH);
@@ -724,8 +324,8 @@ public final class Nfs3Program {
 
     /** MKNOD (§3.3.11): sockets and FIFOs; devices and every other type are NFS3ERR_BADTYPE (see Datastore#mknod). */
     private void mknod(RpcCall call, XdrReader args, XdrWriter res) {
-        byte[] fh = readHandle(args);
-        String name = readName(args);
+        byte[] fh = Nfs3Args.readHandle(args);
+        String name = Nfs3Args.readName(args);
         int code = args.readInt();
         FileType type = FileType.ofCode(code);
         SetAttributes a = SetAttributes.NONE;
@@ -733,21 +333,21 @@ public final class Nfs3Program {
         int minor = 0;
         try {
             if (type == FileType.CHAR_DEVICE || type == FileType.BLOCK_DEVICE) {
-                a = readSattr(args);
+                a = Nfs3Args.readSattr(args);
                 major = args.readInt();
                 minor = args.readInt();
             } else if (type == FileType.SOCKET || type == FileType.FIFO) {
-                a = readSattr(args);
+                a = Nfs3Args.readSattr(args);
             }
         } catch (FsException e) {
-            res.writeInt(status(e));
-            wcc(res, null, currentOf(fh));
+            res.writeInt(Nfs3Targets.status(e));
+            replies.wcc(res, null, targets.currentOf(fh));
             return;
         }
         args.expectEnd();
         if (type == null) {
             res.writeInt(Nfs3.ERR_BADTYPE);
-            wcc(res, null, currentOf(fh));
+            replies.wcc(res, null, targets.currentOf(fh));
             return;
         }
         SetAttributes attrs = a;
@@ -761,29 +361,6 @@ public final class Nfs3Program {
         unlink(call, args, res, (t, name) -> t.vfs().remove(t.caller(), t.ino(), name));
     }
 
-    /**
-     * REMOVE's fast path on the event loop: a name in a live directory whose entry and
-     * attributes are in memory, of a file with no volume left to delete, through an export that
-     * lets the client write and needs no name lookup. The reply waits until the removal is
-     * durable. Anything else (errors included) goes to {@link #remove} on a worker.
-     */
-    private RpcDeferredHandler.Gate removeFromMemory(RpcCall call, XdrReader args, XdrWriter res) {
-        byte[] fh = readHandle(args);
-        String name = readName(args);
-        args.expectEnd();
-        InMemory m = writableInMemory(call, fh);
-        if (m == null) {
-            return null;
-        }
-        Datastore.Pending<Change> p = fs.tryRemove(caller(call, m.export()), m.inode().ino(), name);
-        if (p == null) {
-            return null;
-        }
-        res.writeInt(Nfs3.OK);
-        wcc(res, p.result());
-        return durable(p.ticket());
-    }
-
     /** RMDIR (§3.3.13). */
     private void rmdir(RpcCall call, XdrReader args, XdrWriter res) {
         unlink(call, args, res, (t, name) -> t.vfs().rmdir(t.caller(), t.ino(), name));
@@ -795,8 +372,8 @@ public final class Nfs3Program {
 
     /** REMOVE and RMDIR share their arguments (directory handle, name) and their wcc reply. */
     private void unlink(RpcCall call, XdrReader args, XdrWriter res, Unlink op) {
-        byte[] fh = readHandle(args);
-        String name = readName(args);
+        byte[] fh = Nfs3Args.readHandle(args);
+        String name = Nfs3Args.readName(args);
         args.expectEnd();
         changeWithWcc(call, fh, res, t -> op.apply(t, name));
     }
@@ -807,27 +384,27 @@ public final class Nfs3Program {
      */
     private void changeWithWcc(RpcCall call, byte[] fh, XdrWriter res, java.util.function.Function<Target, Change> change) {
         try {
-            Target t = target(call, fh);
+            Target t = targets.target(call, fh);
             t.requireWritable();
             Change c = change.apply(t);
             res.writeInt(Nfs3.OK);
-            wcc(res, c);
+            replies.wcc(res, c);
         } catch (RuntimeException e) {
-            res.writeInt(status(e));
-            wcc(res, null, currentOf(fh));
+            res.writeInt(Nfs3Targets.status(e));
+            replies.wcc(res, null, targets.currentOf(fh));
         }
     }
 
     /** RENAME (§3.3.14): within one export (NFS3ERR_XDEV across exports). */
     private void rename(RpcCall call, XdrReader args, XdrWriter res) {
-        byte[] fromFh = readHandle(args);
-        String fromName = readName(args);
-        byte[] toFh = readHandle(args);
-        String toName = readName(args);
+        byte[] fromFh = Nfs3Args.readHandle(args);
+        String fromName = Nfs3Args.readName(args);
+        byte[] toFh = Nfs3Args.readHandle(args);
+        String toName = Nfs3Args.readName(args);
         args.expectEnd();
         try {
-            Target from = target(call, fromFh);
-            Target to = target(call, toFh);
+            Target from = targets.target(call, fromFh);
+            Target to = targets.target(call, toFh);
             if (from.export().id() != to.export().id()) {
                 throw new FsException.CrossDevice("rename across exports");
             }
@@ -837,24 +414,24 @@ public final class Nfs3Program {
             from.checkNewName(fromName); // the snapshot directory cannot be renamed away either
             Renamed r = from.vfs().rename(from.caller(), from.ino(), fromName, to.ino(), toName);
             res.writeInt(Nfs3.OK);
-            wcc(res, r.from());
-            wcc(res, r.to());
+            replies.wcc(res, r.from());
+            replies.wcc(res, r.to());
         } catch (RuntimeException e) {
-            res.writeInt(status(e));
-            wcc(res, null, currentOf(fromFh));
-            wcc(res, null, currentOf(toFh));
+            res.writeInt(Nfs3Targets.status(e));
+            replies.wcc(res, null, targets.currentOf(fromFh));
+            replies.wcc(res, null, targets.currentOf(toFh));
         }
     }
 
     /** LINK (§3.3.15). */
     private void link(RpcCall call, XdrReader args, XdrWriter res) {
-        byte[] fileFh = readHandle(args);
-        byte[] dirFh = readHandle(args);
-        String name = readName(args);
+        byte[] fileFh = Nfs3Args.readHandle(args);
+        byte[] dirFh = Nfs3Args.readHandle(args);
+        String name = Nfs3Args.readName(args);
         args.expectEnd();
         try {
-            Target file = target(call, fileFh);
-            Target dir = target(call, dirFh);
+            Target file = targets.target(call, fileFh);
+            Target dir = targets.target(call, dirFh);
             if (file.export().id() != dir.export().id()) {
                 throw new FsException.CrossDevice("link across exports");
             }
@@ -862,12 +439,12 @@ public final class Nfs3Program {
             dir.checkNewName(name);
             Linked l = dir.vfs().link(dir.caller(), file.ino(), dir.ino(), name);
             res.writeInt(Nfs3.OK);
-            postOpAttr(res, l.file());
-            wcc(res, l.directory());
+            replies.postOpAttr(res, l.file());
+            replies.wcc(res, l.directory());
         } catch (RuntimeException e) {
-            res.writeInt(status(e));
-            postOpAttr(res, currentOf(fileFh));
-            wcc(res, null, currentOf(dirFh));
+            res.writeInt(Nfs3Targets.status(e));
+            replies.postOpAttr(res, targets.currentOf(fileFh));
+            replies.wcc(res, null, targets.currentOf(dirFh));
         }
     }
 
@@ -877,13 +454,13 @@ public final class Nfs3Program {
 
     /** READDIR (§3.3.16): as many entries as fit in {@code count} bytes of reply. */
     private void readdir(RpcCall call, XdrReader args, XdrWriter res) {
-        byte[] fh = readHandle(args);
+        byte[] fh = Nfs3Args.readHandle(args);
         long cookie = args.readHyper();
         long verifier = args.readHyper();
         long count = args.readUnsignedInt();
         args.expectEnd();
         try {
-            Target t = target(call, fh);
+            Target t = targets.target(call, fh);
             checkVerifier(t, cookie, verifier);
             int budget = (int) Math.min(count, Nfs3.MAX_IO) - (4 + 88 + 8 + 8); // status, dir attributes, verifier, list end + eof
             int max = Math.max(1, budget / 24);
@@ -902,20 +479,20 @@ public final class Nfs3Program {
                 throw new TooSmall();
             }
             res.writeInt(Nfs3.OK);
-            postOpAttr(res, t.attributes());
+            replies.postOpAttr(res, t.attributes());
             res.writeHyper(t.vfs().cookieVerifier(t.ino()));
             for (int i = 0; i < n; i++) {
-                DirEntry e = bounded(t, page.entries().get(i));
+                DirEntry e = targets.bounded(t, page.entries().get(i));
                 res.writeBoolean(true).writeHyper(e.ino()).writeString(e.name()).writeHyper(e.cookie());
             }
             res.writeBoolean(false);
             res.writeBoolean(page.eof() && n == page.entries().size());
         } catch (TooSmall e) {
             res.writeInt(Nfs3.ERR_TOOSMALL);
-            postOpAttr(res, currentOf(fh));
+            replies.postOpAttr(res, targets.currentOf(fh));
         } catch (RuntimeException e) {
-            res.writeInt(status(e));
-            postOpAttr(res, currentOf(fh));
+            res.writeInt(Nfs3Targets.status(e));
+            replies.postOpAttr(res, targets.currentOf(fh));
         }
     }
 
@@ -932,14 +509,14 @@ public final class Nfs3Program {
 
     /** READDIRPLUS (§3.3.17): entries with attributes and handles, within dircount and maxcount. */
     private void readdirplus(RpcCall call, XdrReader args, XdrWriter res) {
-        byte[] fh = readHandle(args);
+        byte[] fh = Nfs3Args.readHandle(args);
         long cookie = args.readHyper();
         long verifier = args.readHyper();
         long dircount = args.readUnsignedInt();
         long maxcount = args.readUnsignedInt();
         args.expectEnd();
         try {
-            Target t = target(call, fh);
+            Target t = targets.target(call, fh);
             checkVerifier(t, cookie, verifier);
             int budget = (int) Math.min(maxcount, Nfs3.MAX_IO) - (4 + 88 + 8 + 8);
             int max = Math.max(1, budget / 150);
@@ -961,22 +538,22 @@ public final class Nfs3Program {
                 throw new TooSmall();
             }
             res.writeInt(Nfs3.OK);
-            postOpAttr(res, t.attributes());
+            replies.postOpAttr(res, t.attributes());
             res.writeHyper(t.vfs().cookieVerifier(t.ino()));
             for (int i = 0; i < n; i++) {
-                DirEntry e = bounded(t, page.entries().get(i));
+                DirEntry e = targets.bounded(t, page.entries().get(i));
                 res.writeBoolean(true).writeHyper(e.ino()).writeString(e.name()).writeHyper(e.cookie());
-                postOpAttr(res, e.attributes());
-                postOpHandle(res, t.export(), e.attributes());
+                replies.postOpAttr(res, e.attributes());
+                replies.postOpHandle(res, t.export(), e.attributes());
             }
             res.writeBoolean(false);
             res.writeBoolean(page.eof() && n == page.entries().size());
         } catch (TooSmall e) {
             res.writeInt(Nfs3.ERR_TOOSMALL);
-            postOpAttr(res, currentOf(fh));
+            replies.postOpAttr(res, targets.currentOf(fh));
         } catch (RuntimeException e) {
-            res.writeInt(status(e));
-            postOpAttr(res, currentOf(fh));
+            res.writeInt(Nfs3Targets.status(e));
+            replies.postOpAttr(res, targets.currentOf(fh));
         }
     }
 
@@ -1022,35 +599,35 @@ public final class Nfs3Program {
      */
     private void fileSystemQuery(RpcCall call, XdrReader args, XdrWriter res,
                                  java.util.function.Function<Target, java.util.function.Consumer<XdrWriter>> query) {
-        byte[] fh = readHandle(args);
+        byte[] fh = Nfs3Args.readHandle(args);
         args.expectEnd();
         try {
-            Target t = target(call, fh);
+            Target t = targets.target(call, fh);
             java.util.function.Consumer<XdrWriter> fields = query.apply(t);
             res.writeInt(Nfs3.OK);
-            postOpAttr(res, t.attributes());
+            replies.postOpAttr(res, t.attributes());
             fields.accept(res);
         } catch (RuntimeException e) {
-            res.writeInt(status(e));
-            postOpAttr(res, currentOf(fh));
+            res.writeInt(Nfs3Targets.status(e));
+            replies.postOpAttr(res, targets.currentOf(fh));
         }
     }
 
     /** COMMIT (§3.3.21): flushes the whole file (offset and count are hints). */
     private void commit(RpcCall call, XdrReader args, XdrWriter res) {
-        byte[] fh = readHandle(args);
+        byte[] fh = Nfs3Args.readHandle(args);
         args.readHyper();
         args.readUnsignedInt();
         args.expectEnd();
         try {
-            Target t = target(call, fh);
+            Target t = targets.target(call, fh);
             Change c = t.vfs().commit(t.ino());
             res.writeInt(Nfs3.OK);
-            wcc(res, c);
+            replies.wcc(res, c);
             res.writeHyper(writeVerifier);
         } catch (RuntimeException e) {
-            res.writeInt(status(e));
-            wcc(res, null, currentOf(fh));
+            res.writeInt(Nfs3Targets.status(e));
+            replies.wcc(res, null, targets.currentOf(fh));
         }
     }
 }

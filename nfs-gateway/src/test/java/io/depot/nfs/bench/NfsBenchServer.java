@@ -3,6 +3,7 @@ package io.depot.nfs.bench;
 import io.depot.engine.Pool;
 import io.depot.engine.PoolOptions;
 import io.depot.nfs.NfsGateway;
+import io.depot.nfs.NfsGatewayProcedures;
 import io.depot.nfs.NfsGatewaySettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,7 +54,7 @@ public final class NfsBenchServer {
         Pool pool = Pool.create(poolDir, PoolOptions.ofCapacity(capacity));
         NfsGateway gateway = NfsGateway.start(pool, NfsGatewaySettings.defaults());
         if (nullRead != null) {
-            gateway.replaceNfsProcedure(NullRead.procedure(nullRead));
+            NfsGatewayProcedures.replaceNfsProcedure(gateway, NullRead.procedure(nullRead));
         }
         // SIGTERM from the script stops serving, then closes the pool (RocksDB wants a clean close).
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -57,31 +57,31 @@ class DatastoreCacheTest {
             Datastore ds = Datastore.open(pool, new Datastore.Limits(16, 4));
             long root = ds.resolve("/").ino();
             Inode a = ds.create(Caller.ROOT, root, "a", SetAttributes.NONE, VirtualFileSystem.CreateMode.GUARDED, 0).object();
-            assertEquals(a.ino(), ds.cachedLookup(Caller.ROOT, ds.getattr(root), "a").ino(), "a create fills the entry cache");
+            assertEquals(a.ino(), ds.fastPath().cachedLookup(Caller.ROOT, ds.getattr(root), "a").ino(), "a create fills the entry cache");
             ds.rename(Caller.ROOT, root, "a", root, "b");
-            assertNull(ds.cachedLookup(Caller.ROOT, ds.getattr(root), "a"));
-            assertEquals(a.ino(), ds.cachedLookup(Caller.ROOT, ds.getattr(root), "b").ino());
+            assertNull(ds.fastPath().cachedLookup(Caller.ROOT, ds.getattr(root), "a"));
+            assertEquals(a.ino(), ds.fastPath().cachedLookup(Caller.ROOT, ds.getattr(root), "b").ino());
             Inode c = ds.create(Caller.ROOT, root, "c", SetAttributes.NONE, VirtualFileSystem.CreateMode.GUARDED, 0).object();
             ds.rename(Caller.ROOT, root, "c", root, "b"); // replaces b
-            assertEquals(c.ino(), ds.cachedLookup(Caller.ROOT, ds.getattr(root), "b").ino());
+            assertEquals(c.ino(), ds.fastPath().cachedLookup(Caller.ROOT, ds.getattr(root), "b").ino());
             ds.remove(Caller.ROOT, root, "b");
-            assertNull(ds.cachedLookup(Caller.ROOT, ds.getattr(root), "b"));
+            assertNull(ds.fastPath().cachedLookup(Caller.ROOT, ds.getattr(root), "b"));
 
             // many names: the cache stays bounded, a forgotten name is read back (and cached) by lookup
             for (int i = 0; i < 100; i++) {
                 ds.create(Caller.ROOT, root, "n" + i, SetAttributes.NONE, VirtualFileSystem.CreateMode.GUARDED, 0);
             }
-            assertNull(ds.cachedLookup(Caller.ROOT, ds.getattr(root), "n0"), "evicted (cap 16)");
+            assertNull(ds.fastPath().cachedLookup(Caller.ROOT, ds.getattr(root), "n0"), "evicted (cap 16)");
             Inode n0 = ds.lookup(Caller.ROOT, root, "n0");
-            assertEquals(n0.ino(), ds.cachedLookup(Caller.ROOT, ds.getattr(root), "n0").ino());
+            assertEquals(n0.ino(), ds.fastPath().cachedLookup(Caller.ROOT, ds.getattr(root), "n0").ino());
 
             // what the fast path must leave to the ordinary lookup
             Caller alice = new Caller(1000, 1000, new int[0]);
             Inode closed = ds.mkdir(Caller.ROOT, root, "closed", SetAttributes.mode(0700)).object();
             ds.create(Caller.ROOT, closed.ino(), "x", SetAttributes.NONE, VirtualFileSystem.CreateMode.GUARDED, 0);
-            assertNull(ds.cachedLookup(alice, ds.getattr(closed.ino()), "x"), "no search permission: the worker answers ACCES");
-            assertNull(ds.cachedLookup(Caller.ROOT, ds.getattr(closed.ino()), ".."));
-            assertNull(ds.cachedLookup(Caller.ROOT, ds.getattr(n0.ino()), "x"), "not a directory");
+            assertNull(ds.fastPath().cachedLookup(alice, ds.getattr(closed.ino()), "x"), "no search permission: the worker answers ACCES");
+            assertNull(ds.fastPath().cachedLookup(Caller.ROOT, ds.getattr(closed.ino()), ".."));
+            assertNull(ds.fastPath().cachedLookup(Caller.ROOT, ds.getattr(n0.ino()), "x"), "not a directory");
             ds.close();
         }
     }

@@ -21,34 +21,34 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * CREATE and REMOVE made from memory for an event loop ({@link Datastore#tryCreate},
- * {@link Datastore#tryRemove}): the same changes as the ordinary calls, declined (nothing
+ * CREATE and REMOVE made from memory for an event loop ({@link MemoryFastPath#tryCreate},
+ * {@link MemoryFastPath#tryRemove}): the same changes as the ordinary calls, declined (nothing
  * changed) where they would have to wait or fail, and reported durable only once a sync of the
  * group commit ({@link GroupSync}) covered them. Durability is checked by reopening the pool
  * without the datastore's close (a crash as far as the datastore can tell).
  */
 class NamespaceFastPathTest extends CrashReopenFixture {
-    /** Waits (bounded) for {@link Datastore#whenDurable}'s verdict on {@code ticket}. */
+    /** Waits (bounded) for {@link MemoryFastPath#whenDurable}'s verdict on {@code ticket}. */
     private boolean durable(long ticket) throws Exception {
         CompletableFuture<Boolean> verdict = new CompletableFuture<>();
-        fs.whenDurable(ticket, verdict::complete);
+        fs.fastPath().whenDurable(ticket, verdict::complete);
         return verdict.get(10, TimeUnit.SECONDS);
     }
 
     @Test
     void aFileMadeAndRemovedFromMemoryIsThereAndGoneOnceReportedDurable() throws Exception {
         open();
-        Datastore.Pending<Created> made = fs.tryCreate(Caller.ROOT, ROOT, "a", SetAttributes.NONE, CreateMode.GUARDED, 0);
+        MemoryFastPath.Pending<Created> made = fs.fastPath().tryCreate(Caller.ROOT, ROOT, "a", SetAttributes.NONE, CreateMode.GUARDED, 0);
         assertNotNull(made, "an absent name in a fresh datastore is known from memory");
         assertEquals(made.result().object().ino(), fs.lookup(Caller.ROOT, ROOT, "a").ino(), "visible at once");
         assertTrue(durable(made.ticket()));
         crashAndReopen();
         // after the reopen nothing is cached: REMOVE declines, changing nothing, until the ordinary path read it
-        assertNull(fs.tryRemove(Caller.ROOT, ROOT, "a"));
+        assertNull(fs.fastPath().tryRemove(Caller.ROOT, ROOT, "a"));
         Inode a = fs.lookup(Caller.ROOT, ROOT, "a"); // caches the entry and both inodes
         assertEquals(made.result().object().ino(), a.ino());
         assertEquals(0, a.size());
-        Datastore.Pending<Change> removed = fs.tryRemove(Caller.ROOT, ROOT, "a");
+        MemoryFastPath.Pending<Change> removed = fs.fastPath().tryRemove(Caller.ROOT, ROOT, "a");
         assertNotNull(removed);
         assertTrue(removed.result().after().mtime() >= removed.result().before().mtime());
         assertThrows(FsException.NoEntry.class, () -> fs.lookup(Caller.ROOT, ROOT, "a"));
@@ -64,20 +64,20 @@ class NamespaceFastPathTest extends CrashReopenFixture {
         fs.write(Caller.ROOT, f.ino(), 0, ByteBuffer.wrap(new byte[] {1, 2, 3}), Stability.FILE_SYNC); // f gets a volume
         long changes = fs.namespaceChanges();
         // errors are the ordinary call's to answer
-        assertNull(fs.tryCreate(Caller.ROOT, ROOT, "f", SetAttributes.NONE, CreateMode.GUARDED, 0), "GUARDED on an existing name");
-        assertNull(fs.tryRemove(Caller.ROOT, ROOT, "nothing-here"));
-        assertNull(fs.tryCreate(Caller.ROOT, f.ino(), "x", SetAttributes.NONE, CreateMode.UNCHECKED, 0), "not a directory");
-        assertNull(fs.tryCreate(new Caller(1000, 1000, new int[0]), ROOT, "y", SetAttributes.NONE, CreateMode.UNCHECKED, 0),
+        assertNull(fs.fastPath().tryCreate(Caller.ROOT, ROOT, "f", SetAttributes.NONE, CreateMode.GUARDED, 0), "GUARDED on an existing name");
+        assertNull(fs.fastPath().tryRemove(Caller.ROOT, ROOT, "nothing-here"));
+        assertNull(fs.fastPath().tryCreate(Caller.ROOT, f.ino(), "x", SetAttributes.NONE, CreateMode.UNCHECKED, 0), "not a directory");
+        assertNull(fs.fastPath().tryCreate(new Caller(1000, 1000, new int[0]), ROOT, "y", SetAttributes.NONE, CreateMode.UNCHECKED, 0),
                 "no write permission in the root (0755, root's)");
         // a size to set, a volume to delete: work for a worker
-        assertNull(fs.tryCreate(Caller.ROOT, ROOT, "g", SetAttributes.size(10), CreateMode.UNCHECKED, 0));
-        assertNull(fs.tryRemove(Caller.ROOT, ROOT, "f"), "f has a volume");
+        assertNull(fs.fastPath().tryCreate(Caller.ROOT, ROOT, "g", SetAttributes.size(10), CreateMode.UNCHECKED, 0));
+        assertNull(fs.fastPath().tryRemove(Caller.ROOT, ROOT, "f"), "f has a volume");
         assertEquals(changes, fs.namespaceChanges(), "nothing was applied");
         assertEquals(3, fs.lookup(Caller.ROOT, ROOT, "f").size());
         assertThrows(FsException.NoEntry.class, () -> fs.lookup(Caller.ROOT, ROOT, "g"));
 
         // an existing file and UNCHECKED: found, nothing changed, reported once what was seen is durable
-        Datastore.Pending<Created> again = fs.tryCreate(Caller.ROOT, ROOT, "f", SetAttributes.NONE, CreateMode.UNCHECKED, 0);
+        MemoryFastPath.Pending<Created> again = fs.fastPath().tryCreate(Caller.ROOT, ROOT, "f", SetAttributes.NONE, CreateMode.UNCHECKED, 0);
         assertNotNull(again);
         assertEquals(f.ino(), again.result().object().ino());
         assertEquals(changes, fs.namespaceChanges());
@@ -98,7 +98,7 @@ class NamespaceFastPathTest extends CrashReopenFixture {
                     int fast = 0;
                     for (int i = 0; i < perThread; i++) {
                         String name = "t" + thread + "-" + i;
-                        Datastore.Pending<Created> p = fs.tryCreate(Caller.ROOT, ROOT, name, SetAttributes.NONE, CreateMode.UNCHECKED, 0);
+                        MemoryFastPath.Pending<Created> p = fs.fastPath().tryCreate(Caller.ROOT, ROOT, name, SetAttributes.NONE, CreateMode.UNCHECKED, 0);
                         if (p == null) { // the lock was busy: the ordinary call, as a worker would
                             fs.create(Caller.ROOT, ROOT, name, SetAttributes.NONE, CreateMode.UNCHECKED, 0);
                         } else {
@@ -107,7 +107,7 @@ class NamespaceFastPathTest extends CrashReopenFixture {
                         }
                         if (i % 2 == 1) {
                             String previous = "t" + thread + "-" + (i - 1);
-                            Datastore.Pending<Change> r = fs.tryRemove(Caller.ROOT, ROOT, previous);
+                            MemoryFastPath.Pending<Change> r = fs.fastPath().tryRemove(Caller.ROOT, ROOT, previous);
                             if (r == null) {
                                 fs.remove(Caller.ROOT, ROOT, previous);
                             } else {

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link Datastore#readFromMemory}, READ's event-loop path: when it answers, the same bytes, eof
+ * {@link MemoryFastPath#readFromMemory}, READ's event-loop path: when it answers, the same bytes, eof
  * and attributes as {@link Datastore#read}; when anything could wait or fail, null (and the
  * ordinary read answers).
  */
@@ -73,7 +73,7 @@ class ReadFromMemoryTest {
 
     /** readFromMemory and read agree on bytes, eof and size. */
     private void assertSameAsRead(Caller c, long ino, long offset, int count) {
-        ReadResult fast = fs.readFromMemory(c, ino, offset, count, room(count));
+        ReadResult fast = fs.fastPath().readFromMemory(c, ino, offset, count, room(count));
         assertNotNull(fast, "answered from memory at " + offset + "+" + count);
         ReadResult slow = fs.read(c, ino, offset, count, room(count));
         assertArrayEquals(bytes(slow), bytes(fast), "bytes at " + offset + "+" + count);
@@ -90,12 +90,12 @@ class ReadFromMemoryTest {
         assertSameAsRead(ALICE, f.ino(), 3 * MiB - 10, MiB);         // short read at end of file: eof
         assertSameAsRead(ALICE, f.ino(), content.length, MiB);       // at the end: empty, eof
         assertSameAsRead(ALICE, f.ino(), 10L * MiB, 4096);           // past the end: empty, eof
-        ReadResult tail = fs.readFromMemory(ALICE, f.ino(), 3 * MiB - 10, MiB, room(MiB));
+        ReadResult tail = fs.fastPath().readFromMemory(ALICE, f.ino(), 3 * MiB - 10, MiB, room(MiB));
         assertArrayEquals(Arrays.copyOfRange(content, 3 * MiB - 10, content.length), bytes(tail));
         assertTrue(tail.eof());
 
         Inode empty = fileWith("empty", new byte[0], 0644); // never written: no volume
-        ReadResult none = fs.readFromMemory(ALICE, empty.ino(), 0, 4096, room(4096));
+        ReadResult none = fs.fastPath().readFromMemory(ALICE, empty.ino(), 0, 4096, room(4096));
         assertEquals(0, none.data().remaining());
         assertTrue(none.eof());
     }
@@ -103,18 +103,18 @@ class ReadFromMemoryTest {
     @Test
     void leavesToTheOrdinaryReadWhatItMustRefuse() {
         Inode secret = fileWith("secret", random(8192, 2), 0600);
-        assertNull(fs.readFromMemory(ALICE, secret.ino(), 0, 4096, room(4096)), "no permission: read() says ACCES");
-        assertNull(fs.readFromMemory(Caller.ROOT, Datastore.ROOT, 0, 4096, room(4096)), "a directory: read() says ISDIR");
-        assertNull(fs.readFromMemory(Caller.ROOT, 987654, 0, 4096, room(4096)), "no such inode: read() says STALE");
-        assertNull(fs.readFromMemory(Caller.ROOT, secret.ino(), -512, 4096, room(4096)));
+        assertNull(fs.fastPath().readFromMemory(ALICE, secret.ino(), 0, 4096, room(4096)), "no permission: read() says ACCES");
+        assertNull(fs.fastPath().readFromMemory(Caller.ROOT, Datastore.ROOT, 0, 4096, room(4096)), "a directory: read() says ISDIR");
+        assertNull(fs.fastPath().readFromMemory(Caller.ROOT, 987654, 0, 4096, room(4096)), "no such inode: read() says STALE");
+        assertNull(fs.fastPath().readFromMemory(Caller.ROOT, secret.ino(), -512, 4096, room(4096)));
 
         byte[] content = random(2 * MiB, 3);
         fileWith("src", content, 0644);
         Inode clone = fs.cloneFile("/src", "/clone", Datastore.CloneMode.LINKED);
         // the clone's clusters read through its origin (not here), and it was never opened
-        assertNull(fs.readFromMemory(ALICE, clone.ino(), 0, MiB, room(MiB)));
+        assertNull(fs.fastPath().readFromMemory(ALICE, clone.ino(), 0, MiB, room(MiB)));
         assertArrayEquals(Arrays.copyOf(content, MiB), bytes(fs.read(ALICE, clone.ino(), 0, MiB, room(MiB))));
-        assertNull(fs.readFromMemory(ALICE, clone.ino(), 0, MiB, room(MiB)), "still read through the origin");
+        assertNull(fs.fastPath().readFromMemory(ALICE, clone.ino(), 0, MiB, room(MiB)), "still read through the origin");
         fs.write(Caller.ROOT, clone.ino(), 0, ByteBuffer.wrap(random(MiB, 4)), Stability.FILE_SYNC);
         assertSameAsRead(ALICE, clone.ino(), 0, MiB);                 // its own copy now
     }
@@ -128,7 +128,7 @@ class ReadFromMemoryTest {
                 .redirectErrorStream(true).start();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), new String(p.getInputStream().readAllBytes()));
-        assertNull(fs.readFromMemory(ALICE, f.ino(), 0, MiB, room(MiB)), "would wait for the disk");
+        assertNull(fs.fastPath().readFromMemory(ALICE, f.ino(), 0, MiB, room(MiB)), "would wait for the disk");
         assertArrayEquals(Arrays.copyOf(content, MiB), bytes(fs.read(ALICE, f.ino(), 0, MiB, room(MiB))));
         assertSameAsRead(ALICE, f.ino(), 0, MiB);                     // the read brought it back
     }

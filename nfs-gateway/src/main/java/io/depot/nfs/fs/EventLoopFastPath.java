@@ -1,0 +1,119 @@
+package io.depot.nfs.fs;
+
+import static io.depot.nfs.fs.Datastore.SECTOR;
+
+import io.depot.engine.EngineException;
+import io.depot.nfs.fs.NamespaceCache.Entry;
+import io.depot.nfs.fs.NamespaceCache.EntryKey;
+import io.depot.nfs.fs.VirtualFileSystem.CreateMode;
+import java.nio.ByteBuffer;
+import java.util.concurrent.locks.Lock;
+
+/**
+ * The datastore's {@link MemoryFastPath}: the ordinary operations' checks and changes, made with
+ * memory-only reads ({@link NamespaceStore#memoryReads}), locks tried instead of waited for, and
+ * replies held until the change is durable instead of waiting for it.
+ */
+final class EventLoopFastPath implements MemoryFastPath {
+    private final NamespaceStore namespace;
+    private final NamespaceCache cache;
+    private final LiveFileSystem live;
+    private final OpenFiles files;
+
+    EventLoopFastPath(NamespaceStore namespace, LiveFileSystem live, OpenFiles files) {
+        this.namespace = namespace;
+        this.cache = namespace.cache();
+        this.live = live;
+        this.files = files;
+    }
+
+    @Override
+    public Inode cachedAttributes(long ino) {
+        return cache.inode(ino);
+    }
+
+    @Override
+    public Inode cachedLookup(Caller caller, Inode dir, String name) {
+        if (!dir.isDirectory() || name.equals(".") || name.equals("..")
+                || !Permissions.allows(dir, caller, Permissions.EXECUTE)) {
+            return null;
+        }
+        Entry e = cache.entry(new EntryKey(dir.ino(), name));
+        return e == null ? null : cache.inode(e.ino());
+    }
+
+    @Override
+    public ReadResult readFromMemory(Caller caller, long ino, long offset, int count, ByteBuffer dst) {
+        Inode i = cache.inode(ino);
+        if (i == null || !i.isRegular() || !Permissions.allowsData(i, caller, Permissions.READ) || offset < 0 || count < 0) {
+            return null;
+        }
+        if (i.volume() == null) { // never written: empty
+            return new ReadResult(dst.duplicate().position(0).limit(0), true, i);
+        }
+        OpenFile fd = files.tryUse(ino, i.volume());
+        if (fd == null) {
+            return null; // opened (and reconciled) by the ordinary path first
+        }
+        Lock l = fd.lock.readLock();
+        if (!l.tryLock()) {
+            files.release(fd);
+            return null;
+        }
+        try {
+            Inode cur = cache.inode(ino);
+            if (cur == null) {
+                return null;
+            }
+            long size = cur.size();
+            if (offset >= size || count == 0) {
+                return new ReadResult(dst.duplicate().position(0).limit(0), offset >= size, cur);
+            }
+            int n = (int) Math.min(count, size - offset);
+            return fd.volume.tryRead(offset & ~(long) (SECTOR - 1), FileOperations.sectorsOf(dst, offset, n))
+                    ? FileOperations.readResult(dst, offset, n, cur) : null;
+        } catch (RuntimeException e) { // the ordinary path reports it
+            return null;
+        } finally {
+            l.unlock();
+            files.release(fd);
+        }
+    }
+
+    @Override
+    public Pending<Created> tryCreate(Caller caller, long dir, String name, SetAttributes a, CreateMode how, long verifier) {
+        if (a.size() != null || !namespace.lockWithoutBlocking()) {
+            return null;
+        }
+        try {
+            Names.checkNew(name);
+            Created c = live.createLocked(caller, dir, name, a, how, verifier, namespace.memoryReads).created();
+            return new Pending<>(c, namespace.log().lastTicket()); // also covers an entry found but not yet durable
+        } catch (NamespaceStore.WouldBlock | FsException | EngineException e) {
+            return null;
+        } finally {
+            namespace.unlock();
+        }
+    }
+
+    @Override
+    public Pending<Change> tryRemove(Caller caller, long dir, String name) {
+        if (!namespace.lockWithoutBlocking()) {
+            return null;
+        }
+        try {
+            Names.checkRemovable(name);
+            LiveFileSystem.Removed r = live.removeLocked(caller, dir, name, namespace.memoryReads);
+            return new Pending<>(r.change(), namespace.log().lastTicket());
+        } catch (NamespaceStore.WouldBlock | FsException | EngineException e) {
+            return null;
+        } finally {
+            namespace.unlock();
+        }
+    }
+
+    @Override
+    public void whenDurable(long ticket, Durable done) {
+        namespace.log().whenDurable(ticket, done::done);
+    }
+}
