@@ -2,7 +2,7 @@ package io.depot.appliance;
 
 import io.depot.appliance.api.ApiServer;
 import io.depot.appliance.api.ApiToken;
-import io.depot.appliance.api.Appliance;
+import io.depot.appliance.daemon.Appliance;
 import io.depot.appliance.api.DepotApi;
 import io.depot.appliance.api.TlsIdentity;
 import io.depot.appliance.backup.BackupImport;

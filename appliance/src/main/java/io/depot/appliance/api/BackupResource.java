@@ -6,6 +6,7 @@ import io.depot.appliance.backup.BackupExport;
 import io.depot.appliance.backup.BackupImport;
 import io.depot.appliance.backup.BackupStreamException;
 import io.depot.appliance.backup.ImportRefusedException;
+import io.depot.appliance.daemon.Appliance;
 import io.depot.engine.Snapshot;
 import java.io.IOException;
 import java.io.InputStream;

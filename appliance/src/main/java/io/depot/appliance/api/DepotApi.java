@@ -1,5 +1,7 @@
 package io.depot.appliance.api;
 
+import io.depot.appliance.daemon.Appliance;
+
 /** Every resource of the API, version 1, on one router. */
 public final class DepotApi {
     private DepotApi() {}

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.depot.appliance.api.Views.LunView;
 import io.depot.appliance.api.Views.SessionView;
 import io.depot.appliance.api.Views.TargetView;
+import io.depot.appliance.daemon.Appliance;
 import io.depot.engine.EngineException;
 import io.depot.engine.Snapshot;
 import io.depot.engine.Volume;
@@ -190,7 +191,14 @@ final class IscsiResource {
         return Response.ok(out);
     }
 
-    private IscsiService iscsi() { return appliance.iscsi(); }
+    /** The iSCSI service, or a 503 problem when the target is off. */
+    private IscsiService iscsi() {
+        IscsiService iscsi = appliance.iscsiOrNull();
+        if (iscsi == null) {
+            throw new ApiException(503, "iscsi-off", "the iSCSI target is off (depot serve --iscsi-portal off)");
+        }
+        return iscsi;
+    }
 
     private TargetSpec find(String name) {
         return iscsi().targets().stream().filter(t -> t.name().equals(name)).findFirst().orElse(null);

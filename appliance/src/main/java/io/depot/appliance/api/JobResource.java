@@ -1,6 +1,7 @@
 package io.depot.appliance.api;
 
 import io.depot.appliance.api.Views.JobView;
+import io.depot.appliance.daemon.Appliance;
 import io.depot.engine.FlattenJob;
 import io.depot.engine.NoSuchVolumeException;
 import io.depot.engine.Volume;

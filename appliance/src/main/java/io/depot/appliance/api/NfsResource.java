@@ -2,6 +2,7 @@ package io.depot.appliance.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.depot.appliance.config.ExportRules;
+import io.depot.appliance.daemon.Appliance;
 import io.depot.engine.FlattenJob;
 import io.depot.engine.Snapshot;
 import io.depot.engine.Volume;

@@ -1,6 +1,7 @@
 package io.depot.appliance.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.depot.appliance.daemon.Appliance;
 import io.depot.appliance.schedule.RunReport;
 import io.depot.appliance.schedule.Schedule;
 import io.depot.appliance.schedule.ScheduleException;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.depot.appliance.api.Views.CloneView;
 import io.depot.appliance.api.Views.SnapshotView;
 import io.depot.appliance.api.Views.VolumeView;
+import io.depot.appliance.daemon.Appliance;
 import io.depot.engine.Snapshot;
 import io.depot.engine.Volume;
 import java.util.ArrayList;

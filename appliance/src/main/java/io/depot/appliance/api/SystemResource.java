@@ -1,6 +1,7 @@
 package io.depot.appliance.api;
 
 import io.depot.appliance.api.Views.PoolView;
+import io.depot.appliance.daemon.Appliance;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -1,6 +1,7 @@
 package io.depot.appliance.api;
 
 import io.depot.appliance.api.Views.VolumeView;
+import io.depot.appliance.daemon.Appliance;
 import io.depot.engine.Pool;
 import io.depot.engine.Volume;
 import java.util.ArrayList;

@@ -2,7 +2,7 @@ package io.depot.appliance.backup;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.depot.appliance.api.Appliance;
+import io.depot.appliance.daemon.Appliance;
 import io.depot.engine.NoSuchSnapshotException;
 import io.depot.engine.NoSuchVolumeException;
 import io.depot.engine.Pool;

@@ -2,7 +2,7 @@ package io.depot.appliance.schedule;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.depot.appliance.api.Appliance;
+import io.depot.appliance.daemon.Appliance;
 import io.depot.engine.DependentClonesException;
 import io.depot.engine.NoSuchSnapshotException;
 import io.depot.engine.NoSuchVolumeException;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.depot.appliance.daemon.Appliance;
 import io.depot.engine.Pool;
 import io.depot.engine.PoolOptions;
 import java.io.InputStream;

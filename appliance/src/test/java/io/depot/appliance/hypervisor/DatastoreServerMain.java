@@ -2,7 +2,7 @@ package io.depot.appliance.hypervisor;
 
 import io.depot.appliance.api.ApiServer;
 import io.depot.appliance.api.ApiToken;
-import io.depot.appliance.api.Appliance;
+import io.depot.appliance.daemon.Appliance;
 import io.depot.appliance.api.DepotApi;
 import io.depot.engine.Pool;
 import io.depot.engine.PoolOptions;

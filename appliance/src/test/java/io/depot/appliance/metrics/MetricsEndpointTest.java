@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.depot.appliance.api.ApiServer;
 import io.depot.appliance.api.ApiToken;
-import io.depot.appliance.api.Appliance;
+import io.depot.appliance.daemon.Appliance;
 import io.depot.appliance.api.DepotApi;
 import io.depot.appliance.api.MetricsEndpoint;
 import io.depot.engine.FlattenJob;

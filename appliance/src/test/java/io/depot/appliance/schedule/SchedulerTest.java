@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.depot.appliance.api.Appliance;
+import io.depot.appliance.daemon.Appliance;
 import io.depot.engine.NoSuchVolumeException;
 import io.depot.engine.Pool;
 import io.depot.engine.PoolOptions;

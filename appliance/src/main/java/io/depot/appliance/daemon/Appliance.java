@@ -1,4 +1,4 @@
-package io.depot.appliance.api;
+package io.depot.appliance.daemon;
 
 import io.depot.engine.Pool;
 import io.depot.nfs.NfsGateway;
@@ -11,9 +11,10 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * What the API drives: the pool and the protocol services that are on (null when off). Changes go
- * through {@link #mutate} one at a time, so a check such as "is this volume mapped on a LUN?" still
- * holds when the change it guards is made.
+ * The running appliance as one object: the pool and the protocol services that are on (null when
+ * off), composed by {@code depot serve} and driven by the HTTP API, the scheduler and backup import.
+ * Changes go through {@link #mutate} one at a time, so a check such as "is this volume mapped on a
+ * LUN?" still holds when the change it guards is made.
  */
 public final class Appliance {
     /** Volumes the NFS gateway made for its files ("nfs." + 16 hex digits): managed through NFS, not here. */
@@ -32,19 +33,14 @@ public final class Appliance {
 
     public Pool pool() { return pool; }
 
-    /** The iSCSI service, or a 503 problem when the target is off. */
-    public IscsiService iscsi() {
-        if (iscsi == null) {
-            throw new ApiException(503, "iscsi-off", "the iSCSI target is off (depot serve --iscsi-portal off)");
-        }
-        return iscsi;
-    }
-
+    /** The iSCSI service, or null when the target is off (depot serve --iscsi-portal off). */
     public IscsiService iscsiOrNull() { return iscsi; }
 
+    /** The NFS gateway, or null when it is off (depot serve --nfs-port off). */
     public NfsGateway nfsOrNull() { return nfs; }
 
-    static boolean isNfsFileVolume(String name) { return NFS_FILE_VOLUME.matcher(name).matches(); }
+    /** Whether a volume is one of the NFS gateway's files, which the API leaves to NFS. */
+    public static boolean isNfsFileVolume(String name) { return NFS_FILE_VOLUME.matcher(name).matches(); }
 
     /** Marker for {@link #lunsOf}: the volume's own LUNs and its snapshots' LUNs. */
     public static final UUID ANY_SNAPSHOT = new UUID(0, 0);
