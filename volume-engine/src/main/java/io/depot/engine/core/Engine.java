@@ -61,10 +61,10 @@ public final class Engine implements AutoCloseable {
     }
 
     final MetadataStore meta;
-    private final io.depot.engine.Settings settings;
     final BlockStore blocks;
     final ClusterAllocator allocator;
     final CommitPipeline pipeline;
+    private final CommitSyncer syncer;
     final MappingCache cache;
     final int clusterSize;
     final int clusterShift;
@@ -96,7 +96,6 @@ public final class Engine implements AutoCloseable {
 
     private Engine(MetadataStore meta, BlockStore blocks, PoolRecord record, Options options) {
         this.meta = meta;
-        this.settings = new io.depot.engine.Settings(meta);
         this.blocks = blocks;
         this.options = options;
         this.poolRecord = record;
@@ -107,6 +106,7 @@ public final class Engine implements AutoCloseable {
         long dirtyBelow = (blocks.dirtyExtent() + clusterSize - 1) >>> clusterShift;
         this.allocator = new ClusterAllocator(capacityClusters, dirtyBelow);
         this.pipeline = new CommitPipeline(meta, blocks, allocator);
+        this.syncer = new CommitSyncer(pipeline);
         this.cache = new MappingCache(meta, pipeline, options.cacheBytes() / (MapPage.SIZE * 16L), this::requestCommit);
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new ReentrantLock();
@@ -134,8 +134,12 @@ public final class Engine implements AutoCloseable {
     // ---------------------------------------------------------------- create / open / close
 
     /** Formats an empty pool on the given stores. */
-    /** Durable settings of the layers above, kept in this pool's metadata store. */
-    public io.depot.engine.Settings settings() { return settings; }
+    /** The metadata store and the commits over it, for the catalog of the layers above. */
+    public MetadataStore metadata() { return meta; }
+
+    public CommitPipeline commits() { return pipeline; }
+
+    public CommitSyncer commitSyncer() { return syncer; }
 
     public static Engine create(MetadataStore meta, BlockStore blocks, int clusterSize, long capacityBytes, Options options) {
         if (Integer.bitCount(clusterSize) != 1 || clusterSize < 4096 || clusterSize > (1 << 20)) {
@@ -264,6 +268,7 @@ public final class Engine implements AutoCloseable {
         try {
             pipeline.flush();
         } finally {
+            syncer.close();
             meta.close();
             blocks.close();
         }
@@ -374,6 +379,7 @@ public final class Engine implements AutoCloseable {
         src.limit(src.position() + length);
         try {
             blocks.write(src, (phys << clusterShift) + within);
+            pipeline.noteDataWrite();
         } finally {
             src.limit(limit);
         }
