@@ -124,7 +124,7 @@ public final class CommitPipeline {
     /** True once a commit failed: the pool refuses later changes until it is reopened. */
     public boolean failed() { return failure != null; }
 
-    /** Commits made, data-file fdatasyncs and WAL syncs since the pool opened. */
+    /** Commits that made something durable, data-file fdatasyncs and WAL syncs since the pool opened. */
     public long commits() { return commits; }
 
     public long dataSyncs() { return dataSyncs; }
@@ -181,17 +181,18 @@ public final class CommitPipeline {
             staged = new MetaBatch();
             stagedFrees = new RoaringBitmap();
         }
+        boolean syncData = dataWritten;
         try {
             // cleared before the fdatasync: a write completing meanwhile raises it again for the next commit
-            if (dataWritten) {
+            if (syncData) {
                 dataWritten = false;
                 blocks.force();
                 dataSyncs++;
             }
-            if (!batch.isEmpty()) {
-                meta.write(batch);   // a synced write: it also syncs every unsynced catalog write before it
-            } else if (syncWal) {
-                meta.sync();
+            if (batch.isEmpty() && syncWal) {
+                meta.sync();   // only catalog changes: their log records need the sync, not a batch
+            } else {
+                meta.write(batch);   // synced (a no-op when empty): it also syncs every catalog write before it
             }
             if (syncWal) {
                 walSyncs++;
@@ -204,7 +205,9 @@ public final class CommitPipeline {
             throw e;
         }
         durableSeq = seq;
-        commits++;
+        if (syncData || syncWal) {
+            commits++;   // one with nothing to make durable costs nothing and is not counted
+        }
         if (!frees.isEmpty()) {
             allocator.release(frees);
         }
