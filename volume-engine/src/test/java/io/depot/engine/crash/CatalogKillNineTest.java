@@ -55,6 +55,7 @@ class CatalogKillNineTest {
                         + present.size() + " changes are present after the crash (iteration " + it + ")");
                 assertTrue(present.size() >= kept, "an earlier crash's kept changes are gone");
                 kept = present.size();
+                System.out.printf("iteration %d: %d changes present, up to %d reported durable%n", it, kept, reportedDurable);
                 assertEquals(List.of(), pool.verify());
             }
         }
