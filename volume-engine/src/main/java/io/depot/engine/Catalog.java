@@ -25,13 +25,14 @@ public final class Catalog {
     public static final long REFUSED = -1;
 
     private final MetadataStore meta;
-    private final CommitPipeline commits;
+    /** Makes the commits tickets wait for; its pipeline stages the changes and numbers the commits. */
     private final CommitSyncer syncer;
+    private final CommitPipeline commits;
 
-    Catalog(MetadataStore meta, CommitPipeline commits, CommitSyncer syncer) {
+    Catalog(MetadataStore meta, CommitSyncer syncer) {
         this.meta = meta;
-        this.commits = commits;
         this.syncer = syncer;
+        this.commits = syncer.pipeline();
     }
 
     /** The namespace {@code name} (such as {@code "nfs"} or {@code "iscsi"}) with raw byte values. */

@@ -31,7 +31,7 @@ public final class Pool implements AutoCloseable {
     private Pool(Engine engine, Path dir) {
         this.engine = engine;
         this.dir = dir;
-        this.catalog = new Catalog(engine.metadata(), engine.commits(), engine.commitSyncer());
+        this.catalog = new Catalog(engine.metadata(), engine.commitSyncer());
         this.settings = new Settings(catalog);
     }
 

@@ -176,7 +176,7 @@ class CatalogTest extends PoolFixture {
         FailingSyncStore meta = new FailingSyncStore(dir.resolve("meta"));
         Engine engine = Engine.create(meta, new io.depot.engine.store.FileBlockStore(dir.resolve("data")),
                 PoolOptions.DEFAULT_CLUSTER_SIZE, 64 * MiB, NO_TICKER);
-        Catalog catalog = new Catalog(engine.metadata(), engine.commits(), engine.commitSyncer());
+        Catalog catalog = new Catalog(engine.metadata(), engine.commitSyncer());
         CatalogNamespace<byte[]> nfs = catalog.namespace("nfs");
         long kept = nfs.stage(Map.of("a", new byte[] {1}));
         catalog.await(kept);

@@ -39,6 +39,7 @@ public final class CommitPipeline {
     private boolean catalogStaged;
     private volatile long durableSeq = 0;
     private volatile RuntimeException failure;
+    private volatile boolean closed;
     /** Something was written to the data file since the last commit began: the next one fdatasyncs it. */
     private volatile boolean dataWritten;
     /** Told after every commit and after a failed one (on the committing thread); see {@link #onCommit}. */
@@ -140,6 +141,9 @@ public final class CommitPipeline {
         commitLock.lock();
         try {
             throwIfFailed();
+            if (closed) {   // the stores are closed: a commit with nothing to sync must not pass for durable
+                throw new io.depot.engine.StorageIoException("the pool is closed");
+            }
             if (durableSeq >= target) {
                 return;   // a commit that began after our call already covered us
             }
@@ -157,6 +161,16 @@ public final class CommitPipeline {
             }
         }
         flush();
+    }
+
+    /** Refuses every later commit; call after the last one, before the stores close. */
+    public void close() {
+        commitLock.lock();
+        try {
+            closed = true;
+        } finally {
+            commitLock.unlock();
+        }
     }
 
     /** Throws the error that broke a commit, if one did. */

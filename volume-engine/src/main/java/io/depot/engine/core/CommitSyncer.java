@@ -60,6 +60,9 @@ public final class CommitSyncer {
         pipeline.onCommit(this::afterCommit);
     }
 
+    /** The pipeline whose commits this syncer makes. */
+    public CommitPipeline pipeline() { return pipeline; }
+
     /**
      * Returns once commit {@code ticket} (and so everything staged before it) is durable.
      *

@@ -137,8 +137,6 @@ public final class Engine implements AutoCloseable {
     /** The metadata store and the commits over it, for the catalog of the layers above. */
     public MetadataStore metadata() { return meta; }
 
-    public CommitPipeline commits() { return pipeline; }
-
     public CommitSyncer commitSyncer() { return syncer; }
 
     public static Engine create(MetadataStore meta, BlockStore blocks, int clusterSize, long capacityBytes, Options options) {
@@ -269,6 +267,7 @@ public final class Engine implements AutoCloseable {
             pipeline.flush();
         } finally {
             syncer.close();
+            pipeline.close();
             meta.close();
             blocks.close();
         }
