@@ -133,12 +133,12 @@ public final class Engine implements AutoCloseable {
 
     // ---------------------------------------------------------------- create / open / close
 
-    /** Formats an empty pool on the given stores. */
     /** The metadata store and the commits over it, for the catalog of the layers above. */
     public MetadataStore metadata() { return meta; }
 
     public CommitSyncer commitSyncer() { return syncer; }
 
+    /** Formats an empty pool on the given stores. */
     public static Engine create(MetadataStore meta, BlockStore blocks, int clusterSize, long capacityBytes, Options options) {
         if (Integer.bitCount(clusterSize) != 1 || clusterSize < 4096 || clusterSize > (1 << 20)) {
             throw new InvalidIoException("cluster size must be a power of two from 4 KiB to 1 MiB, not " + clusterSize);
