@@ -25,10 +25,14 @@ public final class Pool implements AutoCloseable {
 
     private final Engine engine;
     private final Path dir;
+    private final Catalog catalog;
+    private final Settings settings;
 
     private Pool(Engine engine, Path dir) {
         this.engine = engine;
         this.dir = dir;
+        this.catalog = new Catalog(engine.metadata(), engine.commitSyncer());
+        this.settings = new Settings(catalog);
     }
 
     /** Formats a new pool in {@code dir} (created if missing; must not already hold a pool). */
@@ -153,8 +157,14 @@ public final class Pool implements AutoCloseable {
      */
     public void observeIo(VolumeIoObservers observers) { engine.observeIo(observers); }
 
-    /** Durable key/value settings stored with the pool (target and export configuration, reservations). */
-    public Settings settings() { return engine.settings(); }
+    /**
+     * The catalog of the layers above (NFS namespace, iSCSI targets and reservations, schedules):
+     * namespaced records made durable by the pool's commits, with tickets to wait for.
+     */
+    public Catalog catalog() { return catalog; }
+
+    /** The legacy view of {@link #catalog()}: every namespace under full setting names. */
+    public Settings settings() { return settings; }
 
     public PoolUsage usage() { return engine.usage(); }
 

@@ -261,7 +261,7 @@ final class NamespaceStore {
             if (e != null) {
                 return e;
             }
-            io.depot.engine.store.MetadataStore.Cached c = settings.getCached(nameKey(dir, name));
+            io.depot.engine.CachedValue<byte[]> c = settings.getCached(nameKey(dir, name));
             if (c == null) {
                 throw WouldBlock.INSTANCE;
             }

@@ -6,7 +6,6 @@ import io.depot.engine.InvalidIoException;
 import io.depot.engine.PoolFormatException;
 import io.depot.engine.PoolTuning;
 import io.depot.engine.PoolUsage;
-import io.depot.engine.Settings;
 import io.depot.engine.VolumeIoObservers;
 import io.depot.engine.VolumeOwner;
 import io.depot.engine.core.Records.PoolRecord;
@@ -48,7 +47,7 @@ public final class Engine implements AutoCloseable {
     public static final long MAX_VOLUME_BYTES = PoolContext.MAX_VOLUME_BYTES;
 
     private final PoolContext ctx;
-    private final Settings settings;
+    private final CommitSyncer syncer;
     private final Volumes volumes;
     private final Snapshots snapshots;
     private final Clones clones;
@@ -61,7 +60,7 @@ public final class Engine implements AutoCloseable {
 
     private Engine(MetadataStore meta, BlockStore blocks, PoolRecord record, PoolTuning tuning) {
         this.ctx = new PoolContext(meta, blocks, record, tuning.cacheBytes(), this::requestCommit);
-        this.settings = new Settings(meta);
+        this.syncer = new CommitSyncer(ctx.pipeline);
         if (tuning.background()) {
             ticker = Executors.newSingleThreadScheduledExecutor(daemon("depot-commit"));
             ticker.scheduleWithFixedDelay(this::backgroundCommit, tuning.commitIntervalMillis(),
@@ -218,6 +217,8 @@ public final class Engine implements AutoCloseable {
         try {
             ctx.pipeline.flush();
         } finally {
+            syncer.close();
+            ctx.pipeline.close();
             ctx.meta.close();
             ctx.blocks.close();
         }
@@ -247,8 +248,10 @@ public final class Engine implements AutoCloseable {
 
     // ---------------------------------------------------------------- pool
 
-    /** Durable settings of the layers above, kept in this pool's metadata store. */
-    public Settings settings() { return settings; }
+    /** The metadata store and the commits over it, for the catalog of the layers above. */
+    public MetadataStore metadata() { return ctx.meta; }
+
+    public CommitSyncer commitSyncer() { return syncer; }
 
     public int clusterSize() { return ctx.clusterSize; }
 

@@ -13,7 +13,7 @@ import java.nio.ByteBuffer;
  * D vol death cluster birth           deadlist: mapping (vol,cluster,birth) replaced at epoch death
  *                                     but still visible to a snapshot; value = MappingValue
  * R vol                               volume deleted, clusters still being reclaimed
- * C name (UTF-8)                      a setting of the layers above (targets, exports, reservations)
+ * C namespace/key (UTF-8)             a catalog record of the layers above (NFS namespace, targets, reservations)
  * </pre>
  *
  * The deadlist is ordered by death epoch so that deleting a snapshot only visits the mappings

@@ -168,6 +168,7 @@ final class PoolContext {
         src.limit(src.position() + length);
         try {
             blocks.write(src, (phys << clusterShift) + within);
+            pipeline.noteDataWrite();
         } finally {
             src.limit(limit);
         }

@@ -36,14 +36,22 @@ final class CrashWorkerProcess {
      */
     static CrashWorkerProcess start(Path poolDir, Path journal, long seed, long firstId, int iteration, int threads, Path stderr,
             Path nativeDir) throws IOException {
+        return start(CrashWorker.class, List.of(poolDir.toString(), journal.toString(), Long.toString(seed), Long.toString(firstId),
+                Integer.toString(iteration), Integer.toString(threads)), stderr, nativeDir);
+    }
+
+    /**
+     * Starts {@code main} (a class with a main method that prints {@link CrashWorker#PROGRESS} once
+     * it is mid-flight) with {@code args} in a child JVM.
+     */
+    static CrashWorkerProcess start(Class<?> main, List<String> args, Path stderr, Path nativeDir) throws IOException {
         String java = ProcessHandle.current().info().command().orElseThrow(() -> new IllegalStateException("cannot tell which java runs this test"));
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx512m", "-XX:+UseSerialGC"));
         if (nativeDir != null) {
             cmd.add("-Djava.library.path=" + nativeDir);
         }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), CrashWorker.class.getName(),
-                poolDir.toString(), journal.toString(), Long.toString(seed), Long.toString(firstId),
-                Integer.toString(iteration), Integer.toString(threads)));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        cmd.addAll(args);
         Process p = new ProcessBuilder(cmd).redirectError(stderr.toFile()).start();
         return new CrashWorkerProcess(p, stderr);
     }
