@@ -14,7 +14,6 @@ import io.depot.iscsi.fabric.pdu.Pdu;
 import io.depot.iscsi.fabric.pdu.PduDecoder;
 import io.depot.iscsi.fabric.pdu.PduEncoder;
 import io.depot.iscsi.scsi.ItNexus;
-import io.depot.iscsi.scsi.ScsiResult;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -593,10 +592,6 @@ final class IscsiConnection extends ChannelInboundHandlerAdapter {
     }
 
     ScsiTaskRunner runner() { return runner; }
-
-    void sendScsiResult(IscsiTask task, ScsiResult result) {
-        runner.sendResult(task, result);
-    }
 
     @Override
     public String toString() {

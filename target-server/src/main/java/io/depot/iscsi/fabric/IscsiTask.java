@@ -5,9 +5,9 @@ import io.netty.buffer.ByteBuf;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One SCSI command inside a session, from its SCSI Command PDU to its status: the write data
- * it is gathering (immediate, unsolicited, then R2T-solicited bursts) and its place in the
- * life cycle. Touched only on the connection's event loop, except {@link #done}.
+ * One SCSI command inside a session, from its SCSI Command PDU to its status: what the
+ * initiator sent, the collector of its write data and its place in the life cycle. Touched
+ * only on the connection's event loop, except {@link #done}.
  */
 final class IscsiTask {
     enum State { RECEIVING_DATA, QUEUED, EXECUTING, ABORTED, DONE }
@@ -25,26 +25,14 @@ final class IscsiTask {
     final boolean immediate;
     /** When the command PDU arrived: the start of the latency reported to the metrics. */
     final long arrivedNanos = System.nanoTime();
-    /** Data-out bytes the CDB asks for, or -1 when the fabric cannot tell; see {@link #needed()}. */
+    /** Data-out bytes the CDB carries as the command layer reads it, or -1 when it does not say; see {@link #needed()}. */
     int wanted = -1;
 
     State state = State.RECEIVING_DATA;
     /** Handed to the command layer (counts as running until it finishes). */
     boolean started;
-    /** The gathered data-out: either a retained slice of the command PDU (all data immediate) or a buffer of expectedLength. */
-    ByteBuf dataOut;
-    int received;
-    /** Bytes of the gathering buffer counted against the connection's write budget (0 for a slice). */
-    int bufferBytes;
-    /** Set once no more unsolicited data will come (command F bit, or F on an unsolicited Data-Out). */
-    boolean unsolicitedDone;
-    /** Next offset not yet asked for by an R2T. */
-    int nextSolicitOffset;
-    int r2tSN;
-    /** DataSN the next unsolicited Data-Out must carry. */
-    int unsolicitedDataSN;
-    /** Open R2Ts as {target transfer tag, buffer offset, length, bytes received, next DataSN}; a handful, so a list. */
-    final java.util.ArrayList<int[]> r2ts = new java.util.ArrayList<>(4);
+    /** Gathers the write data; null for tasks that carry none. */
+    DataOutCollector dataOut;
 
     /** Completed when the task's work has stopped (status sent, or abort finished). */
     final CompletableFuture<Void> done = new CompletableFuture<>();
@@ -71,10 +59,16 @@ final class IscsiTask {
         return wanted >= 0 ? Math.min(wanted, expectedLength) : expectedLength;
     }
 
+    /** The gathered Data-Out for the command layer, or null. */
+    ByteBuf data() { return dataOut == null ? null : dataOut.data(); }
+
+    /** R2Ts sent for this task. */
+    int r2tsSent() { return dataOut == null ? 0 : dataOut.r2tsSent(); }
+
+    /** Gives back the Data-Out buffer (and its budget). */
     void releaseData() {
         if (dataOut != null) {
             dataOut.release();
-            dataOut = null;
         }
     }
 

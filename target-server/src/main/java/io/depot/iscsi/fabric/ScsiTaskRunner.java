@@ -12,6 +12,7 @@ import io.depot.iscsi.scsi.SenseReason;
 import io.depot.iscsi.scsi.TaskAttribute;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -21,31 +22,23 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The SCSI side of one connection (RFC 7143 §11.3-11.8): turns SCSI Command PDUs into tasks,
- * gathers their write data (immediate, unsolicited, then solicited with R2T), hands complete
- * tasks to the command layer on an I/O worker, and answers with Data-In and status.
- * Runs on the connection's event loop.
+ * feeds their Data-Out to each task's {@link DataOutCollector} and sends the R2Ts it asks for,
+ * hands complete tasks to the command layer on an I/O worker in the order {@link TaskOrdering}
+ * allows, and has {@link ResultSender} answer them. The command layer, not this class, says how
+ * much Data-Out a CDB carries. Runs on the connection's event loop.
  */
 final class ScsiTaskRunner {
     private static final Logger log = LoggerFactory.getLogger(ScsiTaskRunner.class);
     private static final int RESERVED_TAG = IscsiConnection.RESERVED_TAG;
 
-    /**
-     * Write data a connection may hold in gathering buffers. A task that would exceed it gets its
-     * R2Ts only when earlier tasks free their buffers, so a client cannot make us hold window x
-     * 8 MiB of data at once; one task is always admitted so a maximal command still runs.
-     */
-    static final long WRITE_BUFFER_BUDGET = 64L << 20;
-
     private final IscsiConnection conn;
-    private long bufferedBytes;
-    private final java.util.ArrayDeque<IscsiTask> waitingForBuffer = new java.util.ArrayDeque<>();
-    /** Tasks whose data is complete but whose task attribute makes them wait (ORDERED, or behind one). */
-    private final java.util.ArrayDeque<IscsiTask> held = new java.util.ArrayDeque<>();
-    private int running;
-    private boolean orderedRunning;
+    private final WriteBufferBudget budget = new WriteBufferBudget(WriteBufferBudget.CONNECTION_BYTES);
+    private final TaskOrdering ordering = new TaskOrdering();
+    private final ResultSender results;
 
     ScsiTaskRunner(IscsiConnection conn) {
         this.conn = conn;
+        this.results = new ResultSender(conn);
     }
 
     private IscsiSession session() { return conn.session(); }
@@ -97,17 +90,20 @@ final class ScsiTaskRunner {
             return;
         }
         if (write) {
-            task.wanted = ExpectedTransfer.dataOutBytes(cdb);
+            task.wanted = residualBase(s.target.commandLayer().dataOutLength(cdb));
         }
         if (!write || task.needed() == 0) {
             execute(task);
             return;
         }
-        if (immediate > 0) {
-            accept(task, 0, pdu.data());
-        }
-        task.unsolicitedDone = pdu.finalFlag() || params().initialR2T();
+        task.dataOut = new DataOutCollector(task.needed(), edtl, params().firstBurstLength(), budget, conn.ctx().alloc());
+        task.dataOut.start(pdu.data(), !pdu.finalFlag() && !params().initialR2T());
         continueReceiving(task);
+    }
+
+    /** The command layer's Data-Out length as the 32-bit count residuals are computed in (-1: it does not say). */
+    private static int residualBase(long dataOutLength) {
+        return dataOutLength < 0 ? -1 : (int) Math.min(dataOutLength, Integer.MAX_VALUE);
     }
 
     /** The CDB: the 16 bytes of the BHS plus an extended CDB AHS (type 1) if present. */
@@ -123,7 +119,7 @@ final class ScsiTaskRunner {
         if (type != 1 || length < 1 || 3 + length > ahs.readableBytes()) {
             return null;
         }
-        byte[] cdb = java.util.Arrays.copyOf(base, 16 + length - 1);
+        byte[] cdb = Arrays.copyOf(base, 16 + length - 1);
         ahs.getBytes(4, cdb, 16, length - 1);
         return cdb;
     }
@@ -135,44 +131,12 @@ final class ScsiTaskRunner {
             log.debug("{}: Data-Out for no waiting task (itt 0x{})", conn, Integer.toHexString(pdu.itt()));
             return;
         }
-        int ttt = pdu.word20();
-        int offset = pdu.getInt(40);
-        int length = pdu.data().readableBytes();
-        if (offset < 0 || (long) offset + length > task.expectedLength) {
-            conn.reject(pdu.bhs(), IscsiConnection.REJECT_PROTOCOL_ERROR);
-            return;
-        }
         int dataSN = pdu.getInt(36);
-        if (ttt == RESERVED_TAG) {
-            if (task.unsolicitedDone || (long) offset + length > params().firstBurstLength()) {
-                conn.reject(pdu.bhs(), IscsiConnection.REJECT_PROTOCOL_ERROR); // unsolicited data beyond FirstBurstLength
-                return;
-            }
-            if (dataSN != task.unsolicitedDataSN++) {
-                sequenceError(pdu, task, dataSN);
-                return;
-            }
-            accept(task, offset, pdu.data());
-            if (pdu.finalFlag()) {
-                task.unsolicitedDone = true;
-            }
-        } else {
-            int[] r2t = findR2T(task, ttt);
-            if (r2t == null || offset < r2t[1] || offset + length > r2t[1] + r2t[2]) {
-                conn.reject(pdu.bhs(), IscsiConnection.REJECT_PROTOCOL_ERROR);
-                return;
-            }
-            if (dataSN != r2t[4]++) {
-                sequenceError(pdu, task, dataSN);
-                return;
-            }
-            accept(task, offset, pdu.data());
-            r2t[3] += length;
-            if (pdu.finalFlag() || r2t[3] >= r2t[2]) {
-                task.r2ts.remove(r2t);
-            }
+        switch (task.dataOut.onDataOut(pdu.word20(), pdu.getInt(40), dataSN, pdu.finalFlag(), pdu.data())) {
+            case ACCEPTED -> continueReceiving(task);
+            case PROTOCOL_ERROR -> conn.reject(pdu.bhs(), IscsiConnection.REJECT_PROTOCOL_ERROR);
+            case OUT_OF_SEQUENCE -> sequenceError(pdu, task, dataSN);
         }
-        continueReceiving(task);
     }
 
     /**
@@ -186,75 +150,29 @@ final class ScsiTaskRunner {
         drop(task);
     }
 
-    private static int[] findR2T(IscsiTask task, int ttt) {
-        for (int[] r : task.r2ts) {
-            if (r[0] == ttt) {
-                return r;
-            }
-        }
-        return null;
-    }
-
-    /** Copies a piece of write data into the task (or keeps the slice when it is all the data there is). */
-    private void accept(IscsiTask task, int offset, ByteBuf data) {
-        int length = data.readableBytes();
-        if (task.dataOut == null) {
-            if (offset == 0 && length == task.needed()) {
-                task.dataOut = data.retainedSlice(); // the whole payload in one PDU: no copy
-                task.received = length;
-                return;
-            }
-            allocateBuffer(task);
-        }
-        int usable = Math.max(0, Math.min(length, task.needed() - offset));
-        if (usable > 0) {
-            task.dataOut.setBytes(offset, data, data.readerIndex(), usable);
-        }
-        task.received += length;
-    }
-
-    private void allocateBuffer(IscsiTask task) {
-        task.dataOut = conn.ctx().alloc().directBuffer(task.needed(), task.needed());
-        task.dataOut.writerIndex(task.needed());
-        task.bufferBytes = task.needed();
-        bufferedBytes += task.bufferBytes;
-    }
-
     /** After some data arrived: run the task if it is complete, else keep R2Ts open. */
     private void continueReceiving(IscsiTask task) {
-        if (task.received >= task.needed()) {
-            task.r2ts.clear();
+        DataOutCollector collector = task.dataOut;
+        if (collector.complete()) {
             execute(task);
             return;
         }
-        if (!task.unsolicitedDone) {
+        if (!collector.readyToSolicit()) {
             return;
         }
-        if (task.nextSolicitOffset < task.received && task.r2ts.isEmpty() && task.r2tSN == 0) {
-            task.nextSolicitOffset = task.received; // solicited data starts where unsolicited data ended
-        }
-        if (task.dataOut == null) {
-            // the first R2T: the task's buffer is reserved now, within the connection's budget
-            if (bufferedBytes > 0 && bufferedBytes + task.needed() > WRITE_BUFFER_BUDGET) {
-                if (!waitingForBuffer.contains(task)) {
-                    waitingForBuffer.add(task);
-                }
-                return;
-            }
-            allocateBuffer(task);
+        if (!collector.reserveBuffer()) {
+            budget.waitForRoom(task); // solicited once earlier tasks give their buffers back
+            return;
         }
         int maxBurst = params().maxBurstLength();
-        int maxOpen = Math.max(1, params().maxOutstandingR2T());
+        int maxOutstanding = params().maxOutstandingR2T();
         boolean sent = false;
-        while (task.r2ts.size() < maxOpen && task.nextSolicitOffset < task.needed()) {
-            int length = Math.min(maxBurst, task.needed() - task.nextSolicitOffset);
-            int ttt = conn.newTargetTag();
-            task.r2ts.add(new int[] {ttt, task.nextSolicitOffset, length, 0, 0});
-            OutPdu r2t = OutPdu.of(conn.ctx().alloc(), Opcode.R2T, 0x80, null)
-                    .setLong(8, task.lunField).setInt(16, task.itt).setInt(20, ttt)
-                    .setInt(36, task.r2tSN++).setInt(40, task.nextSolicitOffset).setInt(44, length);
-            conn.send(r2t, false);
-            task.nextSolicitOffset += length;
+        while (collector.wantsR2t(maxOutstanding)) {
+            R2t r2t = collector.openR2t(conn.newTargetTag(), maxBurst);
+            OutPdu pdu = OutPdu.of(conn.ctx().alloc(), Opcode.R2T, 0x80, null)
+                    .setLong(8, task.lunField).setInt(16, task.itt).setInt(20, r2t.targetTransferTag)
+                    .setInt(36, r2t.sequenceNumber).setInt(40, r2t.offset).setInt(44, r2t.length);
+            conn.send(pdu, false);
             sent = true;
         }
         if (sent) {
@@ -264,37 +182,21 @@ final class ScsiTaskRunner {
 
     // ------------------------------------------------------------------ execution
 
-    /**
-     * Task attributes (SAM-5 §8.6): SIMPLE tasks run concurrently; an ORDERED task starts when every
-     * earlier task of the session has finished, and later tasks wait for it; HEAD OF QUEUE starts at
-     * once. (The task set is kept per session: ordering across initiators is what reservations and
-     * COMPARE AND WRITE are for.)
-     */
     private void execute(IscsiTask task) {
-        boolean ordered = task.attribute == TaskAttribute.ORDERED;
-        if (task.attribute != TaskAttribute.HEAD_OF_QUEUE
-                && (!held.isEmpty() || orderedRunning || (ordered && running > 0))) {
+        if (ordering.admit(task)) {
+            start(task);
+        } else {
             task.state = IscsiTask.State.QUEUED;
-            held.add(task);
-            return;
         }
-        start(task);
     }
 
     private void start(IscsiTask task) {
         task.state = IscsiTask.State.EXECUTING;
         task.started = true;
-        running++;
-        if (task.attribute == TaskAttribute.ORDERED) {
-            orderedRunning = true;
-        }
+        ordering.started(task);
         IscsiSession s = session();
-        ByteBuf dataOut = task.dataOut;
-        if (dataOut != null && dataOut.readableBytes() > task.needed()) {
-            dataOut.writerIndex(dataOut.readerIndex() + task.needed());
-        }
         ScsiCommand command = new ScsiCommand(task.lun, task.cdb, s.nexus, task.attribute, task.expectedLength,
-                dataOut, conn.ctx().alloc());
+                task.data(), conn.ctx().alloc());
         CommandLayer layer = s.target.commandLayer();
         conn.server().workers().execute(() -> {
             ScsiResult result;
@@ -319,10 +221,7 @@ final class ScsiTaskRunner {
         }
         retire(task);
         if (task.started) {
-            running--;
-            if (task.attribute == TaskAttribute.ORDERED) {
-                orderedRunning = false;
-            }
+            ordering.finished(task);
             startHeld();
         }
         if (aborted || !conn.ctx().channel().isActive()) {
@@ -330,32 +229,22 @@ final class ScsiTaskRunner {
                 result.dataIn().release();
             }
         } else {
-            sendResult(task, result);
+            results.send(task, result);
         }
         task.done.complete(null);
     }
 
-    /** Starts held tasks in order: SIMPLE ones until an ORDERED one, which waits until nothing runs. */
     private void startHeld() {
         IscsiTask next;
-        while ((next = held.peek()) != null && !orderedRunning) {
-            if (next.attribute == TaskAttribute.ORDERED && running > 0) {
-                return;
-            }
-            held.poll();
+        while ((next = ordering.nextToStart()) != null) {
             start(next);
         }
     }
 
     /** Removes a task from the session and gives back its window slot and buffers. */
     private void retire(IscsiTask task) {
-        if (task.dataOut != null) {
-            bufferedBytes -= task.bufferBytes;
-            task.bufferBytes = 0;
-        }
         task.releaseData();
-        waitingForBuffer.remove(task);
-        task.r2ts.clear();
+        budget.forget(task);
         IscsiSession s = session();
         if (s.tasks.remove(task.itt, task)) {
             if (task.immediate) {
@@ -365,9 +254,7 @@ final class ScsiTaskRunner {
             }
         }
         IscsiTask next;
-        while ((next = waitingForBuffer.peek()) != null
-                && (bufferedBytes == 0 || bufferedBytes + next.needed() <= WRITE_BUFFER_BUDGET)) {
-            waitingForBuffer.poll();
+        while ((next = budget.nextAdmitted()) != null) {
             if (next.state == IscsiTask.State.RECEIVING_DATA) {
                 continueReceiving(next);
             }
@@ -378,69 +265,6 @@ final class ScsiTaskRunner {
         task.state = IscsiTask.State.DONE;
         retire(task);
         task.done.complete(null);
-    }
-
-    /** Data-In PDUs (status collapsed into the last one when it is GOOD), or a SCSI Response. */
-    void sendResult(IscsiTask task, ScsiResult result) {
-        ByteBuf in = result.dataIn();
-        int produced = in == null ? 0 : in.readableBytes();
-        int toSend = task.read ? Math.min(produced, task.expectedLength) : 0;
-        boolean good = result.status() == ScsiResult.GOOD && result.sense() == null;
-        int residualFlags = 0;
-        int residual = 0;
-        int wanted = task.read ? produced : task.write ? task.wanted : 0;
-        if (wanted >= 0 && (task.read || task.write)) {
-            if (wanted > task.expectedLength) {
-                residualFlags = 0x04; // overflow
-                residual = wanted - task.expectedLength;
-            } else if (wanted < task.expectedLength) {
-                residualFlags = 0x02; // underflow
-                residual = task.expectedLength - wanted;
-            }
-        } else if (!task.read && !task.write && produced > 0 && task.expectedLength == 0) {
-            residualFlags = 0x04;
-            residual = produced;
-        }
-        int dataSN = 0;
-        if (toSend > 0) {
-            int segment = session().negotiated.connection().initiatorMaxRecvDataSegmentLength();
-            int burst = params().maxBurstLength();
-            int offset = 0;
-            while (offset < toSend) {
-                int length = Math.min(Math.min(segment, toSend - offset), burst - offset % burst);
-                boolean last = offset + length == toSend;
-                boolean burstEnd = last || (offset + length) % burst == 0;
-                int flags = burstEnd ? 0x80 : 0;
-                boolean collapse = last && good;
-                if (collapse) {
-                    flags |= 0x01 | residualFlags;
-                }
-                OutPdu pdu = OutPdu.of(conn.ctx().alloc(), Opcode.DATA_IN, flags, in.retainedSlice(in.readerIndex() + offset, length))
-                        .setLong(8, task.lunField).setInt(16, task.itt).setInt(20, RESERVED_TAG)
-                        .setInt(36, dataSN++).setInt(40, offset);
-                if (collapse) {
-                    pdu.setByte(3, result.status()).setInt(44, residual);
-                }
-                conn.send(pdu, collapse);
-                offset += length;
-            }
-        }
-        if (in != null) {
-            in.release();
-        }
-        if (toSend == 0 || !good) {
-            ByteBuf sense = null;
-            byte[] s = result.sense();
-            if (s != null) {
-                sense = conn.ctx().alloc().buffer(2 + s.length);
-                sense.writeShort(s.length).writeBytes(s);
-            }
-            OutPdu response = OutPdu.of(conn.ctx().alloc(), Opcode.SCSI_RESPONSE, 0x80 | residualFlags, sense)
-                    .setByte(2, 0).setByte(3, result.status())
-                    .setInt(16, task.itt).setInt(36, task.read ? dataSN : task.r2tSN).setInt(44, residual);
-            conn.send(response, true);
-        }
-        conn.ctx().flush();
     }
 
     // ------------------------------------------------------------------ aborts
@@ -470,7 +294,7 @@ final class ScsiTaskRunner {
             }
         }
         for (IscsiTask t : gathering) {
-            held.remove(t);
+            ordering.remove(t);
             drop(t);
         }
         if (!gathering.isEmpty()) {

@@ -3,14 +3,15 @@ package io.depot.iscsi.scsi;
 import static io.depot.iscsi.scsi.BlockLimits.*;
 
 import io.depot.engine.Extent;
+import io.depot.iscsi.backstore.BackstoreFailure;
 import io.depot.iscsi.backstore.BlockBackend;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 
 /**
  * The SBC-3 commands that move or describe data. Each decodes its CDB with {@link BlockRequest},
- * runs the shared range check, and reports failures as {@link ScsiFailure} or engine exceptions,
- * which {@link LogicalUnit} maps to sense data.
+ * runs the shared range check, and reports failures as {@link ScsiFailure} or, from the backend,
+ * {@link BackstoreFailure}, which {@link LogicalUnit} maps to sense data.
  */
 final class BlockCommands {
     private BlockCommands() {}
@@ -66,7 +67,7 @@ final class BlockCommands {
      */
     static ScsiResult verify(LogicalUnit lu, ScsiCommand command) {
         BlockRequest r = transfer(lu, command);
-        int bytchk = (r.flags() >>> 1) & 0x03;
+        int bytchk = bytchk(command.cdb());
         if (bytchk == 2) {
             throw ScsiFailure.invalidCdb(1, 2);
         }
@@ -107,6 +108,13 @@ final class BlockCommands {
         return ScsiResult.OK;
     }
 
+    /** VERIFY's Data-Out: none when BYTCHK is 00b (range check only), else the transfer length's worth. */
+    static long verifyDataOut(byte[] cdb) {
+        return bytchk(cdb) == 0 ? 0 : BlockRequest.transferBytes(cdb);
+    }
+
+    private static int bytchk(byte[] cdb) { return (cdb[1] >>> 1) & 0x03; }
+
     /**
      * WRITE SAME(10/16) (SBC-3 §5.41, §5.42). With UNMAP and a zero pattern the range is
      * deallocated (it reads back as zeros: LBPRZ); otherwise the pattern block is written over the
@@ -123,7 +131,7 @@ final class BlockCommands {
             throw ScsiFailure.invalidCdb(r.lengthOffset(), -1);
         }
         boolean unmap = (r.flags() & 0x08) != 0;
-        boolean ndob = command.opcode() == 0x93 && (r.flags() & 0x01) != 0;
+        boolean ndob = ndob(command.cdb());   // WRITE SAME(10) has no NDOB: its CDB usage data refuses bit 0
         ByteBuf out = command.dataOut();
         if (!ndob && (command.expectedLength() != BLOCK_SIZE || out == null || out.readableBytes() != BLOCK_SIZE)) {
             // the data-out of WRITE SAME is exactly one logical block: an initiator that announces
@@ -160,12 +168,19 @@ final class BlockCommands {
         return ScsiResult.OK;
     }
 
+    /** WRITE SAME's Data-Out: one logical block, none with NDOB. */
+    static long writeSameDataOut(byte[] cdb) {
+        return ndob(cdb) ? 0 : BLOCK_SIZE;
+    }
+
+    private static boolean ndob(byte[] cdb) { return (cdb[1] & 0x01) != 0; }
+
     /**
      * UNMAP (SBC-3 §5.28): every descriptor is checked before any is applied, so a bad list
      * changes nothing. ANCHOR is refused by the CDB usage data (ANC_SUP=0).
      */
     static ScsiResult unmap(LogicalUnit lu, ScsiCommand command) {
-        int listLength = Fields.u16(command.cdb(), 7);
+        int listLength = unmapListLength(command.cdb());
         if (listLength == 0) {
             return ScsiResult.OK;
         }
@@ -210,6 +225,11 @@ final class BlockCommands {
         return ScsiResult.OK;
     }
 
+    /** UNMAP's PARAMETER LIST LENGTH: the Data-Out the command carries. */
+    static int unmapListLength(byte[] cdb) {
+        return Fields.u16(cdb, 7);
+    }
+
     /**
      * COMPARE AND WRITE (SBC-3 §5.2): the data-out is N verify blocks then N write blocks; the
      * backend compares and writes atomically against every other writer (VMware ATS), across
@@ -248,6 +268,11 @@ final class BlockCommands {
         return ScsiResult.OK;
     }
 
+    /** COMPARE AND WRITE's Data-Out: N blocks to verify, then N blocks to write. */
+    static long compareAndWriteDataOut(byte[] cdb) {
+        return 2 * BlockRequest.transferBytes(cdb);
+    }
+
     /** Attempts one ORWRITE makes before answering BUSY; each failed one means another writer got in. */
     private static final int OR_WRITE_ATTEMPTS = 64;
 
@@ -283,8 +308,11 @@ final class BlockCommands {
             }
             try {
                 lu.backend().compareAndWrite(r.offsetBytes(), current.duplicate(), result.duplicate());
-            } catch (io.depot.engine.CompareMismatchException raced) {
-                continue;
+            } catch (BackstoreFailure raced) {
+                if (raced.reason() != SenseReason.MISCOMPARE_DURING_VERIFY) {
+                    throw raced;
+                }
+                continue;   // another writer changed the blocks since we read them
             }
             if (r.fua() || !lu.modePages().writeCacheEnabled()) {
                 lu.backend().flush();

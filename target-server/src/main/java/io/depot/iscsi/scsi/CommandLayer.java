@@ -9,6 +9,20 @@ import java.util.List;
  */
 public interface CommandLayer {
 
+    /** {@link #dataOutLength}'s answer for a command whose CDB defines no Data-Out (a read, an unknown opcode). */
+    long NO_DATA_OUT_DEFINED = -1;
+
+    /**
+     * Bytes of Data-Out a command carries by its CDB (transfer length, parameter list length),
+     * read from the fields its handler reads: what the fabric solicits and reports residuals
+     * against (RFC 7143 §11.4.5). {@link #NO_DATA_OUT_DEFINED} when the CDB defines none; the fabric
+     * then takes the initiator's expected length. The fabric decodes no CDB itself.
+     *
+     * <p>Called on a network event loop for every command: it neither blocks nor allocates, and
+     * it does not validate (the command is checked when it runs).
+     */
+    long dataOutLength(byte[] cdb);
+
     /** Runs one command to completion. Never throws: every failure is a status with sense. */
     ScsiResult execute(ScsiCommand command);
 

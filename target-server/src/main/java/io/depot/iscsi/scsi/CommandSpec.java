@@ -14,13 +14,25 @@ import java.util.HexFormat;
  * @param usage         CDB usage data as reported: byte 0 the opcode, the service action field holding the service action
  * @param writes        true when the command changes the medium (read-only LUNs refuse it)
  * @param handler       runs it
+ * @param dataOut       how many bytes of Data-Out a CDB of this command carries, or null when the
+ *                      command carries none its CDB defines (see {@link CommandLayer#dataOutLength})
  */
-record CommandSpec(int opcode, int serviceAction, String name, byte[] usage, boolean writes, Handler handler) {
+record CommandSpec(int opcode, int serviceAction, String name, byte[] usage, boolean writes, Handler handler,
+                   DataOutLength dataOut) {
 
-    /** Runs one command on one logical unit; throws {@link ScsiFailure} or an engine exception to fail. */
+    /** Runs one command on one logical unit; throws {@link ScsiFailure} (or the backend a BackstoreFailure) to fail. */
     @FunctionalInterface
     interface Handler {
         ScsiResult run(LogicalUnit lu, ScsiCommand command);
+    }
+
+    /**
+     * The Data-Out length a CDB announces, read from the same fields the command's handler reads.
+     * Runs on a network event loop for every command: no allocation, no blocking.
+     */
+    @FunctionalInterface
+    interface DataOutLength {
+        long bytes(byte[] cdb);
     }
 
     static CommandSpec of(String name, String usageHex, Handler handler) {
@@ -37,7 +49,12 @@ record CommandSpec(int opcode, int serviceAction, String name, byte[] usage, boo
 
     private static CommandSpec make(String name, int sa, String usageHex, boolean writes, Handler handler) {
         byte[] usage = HexFormat.of().parseHex(usageHex.replace(" ", ""));
-        return new CommandSpec(usage[0] & 0xff, sa, name, usage, writes, handler);
+        return new CommandSpec(usage[0] & 0xff, sa, name, usage, writes, handler, null);
+    }
+
+    /** This command, carrying the Data-Out {@code rule} tells. */
+    CommandSpec carrying(DataOutLength rule) {
+        return new CommandSpec(opcode, serviceAction, name, usage, writes, handler, rule);
     }
 
     int cdbLength() { return usage.length; }

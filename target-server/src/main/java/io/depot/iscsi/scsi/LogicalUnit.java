@@ -2,11 +2,7 @@ package io.depot.iscsi.scsi;
 
 import static io.depot.iscsi.scsi.BlockLimits.BLOCK_SHIFT;
 
-import io.depot.engine.CompareMismatchException;
-import io.depot.engine.InvalidIoException;
-import io.depot.engine.OutOfSpaceException;
-import io.depot.engine.ReadOnlyException;
-import io.depot.engine.StorageIoException;
+import io.depot.iscsi.backstore.BackstoreFailure;
 import io.depot.iscsi.backstore.BlockBackend;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,23 +86,26 @@ final class LogicalUnit {
             return spec.handler().run(this, command);
         } catch (ScsiFailure f) {
             return Sense.check(f.sense());
-        } catch (OutOfSpaceException e) {
-            return Sense.check(SenseReason.SPACE_ALLOCATION_FAILED_WRITE_PROTECT);
-        } catch (ReadOnlyException e) {
-            return Sense.check(SenseReason.WRITE_PROTECTED);
-        } catch (CompareMismatchException e) {
-            // SBC-3 §5.2: INFORMATION = offset of the first differing byte from the start of the data-out
-            return Sense.check(Sense.fixed(SenseReason.MISCOMPARE_DURING_VERIFY, true, e.mismatchOffset(), null));
-        } catch (StorageIoException e) {
-            log.warn("{}: {} failed: {}", backend, spec == null ? "command" : spec.name(), e.toString());
-            return Sense.check(spec != null && spec.writes() ? SenseReason.WRITE_ERROR : SenseReason.UNRECOVERED_READ_ERROR);
-        } catch (InvalidIoException e) {
-            // the backend shrank between our range check and the I/O
-            return Sense.check(SenseReason.LBA_OUT_OF_RANGE);
+        } catch (BackstoreFailure f) {
+            return Sense.check(sense(f, spec));
         } catch (RuntimeException e) {
             log.error("{}: {} failed unexpectedly", backend, spec == null ? "command" : spec.name(), e);
             return Sense.check(SenseReason.INTERNAL_TARGET_FAILURE);
         }
+    }
+
+    /**
+     * A backstore failure as sense data. A medium error is reported by what the command does, not
+     * by the backstore call that failed: WRITE ERROR for a command that writes (ORWRITE's read
+     * too), UNRECOVERED READ ERROR otherwise.
+     */
+    private byte[] sense(BackstoreFailure f, CommandSpec spec) {
+        SenseReason reason = f.reason();
+        if (f.isMediumError()) {
+            log.warn("{}: {} failed: {}", backend, spec == null ? "command" : spec.name(), String.valueOf(f.getCause()));
+            reason = spec != null && spec.writes() ? SenseReason.WRITE_ERROR : SenseReason.UNRECOVERED_READ_ERROR;
+        }
+        return f.hasInformation() ? Sense.fixed(reason, true, f.information(), null) : Sense.fixed(reason);
     }
 
     private void noticeCapacityChange() {

@@ -66,13 +66,18 @@ final class ModeCommands {
         return DataIn.good(command, data, allocation);
     }
 
+    /** MODE SELECT(6/10) PARAMETER LIST LENGTH: the Data-Out the command carries. */
+    static int parameterListLength(byte[] cdb) {
+        return (cdb[0] & 0xff) == 0x55 ? Fields.u16(cdb, 7) : Fields.u8(cdb, 4);
+    }
+
     static ScsiResult modeSelect(LogicalUnit lu, ScsiCommand command) {
         byte[] cdb = command.cdb();
         boolean ten = command.opcode() == 0x55;
         if ((cdb[1] & 0x01) != 0) {
             throw ScsiFailure.invalidCdb(1, 0);   // SP: we cannot save pages
         }
-        int listLength = ten ? Fields.u16(cdb, 7) : Fields.u8(cdb, 4);
+        int listLength = parameterListLength(cdb);
         if (listLength == 0) {
             return ScsiResult.OK;
         }

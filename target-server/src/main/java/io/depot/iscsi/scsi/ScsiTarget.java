@@ -97,6 +97,9 @@ public final class ScsiTarget implements CommandLayer {
     public List<Long> luns() { return new ArrayList<>(luns.keySet()); }
 
     @Override
+    public long dataOutLength(byte[] cdb) { return commands.dataOutLength(cdb); }
+
+    @Override
     public ScsiResult execute(ScsiCommand command) {
         try {
             LogicalUnit lu = luns.get(command.lun());

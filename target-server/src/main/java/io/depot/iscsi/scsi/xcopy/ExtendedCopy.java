@@ -1,7 +1,6 @@
 package io.depot.iscsi.scsi.xcopy;
 
-import io.depot.engine.OutOfSpaceException;
-import io.depot.engine.ReadOnlyException;
+import io.depot.iscsi.backstore.BackstoreFailure;
 import io.depot.iscsi.backstore.BlockBackend;
 import io.depot.iscsi.scsi.CopyOffload;
 import io.depot.iscsi.scsi.ScsiCommand;
@@ -157,11 +156,12 @@ public final class ExtendedCopy implements CopyOffload {
                 progress.bytes += n;
             }
             return null;
-        } catch (ReadOnlyException e) {
-            return Sense.check(SenseReason.WRITE_PROTECTED);
-        } catch (OutOfSpaceException e) {
-            return Sense.check(SenseReason.SPACE_ALLOCATION_FAILED_WRITE_PROTECT);
         } catch (RuntimeException e) {
+            // a refusal the initiator can act on is reported as such; any other failure is the copy device's
+            SenseReason refused = e instanceof BackstoreFailure f ? f.reason() : null;
+            if (refused == SenseReason.WRITE_PROTECTED || refused == SenseReason.SPACE_ALLOCATION_FAILED_WRITE_PROTECT) {
+                return Sense.check(refused);
+            }
             log.warn("extended copy segment at {} from {} to {} failed", s.offset(), src.backend(), dst.backend(), e);
             return Sense.check(CopyParameterList.segmentSense(SenseReason.COPY_ABORTED_THIRD_PARTY_DEVICE_FAILURE, s.offset()));
         }
