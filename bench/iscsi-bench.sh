@@ -153,7 +153,7 @@ echo "starting the Depot target (portal 127.0.0.1:$depot_port)..." >&2
 # -Xmx2g and AlwaysPreTouch as engine-bench.sh: heap growth stays out of the measurements.
 # shellcheck disable=SC2086
 "$java" -Xms2g -Xmx2g -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED ${BENCH_JVM_OPTS:-} \
-    -cp "$classpath" io.depot.target.bench.IscsiBenchServer --dir "$dir/depot" --port "$depot_port" \
+    -cp "$classpath" io.depot.iscsi.bench.IscsiBenchServer --dir "$dir/depot" --port "$depot_port" \
     --size "$size_bytes" --luns "$lun_count" >"$dir/depot/server.log" 2>&1 &
 depot_pid=$!
 depot_url=

@@ -2,9 +2,9 @@ package io.depot.appliance.daemon;
 
 import io.depot.engine.Pool;
 import io.depot.nfs.NfsGateway;
-import io.depot.target.IscsiService;
-import io.depot.target.config.TargetSpec;
-import io.depot.target.config.TargetSpec.LunSpec;
+import io.depot.iscsi.IscsiService;
+import io.depot.iscsi.config.TargetSpec;
+import io.depot.iscsi.config.TargetSpec.LunSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;

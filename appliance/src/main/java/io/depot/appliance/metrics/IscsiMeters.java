@@ -1,9 +1,9 @@
 package io.depot.appliance.metrics;
 
-import io.depot.target.iscsi.CommandObserver;
-import io.depot.target.iscsi.CommandObservers;
-import io.depot.target.iscsi.IscsiServer;
-import io.depot.target.scsi.OpcodeNames;
+import io.depot.iscsi.fabric.CommandObserver;
+import io.depot.iscsi.fabric.CommandObservers;
+import io.depot.iscsi.fabric.IscsiServer;
+import io.depot.iscsi.scsi.OpcodeNames;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

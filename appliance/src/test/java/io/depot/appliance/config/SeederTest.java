@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.depot.engine.Pool;
 import io.depot.engine.PoolOptions;
-import io.depot.target.IscsiService;
-import io.depot.target.config.TargetSpec;
+import io.depot.iscsi.IscsiService;
+import io.depot.iscsi.config.TargetSpec;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

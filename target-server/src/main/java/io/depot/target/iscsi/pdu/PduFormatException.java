@@ -1,8 +1,0 @@
-package io.depot.target.iscsi.pdu;
-
-/** A byte stream that cannot be iSCSI: the connection cannot resynchronise and must be dropped. */
-public final class PduFormatException extends RuntimeException {
-    public PduFormatException(String message) {
-        super(message, null, false, false);
-    }
-}
