@@ -57,7 +57,7 @@ public final class IscsiService implements AutoCloseable {
 
     public IscsiService(Pool pool) {
         this.pool = pool;
-        this.store = new TargetConfigStore(pool.settings());
+        this.store = new TargetConfigStore(pool.catalog().namespace("iscsi"));
         this.copyOffload = new ExtendedCopy(naa -> byNaa.get(ByteBuffer.wrap(naa)));
         for (TargetSpec spec : store.load()) {
             IscsiTarget target = build(spec);
@@ -194,7 +194,7 @@ public final class IscsiService implements AutoCloseable {
     private IscsiTarget build(TargetSpec spec) {
         String name = spec.name();
         ScsiTarget scsi = new ScsiTarget(name, (backend, sink) -> new PersistentReservations(sink,
-                ReservationStore.inSettings(pool.settings(), "iscsi/pr/" + name + "/" + backend.uuid()),
+                ReservationStore.inCatalog(pool.catalog().namespace("iscsi"), "pr/" + name + "/" + backend.uuid()),
                 (requester, preempted, abort) -> {
                     if (abort) {
                         abortPreempted(name, backend, preempted);

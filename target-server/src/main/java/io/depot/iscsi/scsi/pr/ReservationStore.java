@@ -1,6 +1,6 @@
 package io.depot.iscsi.scsi.pr;
 
-import io.depot.engine.Settings;
+import io.depot.engine.CatalogNamespace;
 
 /**
  * Where a logical unit's persistent reservation state lives while APTPL is in force (SPC-4
@@ -18,12 +18,12 @@ public interface ReservationStore {
     /** Forgets the saved state (APTPL turned off). */
     void clear();
 
-    /** A store backed by a pool's durable settings under {@code name} (e.g. {@code iscsi/pr/<volume uuid>}). */
-    static ReservationStore inSettings(Settings settings, String name) {
+    /** A store kept in a catalog namespace under {@code key} (e.g. {@code pr/<target>/<volume uuid>} in {@code iscsi}). */
+    static ReservationStore inCatalog(CatalogNamespace<byte[]> namespace, String key) {
         return new ReservationStore() {
-            @Override public byte[] load() { return settings.get(name); }
-            @Override public void save(byte[] state) { settings.put(name, state); }
-            @Override public void clear() { settings.delete(name); }
+            @Override public byte[] load() { return namespace.get(key); }
+            @Override public void save(byte[] state) { namespace.put(key, state); }
+            @Override public void clear() { namespace.delete(key); }
         };
     }
 }

@@ -17,17 +17,17 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** APTPL: registrations and the reservation survive a restart through a pool's durable settings. */
+/** APTPL: registrations and the reservation survive a restart through the pool catalog. */
 class AptplPersistenceTest {
     static final ItNexus A = nexus("iqn.2000-01.test:a", 0x1234, 1);
     static final ItNexus B = nexus("iqn.2000-01.test:b", 0x5678, 2);
-    static final String KEY = "iscsi/pr/lun-under-test";
+    static final String KEY = "pr/lun-under-test";
 
     @TempDir Path dir;
     final PrHarness h = new PrHarness();
 
     PersistentReservations open(Pool pool) {
-        return new PersistentReservations(h.sink, ReservationStore.inSettings(pool.settings(), KEY), null, 16);
+        return new PersistentReservations(h.sink, ReservationStore.inCatalog(pool.catalog().namespace("iscsi"), KEY), null, 16);
     }
 
     @Test
@@ -39,7 +39,7 @@ class AptplPersistenceTest {
             assertGood(prout(pr, B, REGISTER, 0, 0, 0xbbbb, APTPL));
             assertGood(prout(pr, A, RESERVE, EA_RO, 0xaaaa, 0, 0));
             assertEquals(0x01, prin(pr, A, 2)[3] & 0x01, "PTPL_A");
-            assertNotNull(pool.settings().get(KEY));
+            assertNotNull(pool.catalog().namespace("iscsi").get(KEY));
         }
         try (Pool pool = Pool.open(dir)) {
             PersistentReservations pr = open(pool);
@@ -53,7 +53,7 @@ class AptplPersistenceTest {
             assertTrue(pr.conflicts(nexus("iqn.2000-01.test:c", 1, 1), PrHarness.READ10));
             // a REGISTER with APTPL=0 ends persistence: the saved state goes
             assertGood(prout(pr, B, REGISTER, 0, 0xbbbb, 0xbbbc, 0));
-            assertNull(pool.settings().get(KEY));
+            assertNull(pool.catalog().namespace("iscsi").get(KEY));
         }
         try (Pool pool = Pool.open(dir)) {
             PersistentReservations pr = open(pool);
@@ -68,7 +68,7 @@ class AptplPersistenceTest {
             PersistentReservations pr = open(pool);
             assertGood(prout(pr, A, REGISTER, 0, 0, 0xaaaa, 0));
             assertGood(prout(pr, A, RESERVE, WE, 0xaaaa, 0, 0));
-            assertNull(pool.settings().get(KEY));
+            assertNull(pool.catalog().namespace("iscsi").get(KEY));
         }
     }
 
