@@ -3,10 +3,7 @@ package io.depot.nfs;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,34 +22,11 @@ class NfsInteropTest {
     @TempDir
     Path tmp;
 
-    private static int exec(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
-    }
-
     @Test
     void libnfsAndQemuReadAndWriteThroughTheGatewayAndAfterARestart() throws Exception {
-        assertTrue(exec("unshare", "-n", "-m", "true") == 0, "cannot create a network namespace here (needs root: unshare -n -m)");
-        for (String tool : new String[] {"nfs-ls", "nfs-cp", "nfs-cat", "qemu-img", "qemu-io"}) {
-            assertTrue(exec("sh", "-c", "command -v " + tool) == 0,
-                    tool + " is not installed; install Debian's libnfs-utils, qemu-utils and qemu-block-extra");
-        }
-        Path script = tmp.resolve("nfs-netns.sh");
-        try (var in = getClass().getResourceAsStream("/interop/nfs-netns.sh")) {
-            Files.copy(in, script);
-        }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder("unshare", "-n", "-m", "bash", script.toString(), java,
-                System.getProperty("java.class.path"), tmp.toString())
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        boolean done = p.waitFor(300, TimeUnit.SECONDS);
-        if (!done) {
-            p.destroyForcibly();
-        }
-        Path log = tmp.resolve("server.log");
-        out += Files.exists(log) ? "\n== server log\n" + Files.readString(log) : "";
-        assertTrue(done, "scenario timed out:\n" + out);
+        NetnsScenario.requireNamespaceAnd("Debian's libnfs-utils, qemu-utils and qemu-block-extra",
+                "nfs-ls", "nfs-cp", "nfs-cat", "qemu-img", "qemu-io");
+        String out = NetnsScenario.run(tmp, "nfs-netns.sh", 300).out();
 
         assertTrue(out.contains("READY mode=EMBEDDED"), out);
         assertTrue(out.contains("copied 20971853 bytes"), out);

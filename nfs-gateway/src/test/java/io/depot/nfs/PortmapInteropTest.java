@@ -3,10 +3,7 @@ package io.depot.nfs;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,32 +18,9 @@ class PortmapInteropTest {
     Path tmp;
 
     private String scenario(String name) throws Exception {
-        assertTrue(exec("unshare", "-n", "-m", "true") == 0, "cannot create a network namespace here (needs root: unshare -n -m)");
-        for (String tool : new String[] {"rpcinfo", "showmount", "nfs-ls", "rpcbind"}) {
-            assertTrue(exec("sh", "-c", "command -v " + tool) == 0,
-                    tool + " is not installed; install Debian's rpcbind, nfs-common and libnfs-utils (.ci/run does)");
-        }
-        Path script = tmp.resolve("portmap-netns.sh");
-        try (var in = getClass().getResourceAsStream("/interop/portmap-netns.sh")) {
-            Files.copy(in, script);
-        }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder("unshare", "-n", "-m", "bash", script.toString(), java,
-                System.getProperty("java.class.path"), name, tmp.toString())
-                .redirectErrorStream(true).start();
-        boolean done = p.waitFor(120, TimeUnit.SECONDS);
-        String out = new String(p.getInputStream().readAllBytes());
-        if (!done) {
-            p.destroyForcibly();
-        }
-        assertTrue(done, "scenario timed out:\n" + out);
-        Path log = tmp.resolve("server.log");
-        return out + (Files.exists(log) ? "\n== server log\n" + Files.readString(log) : "");
-    }
-
-    private static int exec(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
+        NetnsScenario.requireNamespaceAnd("Debian's rpcbind, nfs-common and libnfs-utils (.ci/run does)",
+                "rpcinfo", "showmount", "nfs-ls", "rpcbind");
+        return NetnsScenario.run(tmp, "portmap-netns.sh", 120, name).out();
     }
 
     @Test
