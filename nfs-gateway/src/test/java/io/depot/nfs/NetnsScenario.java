@@ -65,6 +65,20 @@ final class NetnsScenario {
         return new Result(out, p.exitValue());
     }
 
+    /** Asserts that {@code text} (all or part of {@code out}) holds each of {@code expected}; a failure shows {@code out}. */
+    static void assertPrinted(String out, String text, String... expected) {
+        for (String e : expected) {
+            assertTrue(text.contains(e), out);
+        }
+    }
+
+    /** Asserts that {@code text} (all or part of {@code out}) has a match of each regex (dot matching newlines); a failure shows {@code out}. */
+    static void assertPrintedMatching(String out, String text, String... regexes) {
+        for (String r : regexes) {
+            assertTrue(text.matches("(?s).*" + r + ".*"), out);
+        }
+    }
+
     /** What a scenario printed (with the server's log after it) and its exit status. */
     record Result(String out, int exitValue) {}
 

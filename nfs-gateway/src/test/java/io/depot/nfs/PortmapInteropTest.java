@@ -1,5 +1,7 @@
 package io.depot.nfs;
 
+import static io.depot.nfs.NetnsScenario.assertPrinted;
+import static io.depot.nfs.NetnsScenario.assertPrintedMatching;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,27 +28,24 @@ class PortmapInteropTest {
     @Test
     void embeddedPortmapperOnPort111ServesRpcinfoShowmountAndLibnfs() throws Exception {
         String out = scenario("embedded");
-        assertTrue(out.contains("READY mode=EMBEDDED"), out);
+        assertPrinted(out, out, "READY mode=EMBEDDED");
         // rpcinfo -p: PMAPPROC_DUMP
-        assertTrue(out.matches("(?s).*100000\\s+2\\s+tcp\\s+111\\s+portmapper.*"), out);
-        assertTrue(out.matches("(?s).*100005\\s+3\\s+tcp\\s+\\d+\\s+mountd.*"), out);
+        assertPrintedMatching(out, out, "100000\\s+2\\s+tcp\\s+111\\s+portmapper", "100005\\s+3\\s+tcp\\s+\\d+\\s+mountd");
         // rpcinfo -t: GETPORT then NULL on the mount port
-        assertTrue(out.contains("program 100005 version 3 ready and waiting"), out);
+        assertPrinted(out, out, "program 100005 version 3 ready and waiting");
         // showmount -e: GETPORT + MOUNT v1/v3 EXPORT
         assertTrue(out.contains("/open    (everyone)") || out.matches("(?s).*/open\\s+\\(everyone\\).*"), out);
-        assertTrue(out.matches("(?s).*/private\\s+10\\.9\\.9\\.9.*"), out);
+        assertPrintedMatching(out, out, "/private\\s+10\\.9\\.9\\.9");
         // nfs-ls: GETPORT for MOUNT v3, MNT; it then fails to find NFS (not served yet), but
         // showmount -a (DUMP) proves the MNT landed
-        assertTrue(out.contains("127.0.0.1:/open"), out);
-        assertTrue(out.contains("CLOSED"), out);
+        assertPrinted(out, out, "127.0.0.1:/open", "CLOSED");
     }
 
     @Test
     void withASystemRpcbindWeRegisterAndUnregister() throws Exception {
         String out = scenario("rpcbind");
-        assertTrue(out.contains("READY mode=SYSTEM_RPCBIND"), out);
-        assertTrue(out.contains("program 100005 version 3 ready and waiting"), out);
-        assertTrue(out.matches("(?s).*/private\\s+10\\.9\\.9\\.9.*"), out);
+        assertPrinted(out, out, "READY mode=SYSTEM_RPCBIND", "program 100005 version 3 ready and waiting");
+        assertPrintedMatching(out, out, "/private\\s+10\\.9\\.9\\.9");
         String after = out.substring(out.indexOf("== after shutdown"));
         assertFalse(after.contains("mountd"), "registrations must be gone after shutdown:\n" + out);
         assertTrue(after.contains("portmapper"), out);
