@@ -173,8 +173,7 @@ for ((r = 1 - warmup; r <= rounds; r++)); do
 done
 
 echo
-echo "| workload | depot IOPS | tgt IOPS | depot MiB/s | tgt MiB/s | depot/tgt | target | met | depot IOPS min-max | tgt IOPS min-max | depot CPU us/req | tgt CPU us/req |"
-echo "|---|---:|---:|---:|---:|---:|---:|:---:|---:|---:|---:|---:|"
+bench_table_head tgt
 for w in "${workloads[@]}"; do
     [[ -n "$only" && ! "$w" =~ $only ]] && continue
     bench_row "$w" tgt "${target[${w%% *}]}"

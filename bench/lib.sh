@@ -192,6 +192,19 @@ EOF
     ganesha_pid=$!
 }
 
+# bench_table_head PEER [units]: the heading of a table of bench_row rows; "units" when the rows
+# carry a unit column (else the rates are IOPS).
+bench_table_head() {
+    local p=$1
+    if [[ "${2-}" == units ]]; then
+        echo "| workload | unit | depot | $p | depot MiB/s | $p MiB/s | depot/$p | target | met | depot min-max | $p min-max | depot CPU us/req | $p CPU us/req |"
+        echo "|---|---|---:|---:|---:|---:|---:|---:|:---:|---:|---:|---:|---:|"
+    else
+        echo "| workload | depot IOPS | $p IOPS | depot MiB/s | $p MiB/s | depot/$p | target | met | depot IOPS min-max | $p IOPS min-max | depot CPU us/req | $p CPU us/req |"
+        echo "|---|---:|---:|---:|---:|---:|---:|:---:|---:|---:|---:|---:|"
+    fi
+}
+
 # bench_row WORKLOAD PEER GOAL [UNIT]: the table row of WORKLOAD from $results: medians of depot's
 # and PEER's rate, MiB/s and CPU per request, depot/PEER against GOAL (">= 1.5"), min-max of the
 # rates. With UNIT, a unit column follows the workload (and ops/s rows show no MiB/s).

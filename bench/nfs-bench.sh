@@ -208,8 +208,7 @@ for ((r = 1 - warmup; r <= rounds; r++)); do
 done
 
 echo
-echo "| workload | unit | depot | ganesha | depot MiB/s | ganesha MiB/s | depot/ganesha | target | met | depot min-max | ganesha min-max | depot CPU us/req | ganesha CPU us/req |"
-echo "|---|---|---:|---:|---:|---:|---:|---:|:---:|---:|---:|---:|---:|"
+bench_table_head ganesha units
 for w in "${workloads[@]}"; do
     [[ -n "$only" && ! "$w" =~ $only ]] && continue
     [[ -n "$only" && "$w" == "meta "* && ! "meta create" =~ $only ]] && continue
