@@ -16,26 +16,11 @@
 # slow case of run 6). Per-round storage reads and mapping-cache counts of the read rows go to stderr.
 set -euo pipefail
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
-cd "$repo"
-
-# Maven in offline mode first (the usual case once dependencies are cached), online otherwise.
-mvn_quiet() { ./mvnw -q -o "$@" 2>/dev/null || ./mvnw -q "$@"; }
+. "$(dirname "$0")/lib.sh"   # and into the repository root ($repo)
 
 echo "building the engine and its test classes..." >&2
-mvn_quiet -DskipTests package -pl volume-engine -am >&2
-cp_file=$(mktemp)
-trap 'rm -f "$cp_file"' EXIT
-mvn_quiet dependency:build-classpath -pl volume-engine -Dmdep.outputFile="$cp_file" >&2
-classpath="volume-engine/target/test-classes:volume-engine/target/classes:$(cat "$cp_file")"
-
-# The JDK ./mvnw chose (it picks one >= 21 by itself): Maven reports its runtime.
-java_home=$(./mvnw -v 2>/dev/null | sed -n 's/^Java version: .*runtime: //p' | head -n1)
-if [[ -z "$java_home" || ! -x "$java_home/bin/java" ]]; then
-    echo "engine-bench: cannot tell which JDK ./mvnw uses (./mvnw -v said no runtime)" >&2
-    exit 1
-fi
-java="$java_home/bin/java"
+classpath=$(bench_classpath volume-engine)
+bench_java
 
 dir=bench/out/scratch
 args=("$@")
@@ -44,14 +29,8 @@ for ((i = 0; i < ${#args[@]}; i++)); do
 done
 mkdir -p "$dir"
 
-echo "## Machine"
-echo
-echo "- CPUs (nproc): $(nproc); $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
-echo "- Memory: $(free -h | awk '/^Mem:/ {print $2 " total, " $7 " available"}')"
-echo "- Disk for $dir: $(df -h "$dir" | awk 'NR==2 {print $1 " (" $2 ", " $4 " free)"}'), filesystem $(df -T "$dir" | awk 'NR==2 {print $2}')"
-echo "- Kernel: $(uname -sr)"
-echo "- JDK: $("$java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.runtime.version = //p') ($java_home)"
-echo "- Load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_machine "$dir"
+echo "- Load average at start: $(bench_load)"
 
 start=$(date +%s)
 # -Xmx2g as the tests use; AlwaysPreTouch keeps heap growth out of the first rounds.
@@ -59,4 +38,4 @@ start=$(date +%s)
 "$java" -Xms2g -Xmx2g -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED ${BENCH_JVM_OPTS:-} \
     -cp "$classpath" io.depot.engine.bench.EngineBench --dir "$dir" "$@"
 echo
-echo "- Load average at end: $(cut -d' ' -f1-3 /proc/loadavg); wall time $(( $(date +%s) - start )) s"
+echo "- Load average at end: $(bench_load); wall time $(( $(date +%s) - start )) s"

@@ -26,36 +26,22 @@
 # Needs tgtd/tgtadm (tgt), qemu-img (qemu-utils) and iscsi-perf (libiscsi-bin).
 set -euo pipefail
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
-cd "$repo"
+. "$(dirname "$0")/lib.sh"   # and into the repository root ($repo)
 
-dir=bench/out/iscsi
-rounds=5
-warmup=1
-size=1g
-count_4k=40000
-count_1m=1024
+bench_defaults bench/out/iscsi
 perf_seconds=8
-only=
 unwritten=false
 tgt_port=13270
 depot_port=13271
 tgt_control=1327
 while (($#)); do
     case "$1" in
-        --dir) dir=$2; shift ;;
-        --rounds) rounds=$2; shift ;;
-        --warmup) warmup=$2; shift ;;
-        --size) size=$2; shift ;;
-        --count-4k) count_4k=$2; shift ;;
-        --count-1m) count_1m=$2; shift ;;
         --perf-seconds) perf_seconds=$2; shift ;;
-        --only) only=$2; shift ;;
         --unwritten) unwritten=true ;;
         --tgt-port) tgt_port=$2; shift ;;
         --depot-port) depot_port=$2; shift ;;
         --tgt-control) tgt_control=$2; shift ;;
-        *) echo "iscsi-bench: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
+        *) bench_option "$@"; shift ;;
     esac
     shift
 done
@@ -64,41 +50,8 @@ for tool in tgtd tgtadm qemu-img iscsi-perf; do
     command -v "$tool" >/dev/null || { echo "iscsi-bench: $tool not found (install tgt, qemu-utils, libiscsi-bin)" >&2; exit 1; }
 done
 
-bytes() {
-    local t=${1,,}
-    case "$t" in
-        *k) echo $(( ${t%k} << 10 )) ;;
-        *m) echo $(( ${t%m} << 20 )) ;;
-        *g) echo $(( ${t%g} << 30 )) ;;
-        *) echo "$t" ;;
-    esac
-}
-size_bytes=$(bytes "$size")
-if (( size_bytes % (1 << 20) != 0 )); then
-    echo "iscsi-bench: --size must be a whole number of MiB" >&2
-    exit 2
-fi
-
-# ---- build the Depot side ---------------------------------------------------------------------
-mvn_quiet() { ./mvnw -q -o "$@" 2>/dev/null || ./mvnw -q "$@"; }
-echo "building target-server and its test classes..." >&2
-cp_file=$(mktemp)
-mvn_quiet -DskipTests test-compile dependency:build-classpath -pl target-server -am \
-    -Dmdep.outputFile="$cp_file" >&2
-classpath="target-server/target/test-classes:target-server/target/classes:volume-engine/target/classes:$(cat "$cp_file")"
-rm -f "$cp_file"
-java_home=$(./mvnw --print-java-home 2>/dev/null | tail -n1)
-if [[ -z "$java_home" || ! -x "$java_home/bin/java" ]]; then
-    echo "iscsi-bench: cannot tell which JDK ./mvnw uses (./mvnw --print-java-home said '$java_home')" >&2
-    exit 1
-fi
-java="$java_home/bin/java"
-
-# ---- scratch, servers, cleanup ----------------------------------------------------------------
-mkdir -p "$dir"
-dir=$(cd "$dir" && pwd)
-rm -rf "$dir/tgt" "$dir/depot"
-mkdir -p "$dir/tgt" "$dir/depot"
+# ---- build the Depot side, scratch, servers, cleanup ------------------------------------------
+bench_prepare target-server tgt depot
 tgt_iqn=iqn.2026-11.io.depot:tgt-bench
 tgt_pid=
 depot_pid=
@@ -169,30 +122,8 @@ tgt_base=iscsi://127.0.0.1:$tgt_port/$tgt_iqn
 declare -A base=([tgt]=$tgt_base [depot]=$depot_base)
 declare -A pid=([tgt]=$tgt_pid [depot]=$depot_pid)
 
-# CPU time (user + system, all threads) a server used: on a shared machine, CPU per request says
-# more about efficiency than throughput does, because throughput also depends on what else runs.
-ticks_per_second=$(getconf CLK_TCK)
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-
 # ---- workloads --------------------------------------------------------------------------------
-# Stride for the scattered 4 KiB runs: about 0.618 of the LUN, odd in 4 KiB blocks and coprime
-# with the block count, so one pass touches every block once in a far-jumping order.
-blocks_4k=$(( size_bytes / 4096 ))
-gcd() { local a=$1 b=$2 t; while (( b )); do t=$(( a % b )); a=$b; b=$t; done; echo "$a"; }
-stride=$(( blocks_4k * 618 / 1000 | 1 ))
-while (( $(gcd "$stride" "$blocks_4k") != 1 )); do stride=$(( stride + 2 )); done
-step_4k=$(( stride * 4096 ))
-
-# Prints "IOPS MiB/s REQUESTS" for one run.
-qemu_bench() { # URL COUNT DEPTH SIZE STEP WRITE
-    local url=$1 count=$2 depth=$3 bs=$4 step=$5 write=$6 out secs
-    local -a args=(-f raw -c "$count" -d "$depth" -s "$bs" -S "$step" -o 0 --pattern=165)
-    [[ "$write" == w ]] && args+=(-w)
-    out=$(qemu-img bench "${args[@]}" "$url" 2>&1) || { echo "iscsi-bench: qemu-img bench $url failed: $out" >&2; return 1; }
-    secs=$(sed -n 's/^Run completed in \([0-9.]*\) seconds.*/\1/p' <<<"$out")
-    [[ -n "$secs" ]] || { echo "iscsi-bench: no timing from qemu-img bench: $out" >&2; return 1; }
-    awk -v n="$count" -v s="$secs" -v b="$(bytes "$bs")" 'BEGIN { printf "%.0f %.1f %d\n", n / s, n * b / s / 1048576, n }'
-}
+step_4k=$(bench_stride_4k "$size_bytes")
 
 # iscsi-perf runs until SIGINT and prints a running average; the last one is the result.
 iscsi_perf() { # URL
@@ -209,73 +140,45 @@ declare -A target=([4k]=">= 1.3" [1m]=">= 1.0" [iscsi-perf]=">= 1.3")
 run_workload() { # NAME SIDE
     local url=${base[$2]}/1
     case "$1" in
-        "4k randwrite QD32") qemu_bench "$url" "$count_4k" 32 4k "$step_4k" w ;;
-        "4k randread QD32") qemu_bench "$url" "$count_4k" 32 4k "$step_4k" r ;;
-        "1m seqwrite QD8") qemu_bench "$url" "$count_1m" 8 1M 1M w ;;
-        "1m seqread QD8") qemu_bench "$url" "$count_1m" 8 1M 1M r ;;
+        "4k randwrite QD32") bench_qemu "$url" "$count_4k" 32 4k "$step_4k" w ;;
+        "4k randread QD32") bench_qemu "$url" "$count_4k" 32 4k "$step_4k" r ;;
+        "1m seqwrite QD8") bench_qemu "$url" "$count_1m" 8 1M 1M w ;;
+        "1m seqread QD8") bench_qemu "$url" "$count_1m" 8 1M 1M r ;;
         "iscsi-perf 4k randread QD32") iscsi_perf "$url" ;;
         "iscsi-perf 4k randread QD32, unwritten LUN") iscsi_perf "${base[$2]}/2" ;;
     esac
 }
 
-echo "## Machine"
-echo
-echo "- CPUs (nproc): $(nproc); $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
-echo "- Memory: $(free -h | awk '/^Mem:/ {print $2 " total, " $7 " available"}')"
-echo "- Disk for $dir: $(df -h "$dir" | awk 'NR==2 {print $1 " (" $2 ", " $4 " free)"}'), filesystem $(df -T "$dir" | awk 'NR==2 {print $2}')"
-echo "- Kernel: $(uname -sr)"
-echo "- JDK: $("$java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.runtime.version = //p') ($java_home)"
+bench_machine "$dir"
 echo "- tgt: $(tgtadm --version 2>/dev/null | head -n1); $(qemu-img --version | head -n1); iscsi-perf from libiscsi-bin $(dpkg-query -W -f '${Version}' libiscsi-bin 2>/dev/null || echo '?')"
 echo "- LUN size $size; 4 KiB runs: $count_4k requests, stride $step_4k bytes; 1 MiB runs: $count_1m requests; iscsi-perf: $perf_seconds s per run"
-echo "- Load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "- Load average at start: $(bench_load)"
 start=$(date +%s)
 
 echo "filling both LUNs with 1 MiB writes..." >&2
 for side in tgt depot; do
-    qemu_bench "${base[$side]}/1" $(( size_bytes >> 20 )) 8 1M 1M w >/dev/null
+    bench_qemu "${base[$side]}/1" $(( size_bytes >> 20 )) 8 1M 1M w >/dev/null
 done
 
 results=$(mktemp)
 trap 'cleanup; rm -f "$results"' EXIT
 for ((r = 1 - warmup; r <= rounds; r++)); do
-    if (( r % 2 )); then order=(tgt depot); else order=(depot tgt); fi
-    echo "round $r of $rounds$( ((r < 1)) && echo ' (warm-up)'): order ${order[*]}, load $(cut -d' ' -f1 /proc/loadavg)" >&2
+    bench_round "$r" tgt
     for w in "${workloads[@]}"; do
         [[ -n "$only" && ! "$w" =~ $only ]] && continue
         for side in "${order[@]}"; do
-            before=$(cpu_ticks "${pid[$side]}")
-            res=$(run_workload "$w" "$side")
-            after=$(cpu_ticks "${pid[$side]}")
-            read -r iops mibs ops <<<"$res"
-            cpu_us=$(( (after - before) * 1000000 / ticks_per_second / ops ))
-            echo "  $w on $side: $iops IOPS, $mibs MiB/s, server CPU $cpu_us us per request" >&2
-            ((r >= 1)) && printf '%s\t%s\t%s\t%s\t%s\n' "$w" "$side" "$iops" "$mibs" "$cpu_us" >>"$results"
+            bench_measure "$w" "$side" "$r" IOPS
         done
     done
 done
 
 echo
-echo "| workload | depot IOPS | tgt IOPS | depot MiB/s | tgt MiB/s | depot/tgt | target | met | depot IOPS min-max | tgt IOPS min-max | depot CPU us/req | tgt CPU us/req |"
-echo "|---|---:|---:|---:|---:|---:|---:|:---:|---:|---:|---:|---:|"
+bench_table_head tgt
 for w in "${workloads[@]}"; do
     [[ -n "$only" && ! "$w" =~ $only ]] && continue
-    awk -F'\t' -v w="$w" -v goal="${target[${w%% *}]}" '
-        function median(a, n,   i, j, t) {
-            for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-            return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-        }
-        function fmt(x,   s) { s = sprintf("%.0f", x); while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s); return s }
-        $1 == w && $2 == "depot" { di[++nd] = $3; dm[nd] = $4; dc[nd] = $5 }
-        $1 == w && $2 == "tgt" { ti[++nt] = $3; tm[nt] = $4; tc[nt] = $5 }
-        END {
-            if (nd == 0 || nt == 0) exit
-            mdi = median(di, nd); mti = median(ti, nt); mdm = median(dm, nd); mtm = median(tm, nt); mdc = median(dc, nd); mtc = median(tc, nt)
-            ratio = mdi / mti
-            split(goal, g, " "); met = (ratio >= g[2]) ? "yes" : "**no**"
-            printf "| %s | %s | %s | %.1f | %.1f | %.2f | %s | %s | %s-%s | %s-%s | %s | %s |\n", w, fmt(mdi), fmt(mti), mdm, mtm, ratio, goal, met, fmt(di[1]), fmt(di[nd]), fmt(ti[1]), fmt(ti[nt]), fmt(mdc), fmt(mtc)
-        }' "$results"
+    bench_row "$w" tgt "${target[${w%% *}]}"
 done
 echo
 echo "- Median of $rounds interleaved rounds after $warmup warm-up round(s); depot/tgt is the ratio of median IOPS."
 echo "- CPU us/req: CPU time (user+system, all threads) of the server process during the run, per request; the client's CPU is not counted."
-echo "- Load average at end: $(cut -d' ' -f1-3 /proc/loadavg); wall time $(( $(date +%s) - start )) s"
+echo "- Load average at end: $(bench_load); wall time $(( $(date +%s) - start )) s"

@@ -34,30 +34,16 @@
 # qemu-img (qemu-utils), nfs-cp (libnfs-utils), unshare/nsenter (util-linux), ip (iproute2).
 set -euo pipefail
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
-cd "$repo"
+. "$(dirname "$0")/lib.sh"   # and into the repository root ($repo)
 
-dir=bench/out/nfs
-rounds=5
-warmup=1
-size=1g
-count_4k=40000
-count_1m=1024
+bench_defaults bench/out/nfs
 meta_threads=4
 meta_files=1500
-only=
 while (($#)); do
     case "$1" in
-        --dir) dir=$2; shift ;;
-        --rounds) rounds=$2; shift ;;
-        --warmup) warmup=$2; shift ;;
-        --size) size=$2; shift ;;
-        --count-4k) count_4k=$2; shift ;;
-        --count-1m) count_1m=$2; shift ;;
         --meta-threads) meta_threads=$2; shift ;;
         --meta-files) meta_files=$2; shift ;;
-        --only) only=$2; shift ;;
-        *) echo "nfs-bench: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
+        *) bench_option "$@"; shift ;;
     esac
     shift
 done
@@ -69,41 +55,8 @@ compgen -G '/usr/lib/*/ganesha/libfsalvfs.so' >/dev/null \
     || { echo "nfs-bench: ganesha's VFS FSAL is missing: apt-get install -y nfs-ganesha-vfs" >&2; exit 1; }
 (( EUID == 0 )) || { echo "nfs-bench: needs root (network namespaces, port 111)" >&2; exit 1; }
 
-bytes() {
-    local t=${1,,}
-    case "$t" in
-        *k) echo $(( ${t%k} << 10 )) ;;
-        *m) echo $(( ${t%m} << 20 )) ;;
-        *g) echo $(( ${t%g} << 30 )) ;;
-        *) echo "$t" ;;
-    esac
-}
-size_bytes=$(bytes "$size")
-if (( size_bytes % (1 << 20) != 0 )); then
-    echo "nfs-bench: --size must be a whole number of MiB" >&2
-    exit 2
-fi
-
-# ---- build the Depot side ---------------------------------------------------------------------
-mvn_quiet() { ./mvnw -q -o "$@" 2>/dev/null || ./mvnw -q "$@"; }
-echo "building nfs-gateway and its test classes..." >&2
-cp_file=$(mktemp)
-mvn_quiet -DskipTests test-compile dependency:build-classpath -pl nfs-gateway -am \
-    -Dmdep.outputFile="$cp_file" >&2
-classpath="$repo/nfs-gateway/target/test-classes:$repo/nfs-gateway/target/classes:$repo/volume-engine/target/classes:$(cat "$cp_file")"
-rm -f "$cp_file"
-java_home=$(./mvnw --print-java-home 2>/dev/null | tail -n1)
-if [[ -z "$java_home" || ! -x "$java_home/bin/java" ]]; then
-    echo "nfs-bench: cannot tell which JDK ./mvnw uses (./mvnw --print-java-home said '$java_home')" >&2
-    exit 1
-fi
-java="$java_home/bin/java"
-
-# ---- scratch, servers, cleanup ----------------------------------------------------------------
-mkdir -p "$dir"
-dir=$(cd "$dir" && pwd)
-rm -rf "$dir/ganesha" "$dir/depot"
-mkdir -p "$dir/ganesha/export" "$dir/depot"
+# ---- build the Depot side, scratch, servers, cleanup ------------------------------------------
+bench_prepare nfs-gateway ganesha depot
 src=/dev/shm/nfs-bench-src.$$
 dst=/dev/shm/nfs-bench-dst.$$
 ganesha_pid=
@@ -124,33 +77,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A private network namespace with loopback up and a private /run (so the system rpcbind's socket,
-# if any, is out of sight), then the server exec'd in place: $! is the server's own pid.
-in_netns='ip link set lo up && mount -t tmpfs tmpfs /run && exec "$@"'
-
 echo "starting nfs-ganesha in its own network namespace..." >&2
-cat >"$dir/ganesha/ganesha.conf" <<EOF
-# Bind_addr is left out: ganesha resolves it with AI_ADDRCONFIG, which finds nothing when loopback
-# is the only interface. The namespace has nothing but loopback anyway.
-NFS_CORE_PARAM { Protocols = 3; NFS_Port = 2049; MNT_Port = 20048; Enable_NLM = false; Enable_RQUOTA = false; }
-EXPORT {
-    Export_Id = 1; Path = $dir/ganesha/export; Pseudo = /x; Access_Type = RW; Squash = No_Root_Squash;
-    Protocols = 3; MaxRead = 1048576; MaxWrite = 1048576; PrefRead = 1048576; PrefWrite = 1048576;
-    FSAL { Name = VFS; }
-}
-EOF
-# shellcheck disable=SC2016
-unshare -n -m bash -c 'ip link set lo up && mount -t tmpfs tmpfs /run || exit 1
-    rpcbind -f -w & echo $! >"$0/rpcbind.pid"
-    for _ in $(seq 50); do [[ -S /run/rpcbind.sock ]] && break; sleep 0.1; done
-    exec ganesha.nfsd -F -f "$0/ganesha.conf" -L "$0/ganesha.log" -p "$0/ganesha.pid"' "$dir/ganesha" \
-    >"$dir/ganesha/stdout.log" 2>&1 &
-ganesha_pid=$!
+bench_start_ganesha "$dir/ganesha"
 
 echo "starting the Depot NFS gateway in its own network namespace..." >&2
 # -Xmx2g and AlwaysPreTouch as engine-bench.sh: heap growth stays out of the measurements.
 # shellcheck disable=SC2086,SC2016
-unshare -n -m bash -c "$in_netns" depot \
+unshare -n -m bash -c "$bench_netns" depot \
     "$java" -Xms2g -Xmx2g -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED ${BENCH_JVM_OPTS:-} \
     -cp "$classpath" io.depot.nfs.bench.NfsBenchServer --dir "$dir/depot" --capacity "$(( 4 * size_bytes + (16 << 30) ))" ${BENCH_SERVER_OPTS:-} \
     >"$dir/depot/server.log" 2>&1 &
@@ -173,28 +106,17 @@ for side in ganesha depot; do
     fi
 done
 
-ticks_per_second=$(getconf CLK_TCK)
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 now_ns() { date +%s%N; }
 url() { echo "nfs://127.0.0.1${export[$1]}/$2"; }
 
 # ---- workloads --------------------------------------------------------------------------------
-blocks_4k=$(( size_bytes / 4096 ))
-gcd() { local a=$1 b=$2 t; while (( b )); do t=$(( a % b )); a=$b; b=$t; done; echo "$a"; }
-stride=$(( blocks_4k * 618 / 1000 | 1 ))
-while (( $(gcd "$stride" "$blocks_4k") != 1 )); do stride=$(( stride + 2 )); done
-step_4k=$(( stride * 4096 ))
+step_4k=$(bench_stride_4k "$size_bytes")
 
 # Each prints "OPS_PER_SECOND MIB_PER_SECOND REQUESTS" for one run.
 qemu_bench() { # SIDE COUNT DEPTH SIZE STEP WRITE
-    local side=$1 count=$2 depth=$3 bs=$4 step=$5 write=$6 out secs
-    local -a args=(-f raw -c "$count" -d "$depth" -s "$bs" -S "$step" -o 0 --pattern=165)
-    [[ "$write" == w ]] && args+=(-w)
-    out=$(in_ns "$side" qemu-img bench "${args[@]}" "$(url "$side" image.raw)" 2>&1) \
-        || { echo "nfs-bench: qemu-img bench on $side failed: $out" >&2; return 1; }
-    secs=$(sed -n 's/^Run completed in \([0-9.]*\) seconds.*/\1/p' <<<"$out")
-    [[ -n "$secs" ]] || { echo "nfs-bench: no timing from qemu-img bench: $out" >&2; return 1; }
-    awk -v n="$count" -v s="$secs" -v b="$(bytes "$bs")" 'BEGIN { printf "%.0f %.1f %d\n", n / s, n * b / s / 1048576, n }'
+    local side=$1
+    shift
+    bench_qemu "$(url "$side" image.raw)" "$@" in_ns "$side"
 }
 
 # nfs-cp refuses to replace a file (its create is exclusive), so every round writes a new one,
@@ -239,17 +161,11 @@ run_workload() { # NAME SIDE
 fsinfo=$(in_ns depot "$java" -cp "$classpath" io.depot.nfs.bench.NfsMetaBench --export /depot --files 1 --warmup-files 1 2>/dev/null | sed -n 's/^fsinfo //p')
 fsinfo_g=$(in_ns ganesha "$java" -cp "$classpath" io.depot.nfs.bench.NfsMetaBench --export "${export[ganesha]}" --files 1 --warmup-files 1 2>/dev/null | sed -n 's/^fsinfo //p')
 
-echo "## Machine"
-echo
-echo "- CPUs (nproc): $(nproc); $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
-echo "- Memory: $(free -h | awk '/^Mem:/ {print $2 " total, " $7 " available"}')"
-echo "- Disk for $dir: $(df -h "$dir" | awk 'NR==2 {print $1 " (" $2 ", " $4 " free)"}'), filesystem $(df -T "$dir" | awk 'NR==2 {print $2}')"
-echo "- Kernel: $(uname -sr)"
-echo "- JDK: $("$java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.runtime.version = //p') ($java_home)"
+bench_machine "$dir"
 echo "- nfs-ganesha $(dpkg-query -W -f '${Version}' nfs-ganesha 2>/dev/null || echo '?') (VFS FSAL); $(qemu-img --version | head -n1); libnfs-utils $(dpkg-query -W -f '${Version}' libnfs-utils 2>/dev/null || echo '?')"
 echo "- FSINFO: depot $fsinfo; ganesha $fsinfo_g"
 echo "- File/image size $size; 4 KiB runs: $count_4k requests, stride $step_4k bytes; 1 MiB runs: $count_1m requests; metadata: $meta_threads connections x $meta_files files"
-echo "- Load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "- Load average at start: $(bench_load)"
 start=$(date +%s)
 
 # The image and the source file serve the data rows only: a metadata-only run skips them, as the
@@ -270,8 +186,7 @@ fi
 results=$(mktemp)
 for ((r = 1 - warmup; r <= rounds; r++)); do
     round=$(( r + warmup ))
-    if (( r % 2 )); then order=(ganesha depot); else order=(depot ganesha); fi
-    echo "round $r of $rounds$( ((r < 1)) && echo ' (warm-up)'): order ${order[*]}, load $(cut -d' ' -f1 /proc/loadavg)" >&2
+    bench_round "$r" ganesha
     for w in "${workloads[@]}"; do
         [[ -n "$only" && ! "$w" =~ $only ]] && continue
         [[ "$w" == "meta "* && "$w" != "meta create" ]] && continue   # one client run gives all four phases
@@ -287,41 +202,19 @@ for ((r = 1 - warmup; r <= rounds; r++)); do
                 done < <(meta_bench "$side")
                 continue
             fi
-            before=$(cpu_ticks "${pid[$side]}")
-            res=$(run_workload "$w" "$side")
-            after=$(cpu_ticks "${pid[$side]}")
-            read -r rate mibs ops <<<"$res"
-            cpu_us=$(( (after - before) * 1000000 / ticks_per_second / ops ))
-            echo "  $w on $side: $rate ${unit[${w%% *}]}, $mibs MiB/s, server CPU $cpu_us us per request" >&2
-            ((r >= 1)) && printf '%s\t%s\t%s\t%s\t%s\n' "$w" "$side" "$rate" "$mibs" "$cpu_us" >>"$results"
+            bench_measure "$w" "$side" "$r" "${unit[${w%% *}]}"
         done
     done
 done
 
 echo
-echo "| workload | unit | depot | ganesha | depot MiB/s | ganesha MiB/s | depot/ganesha | target | met | depot min-max | ganesha min-max | depot CPU us/req | ganesha CPU us/req |"
-echo "|---|---|---:|---:|---:|---:|---:|---:|:---:|---:|---:|---:|---:|"
+bench_table_head ganesha units
 for w in "${workloads[@]}"; do
     [[ -n "$only" && ! "$w" =~ $only ]] && continue
     [[ -n "$only" && "$w" == "meta "* && ! "meta create" =~ $only ]] && continue
-    awk -F'\t' -v w="$w" -v u="${unit[${w%% *}]}" -v goal="${target[${w%% *}]}" '
-        function median(a, n,   i, j, t) {
-            for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-            return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-        }
-        function fmt(x,   s) { s = sprintf("%.0f", x); while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s); return s }
-        $1 == w && $2 == "depot" { di[++nd] = $3; dm[nd] = $4; dc[nd] = $5 }
-        $1 == w && $2 == "ganesha" { gi[++ng] = $3; gm[ng] = $4; gc[ng] = $5 }
-        END {
-            if (nd == 0 || ng == 0) exit
-            mdi = median(di, nd); mgi = median(gi, ng); mdm = median(dm, nd); mgm = median(gm, ng); mdc = median(dc, nd); mgc = median(gc, ng)
-            ratio = mdi / mgi
-            split(goal, g, " "); met = (ratio >= g[2]) ? "yes" : "**no**"
-            mibd = u == "ops/s" ? "-" : sprintf("%.1f", mdm); mibg = u == "ops/s" ? "-" : sprintf("%.1f", mgm)
-            printf "| %s | %s | %s | %s | %s | %s | %.2f | %s | %s | %s-%s | %s-%s | %s | %s |\n", w, u, fmt(mdi), fmt(mgi), mibd, mibg, ratio, goal, met, fmt(di[1]), fmt(di[nd]), fmt(gi[1]), fmt(gi[ng]), fmt(mdc), fmt(mgc)
-        }' "$results"
+    bench_row "$w" ganesha "${target[${w%% *}]}" "${unit[${w%% *}]}"
 done
 echo
 echo "- Median of $rounds interleaved rounds after $warmup warm-up round(s); depot/ganesha is the ratio of the medians."
 echo "- CPU us/req: CPU time (user+system, all threads) of the server process per request (per MiB for nfs-cp, per call for meta); clients not counted."
-echo "- Load average at end: $(cut -d' ' -f1-3 /proc/loadavg); wall time $(( $(date +%s) - start )) s"
+echo "- Load average at end: $(bench_load); wall time $(( $(date +%s) - start )) s"

@@ -15,8 +15,7 @@
 #   bench/nfs-read-ceiling.sh [--rounds 8] [--size 1g] [--before DIR] [--dir DIR]
 # Needs what bench/nfs-bench.sh needs, plus perf. Root.
 set -euo pipefail
-repo=$(cd "$(dirname "$0")/.." && pwd)
-cd "$repo"
+. "$(dirname "$0")/lib.sh"   # and into the repository root ($repo)
 rounds=8
 size=1g
 before=
@@ -36,17 +35,10 @@ for tool in ganesha.nfsd rpcbind nfs-cp unshare nsenter ip perf; do
 done
 (( EUID == 0 )) || { echo "nfs-read-ceiling: needs root" >&2; exit 1; }
 
-classpath_of() { # REPO
-    local cp_file; cp_file=$(mktemp)
-    (cd "$1" && { ./mvnw -q -o -DskipTests test-compile dependency:build-classpath -pl nfs-gateway -am -Dmdep.outputFile="$cp_file" >/dev/null 2>&1 \
-        || ./mvnw -q -DskipTests test-compile dependency:build-classpath -pl nfs-gateway -am -Dmdep.outputFile="$cp_file" >&2; })
-    echo "$1/nfs-gateway/target/test-classes:$1/nfs-gateway/target/classes:$1/volume-engine/target/classes:$(cat "$cp_file")"
-    rm -f "$cp_file"
-}
 echo "building..." >&2
-cp_now=$(classpath_of "$repo")
-[[ -n "$before" ]] && cp_before=$(classpath_of "$(cd "$before" && pwd)")
-java="$(./mvnw --print-java-home 2>/dev/null | tail -n1)/bin/java"
+cp_now=$(bench_classpath nfs-gateway)
+[[ -n "$before" ]] && cp_before=$(bench_classpath nfs-gateway "$(cd "$before" && pwd)")
+bench_java
 
 mkdir -p "$dir"; dir=$(cd "$dir" && pwd)
 rm -rf "${dir:?}"/*
@@ -61,27 +53,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mkdir -p "$dir/ganesha/export"
-cat >"$dir/ganesha/ganesha.conf" <<EOC
-NFS_CORE_PARAM { Protocols = 3; NFS_Port = 2049; MNT_Port = 20048; Enable_NLM = false; Enable_RQUOTA = false; }
-EXPORT {
-    Export_Id = 1; Path = $dir/ganesha/export; Pseudo = /x; Access_Type = RW; Squash = No_Root_Squash;
-    Protocols = 3; MaxRead = 1048576; MaxWrite = 1048576; PrefRead = 1048576; PrefWrite = 1048576;
-    FSAL { Name = VFS; }
-}
-EOC
-# shellcheck disable=SC2016
-unshare -n -m bash -c 'ip link set lo up && mount -t tmpfs tmpfs /run || exit 1
-    rpcbind -f -w & echo $! >"$0/rpcbind.pid"
-    for _ in $(seq 50); do [[ -S /run/rpcbind.sock ]] && break; sleep 0.1; done
-    exec ganesha.nfsd -F -f "$0/ganesha.conf" -L "$0/ganesha.log" -p "$0/ganesha.pid"' "$dir/ganesha" >"$dir/ganesha/stdout.log" 2>&1 &
-pid[ganesha]=$!; export[ganesha]=$dir/ganesha/export
+bench_start_ganesha "$dir/ganesha"
+pid[ganesha]=$ganesha_pid; export[ganesha]=$dir/ganesha/export
 
 start_depot() { # NAME CLASSPATH [SERVER OPTIONS...]
     local name=$1 cp=$2; shift 2
     mkdir -p "$dir/$name"
-    # shellcheck disable=SC2016
-    unshare -n -m bash -c 'ip link set lo up && mount -t tmpfs tmpfs /run && exec "$@"' depot \
+    unshare -n -m bash -c "$bench_netns" depot \
         "$java" -Xms1g -Xmx1g -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED -cp "$cp" \
         io.depot.nfs.bench.NfsBenchServer --dir "$dir/$name/d" --capacity 8g "$@" >"$dir/$name/server.log" 2>&1 &
     pid[$name]=$!; export[$name]=/depot
@@ -101,7 +79,7 @@ size_mib=$(( $(numfmt --from=iec "${size^^}") >> 20 ))
 head -c "$(( size_mib << 20 ))" /dev/urandom >"$src"
 for s in "${servers[@]}"; do in_ns "$s" nfs-cp "$src" "$(url "$s")" >/dev/null; done
 
-echo "- Load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "- Load average at start: $(bench_load)"
 results=$dir/results.tsv
 : >"$results"
 for ((r = 0; r <= rounds; r++)); do   # round 0 warms up (JIT) and is not counted
@@ -109,14 +87,14 @@ for ((r = 0; r <= rounds; r++)); do   # round 0 warms up (JIT) and is not counte
     for ((i = 0; i < n; i++)); do
         s=${servers[$(( (i + r) % n ))]}
         rm -f "$dst"
-        c0=$(awk '{ print $14 + $15 }' "/proc/${pid[$s]}/stat"); t0=$(date +%s%N)
+        c0=$(cpu_ticks "${pid[$s]}"); t0=$(date +%s%N)
         task=$(in_ns "$s" perf stat -x, -e task-clock nfs-cp "$(url "$s")" "$dst" 2>&1 >/dev/null | awk -F, '$3 == "task-clock" { print $1 }')
-        t1=$(date +%s%N); c1=$(awk '{ print $14 + $15 }' "/proc/${pid[$s]}/stat")
+        t1=$(date +%s%N); c1=$(cpu_ticks "${pid[$s]}")
         [[ $(stat -c %s "$dst") == $(( size_mib << 20 )) ]] || { echo "nfs-read-ceiling: short copy from $s" >&2; exit 1; }
         (( r > 0 )) && printf '%s\t%s\t%s\t%s\n' "$s" \
             "$(awk -v m="$size_mib" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", m / (ns / 1e9) }')" \
             "$(awk -v m="$size_mib" -v t="$task" 'BEGIN { printf "%.0f", t * 1000 / m }')" \
-            "$(awk -v m="$size_mib" -v c=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.0f", c * 1e6 / hz / m }')" >>"$results"
+            "$(awk -v m="$size_mib" -v c=$((c1 - c0)) -v hz="$ticks_per_second" 'BEGIN { printf "%.0f", c * 1e6 / hz / m }')" >>"$results"
     done
     echo "round $r of $rounds done, load $(cut -d' ' -f1 /proc/loadavg)" >&2
 done
@@ -135,4 +113,4 @@ for s in "${servers[@]}"; do
         'BEGIN { printf "| %s | %.0f | %.0f | %.2f | %.2f | %.0f | %.0f |\n", s, m, b, m / gm, b / gb, cc, sc }'
 done
 echo
-echo "- $rounds rounds after a warm-up round, $size_mib MiB per copy; medians of the rounds; load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "- $rounds rounds after a warm-up round, $size_mib MiB per copy; medians of the rounds; load average at end: $(bench_load)"

@@ -3,7 +3,6 @@
 # embedded portmapper (EMC's Java client always asks port 111), and a private /run so that the
 # host's rpcbind socket is not seen. $1: java executable, $2: classpath, $3: scratch directory
 set -u
-ip link set lo up
-mount --make-rprivate / 2>/dev/null
-mount -t tmpfs tmpfs /run
+. "$(dirname "$0")/netns-lib.sh"
+private_loopback
 exec "$1" -cp "$2" io.depot.nfs.EmcClientScenarioMain "$3/pool" 2>> "$3/server.log"

@@ -4,32 +4,11 @@
 # $1: java executable, $2: classpath, $3: scratch directory
 set -u
 JAVA=$1 CP=$2 D=$3
-ip link set lo up
-mount --make-rprivate / 2>/dev/null
-mount -t tmpfs tmpfs /run
+. "$(dirname "$0")/netns-lib.sh"
+private_loopback
 U=nfs://127.0.0.1/depot
 
-start_server() {
-  rm -f "$D/ctl" "$D/out"
-  mkfifo "$D/ctl" "$D/out"
-  "$JAVA" -cp "$CP" io.depot.nfs.NfsInteropServerMain "$D/pool" < "$D/ctl" > "$D/out" 2>> "$D/server.log" &
-  SERVER=$!
-  exec 4> "$D/ctl"
-  exec 5< "$D/out"
-  while read -r line <&5; do
-    echo "$line"
-    case $line in READY*) break ;; esac
-  done
-}
-
-stop_server() {
-  exec 4>&-
-  cat <&5
-  exec 5<&-
-  wait "$SERVER"
-}
-
-start_server
+start_server io.depot.nfs.NfsInteropServerMain "$D/pool"
 head -c $((20 * 1024 * 1024 + 333)) /dev/urandom > "$D/in.bin"
 echo "hello from depot" > "$D/small.txt"
 echo "== nfs-cp in"; timeout 60 nfs-cp "$D/in.bin" "$U/big.bin" 2>&1; echo "rc=$?"
@@ -91,7 +70,7 @@ timeout 60 qemu-img compare -f qcow2 -F qcow2 "$L/cmp.qcow2" "$U/cmp.qcow2" 2>&1
 timeout 30 qemu-img check -f qcow2 "$U/cmp.qcow2" 2>&1; echo "check rc=$?"
 echo "== restart"
 stop_server
-start_server
+start_server io.depot.nfs.NfsInteropServerMain "$D/pool"
 echo "== nfs-ls after restart"; timeout 20 nfs-ls "$U/" 2>&1
 echo "== nfs-cat after restart"; timeout 20 nfs-cat "$U/small.txt" 2>&1
 echo "== qemu-io read after restart"; timeout 30 qemu-io -f qcow2 -c 'read -P 0xab 1M 3M' -c 'read -P 0x5c 7777280 4096' -c 'read -P 0 0 1M' "$U/disk.qcow2" 2>&1; echo "rc=$?"

@@ -3,10 +3,7 @@ package io.depot.nfs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,31 +20,11 @@ class EmcNfsClientTest {
     @TempDir
     Path tmp;
 
-    private static int exec(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
-    }
-
     @Test
     void emcJavaClientMountsWritesReadsAndChangesTheNamespace() throws Exception {
-        assertEquals(0, exec("unshare", "-n", "-m", "true"), "cannot create a network namespace here (needs root: unshare -n -m)");
-        assertEquals(0, exec("sh", "-c", "command -v ip"), "ip is not installed; install Debian's iproute2");
-        Path script = tmp.resolve("emc-netns.sh");
-        try (var in = getClass().getResourceAsStream("/interop/emc-netns.sh")) {
-            Files.copy(in, script);
-        }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder("unshare", "-n", "-m", "bash", script.toString(), java,
-                System.getProperty("java.class.path"), tmp.toString())
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        boolean done = p.waitFor(240, TimeUnit.SECONDS);
-        if (!done) {
-            p.destroyForcibly();
-        }
-        Path log = tmp.resolve("server.log");
-        out += Files.exists(log) ? "\n== server log\n" + Files.readString(log) : "";
-        assertTrue(done, "scenario timed out:\n" + out);
+        NetnsScenario.requireNamespaceAnd("Debian's iproute2", "ip");
+        NetnsScenario.Result r = NetnsScenario.run(tmp, "emc-netns.sh", 240);
+        String out = r.out();
 
         assertTrue(out.contains("READY mode=EMBEDDED"), out);
         for (String step : new String[] {
@@ -59,6 +36,6 @@ class EmcNfsClientTest {
             assertTrue(out.contains("ok " + step + "\n"), "step '" + step + "' did not pass:\n" + out);
         }
         assertTrue(out.contains("EMC SCENARIO PASSED"), out);
-        assertEquals(0, p.exitValue(), out);
+        assertEquals(0, r.exitValue(), out);
     }
 }

@@ -1,12 +1,11 @@
 package io.depot.nfs;
 
+import static io.depot.nfs.NetnsScenario.assertPrinted;
+import static io.depot.nfs.NetnsScenario.assertPrintedMatching;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,56 +24,25 @@ class NfsInteropTest {
     @TempDir
     Path tmp;
 
-    private static int exec(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
-    }
-
     @Test
     void libnfsAndQemuReadAndWriteThroughTheGatewayAndAfterARestart() throws Exception {
-        assertTrue(exec("unshare", "-n", "-m", "true") == 0, "cannot create a network namespace here (needs root: unshare -n -m)");
-        for (String tool : new String[] {"nfs-ls", "nfs-cp", "nfs-cat", "qemu-img", "qemu-io"}) {
-            assertTrue(exec("sh", "-c", "command -v " + tool) == 0,
-                    tool + " is not installed; install Debian's libnfs-utils, qemu-utils and qemu-block-extra");
-        }
-        Path script = tmp.resolve("nfs-netns.sh");
-        try (var in = getClass().getResourceAsStream("/interop/nfs-netns.sh")) {
-            Files.copy(in, script);
-        }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder("unshare", "-n", "-m", "bash", script.toString(), java,
-                System.getProperty("java.class.path"), tmp.toString())
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        boolean done = p.waitFor(300, TimeUnit.SECONDS);
-        if (!done) {
-            p.destroyForcibly();
-        }
-        Path log = tmp.resolve("server.log");
-        out += Files.exists(log) ? "\n== server log\n" + Files.readString(log) : "";
-        assertTrue(done, "scenario timed out:\n" + out);
+        NetnsScenario.requireNamespaceAnd("Debian's libnfs-utils, qemu-utils and qemu-block-extra",
+                "nfs-ls", "nfs-cp", "nfs-cat", "qemu-img", "qemu-io");
+        String out = NetnsScenario.run(tmp, "nfs-netns.sh", 300).out();
 
-        assertTrue(out.contains("READY mode=EMBEDDED"), out);
-        assertTrue(out.contains("copied 20971853 bytes"), out);
-        assertTrue(out.contains("BIG COPY IDENTICAL\n"), out);
-        assertTrue(out.matches("(?s).*-rw\\S*\\s+1\\s+0\\s+0\\s+20971853 big\\.bin.*"), out);
-        assertTrue(out.matches("(?s).*== nfs-cat\nhello from depot\n.*"), out);
+        assertPrinted(out, out, "READY mode=EMBEDDED", "copied 20971853 bytes", "BIG COPY IDENTICAL\n");
+        assertPrintedMatching(out, out, "-rw\\S*\\s+1\\s+0\\s+0\\s+20971853 big\\.bin", "== nfs-cat\nhello from depot\n");
         // a subdirectory of the export mounts directly (libnfs/QEMU mount a URL's directory); a missing one does not
-        assertTrue(out.matches("(?s).*== nfs-cat subdir\nhello from depot\n.*"), out);
-        assertTrue(out.contains("subdir virtual size: 16 MiB (16777216 bytes)"), out);
-        assertTrue(out.matches("(?s).*missing subdir exit=[1-9].*"), out);
-        assertTrue(out.contains("wrote 3145728/3145728 bytes at offset 1048576"), out);
-        assertTrue(out.contains("wrote 70000/70000 bytes at offset 513"), out);
-        assertTrue(out.contains("virtual size: 64 MiB (67108864 bytes)"), out);
+        assertPrintedMatching(out, out, "== nfs-cat subdir\nhello from depot\n");
+        assertPrinted(out, out, "subdir virtual size: 16 MiB (16777216 bytes)");
+        assertPrintedMatching(out, out, "missing subdir exit=[1-9]");
+        assertPrinted(out, out, "wrote 3145728/3145728 bytes at offset 1048576", "wrote 70000/70000 bytes at offset 513",
+                "virtual size: 64 MiB (67108864 bytes)");
         // after the restart: same names, same bytes, qcow2 metadata intact
         String after = out.substring(out.indexOf("== restart"));
-        assertTrue(after.matches("(?s).*16777216 raw\\.img.*"), out);
-        assertTrue(after.matches("(?s).*== nfs-cat after restart\nhello from depot\n.*"), out);
-        assertTrue(after.contains("read 3145728/3145728 bytes at offset 1048576"), out);
-        assertTrue(after.contains("read 513/513 bytes at offset 0"), out);
-        assertTrue(after.contains("read 1000/1000 bytes at offset 70513"), out);
-        assertTrue(after.contains("No errors were found on the image."), out);
-        assertTrue(after.contains("BIG COPY IDENTICAL AFTER RESTART"), out);
+        assertPrintedMatching(out, after, "16777216 raw\\.img", "== nfs-cat after restart\nhello from depot\n");
+        assertPrinted(out, after, "read 3145728/3145728 bytes at offset 1048576", "read 513/513 bytes at offset 0",
+                "read 1000/1000 bytes at offset 70513", "No errors were found on the image.", "BIG COPY IDENTICAL AFTER RESTART");
         // images written the same way on NFS and locally compare identical, before and after
         // resizing (raw grown and shrunk, qcow2 grown), and after the restart; a one-byte change is seen
         for (String c : new String[] {"raw compare", "qcow2 compare", "raw grown compare", "raw shrunk compare",
@@ -83,13 +51,11 @@ class NfsInteropTest {
         }
         // (byte 7777777 changed; compare names the start of its 512-byte sector)
         assertTrue(out.contains("Content mismatch at offset 7777280!\nchanged compare exit 1\n"), out);
-        assertTrue(out.contains("virtual size: 48 MiB (50331648 bytes)"), out);
+        assertPrinted(out, out, "virtual size: 48 MiB (50331648 bytes)");
         assertTrue(out.matches("(?s).*-rw\\S*\\s+1\\s+0\\s+0\\s+50331648 cmp\\.img.*"), "GETATTR size after the raw grow:\n" + out);
-        assertTrue(out.contains("read 16777216/16777216 bytes at offset 33554432"), out);
-        assertTrue(out.contains("virtual size: 31 MiB (32505856 bytes)"), out);
-        assertTrue(out.contains("read 1048576/1048576 bytes at offset 31457280"), out);
-        assertTrue(out.contains("virtual size: 128 MiB (134217728 bytes)"), out);
-        assertTrue(out.contains("read 67108864/67108864 bytes at offset 67108864"), out);
+        assertPrinted(out, out, "read 16777216/16777216 bytes at offset 33554432", "virtual size: 31 MiB (32505856 bytes)",
+                "read 1048576/1048576 bytes at offset 31457280", "virtual size: 128 MiB (134217728 bytes)",
+                "read 67108864/67108864 bytes at offset 67108864");
         assertTrue(out.contains("No errors were found on the image.\n") && out.contains("check rc=0\n"), out);
         assertFalse(out.contains("Pattern verification failed"), out);
         assertFalse(out.contains("rc=1\n") || out.contains("rc=10\n"), out);

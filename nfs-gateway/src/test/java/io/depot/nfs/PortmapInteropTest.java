@@ -1,12 +1,11 @@
 package io.depot.nfs;
 
+import static io.depot.nfs.NetnsScenario.assertPrinted;
+import static io.depot.nfs.NetnsScenario.assertPrintedMatching;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,58 +20,32 @@ class PortmapInteropTest {
     Path tmp;
 
     private String scenario(String name) throws Exception {
-        assertTrue(exec("unshare", "-n", "-m", "true") == 0, "cannot create a network namespace here (needs root: unshare -n -m)");
-        for (String tool : new String[] {"rpcinfo", "showmount", "nfs-ls", "rpcbind"}) {
-            assertTrue(exec("sh", "-c", "command -v " + tool) == 0,
-                    tool + " is not installed; install Debian's rpcbind, nfs-common and libnfs-utils (.ci/run does)");
-        }
-        Path script = tmp.resolve("portmap-netns.sh");
-        try (var in = getClass().getResourceAsStream("/interop/portmap-netns.sh")) {
-            Files.copy(in, script);
-        }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder("unshare", "-n", "-m", "bash", script.toString(), java,
-                System.getProperty("java.class.path"), name, tmp.toString())
-                .redirectErrorStream(true).start();
-        boolean done = p.waitFor(120, TimeUnit.SECONDS);
-        String out = new String(p.getInputStream().readAllBytes());
-        if (!done) {
-            p.destroyForcibly();
-        }
-        assertTrue(done, "scenario timed out:\n" + out);
-        Path log = tmp.resolve("server.log");
-        return out + (Files.exists(log) ? "\n== server log\n" + Files.readString(log) : "");
-    }
-
-    private static int exec(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
+        NetnsScenario.requireNamespaceAnd("Debian's rpcbind, nfs-common and libnfs-utils (.ci/run does)",
+                "rpcinfo", "showmount", "nfs-ls", "rpcbind");
+        return NetnsScenario.run(tmp, "portmap-netns.sh", 120, name).out();
     }
 
     @Test
     void embeddedPortmapperOnPort111ServesRpcinfoShowmountAndLibnfs() throws Exception {
         String out = scenario("embedded");
-        assertTrue(out.contains("READY mode=EMBEDDED"), out);
+        assertPrinted(out, out, "READY mode=EMBEDDED");
         // rpcinfo -p: PMAPPROC_DUMP
-        assertTrue(out.matches("(?s).*100000\\s+2\\s+tcp\\s+111\\s+portmapper.*"), out);
-        assertTrue(out.matches("(?s).*100005\\s+3\\s+tcp\\s+\\d+\\s+mountd.*"), out);
+        assertPrintedMatching(out, out, "100000\\s+2\\s+tcp\\s+111\\s+portmapper", "100005\\s+3\\s+tcp\\s+\\d+\\s+mountd");
         // rpcinfo -t: GETPORT then NULL on the mount port
-        assertTrue(out.contains("program 100005 version 3 ready and waiting"), out);
+        assertPrinted(out, out, "program 100005 version 3 ready and waiting");
         // showmount -e: GETPORT + MOUNT v1/v3 EXPORT
         assertTrue(out.contains("/open    (everyone)") || out.matches("(?s).*/open\\s+\\(everyone\\).*"), out);
-        assertTrue(out.matches("(?s).*/private\\s+10\\.9\\.9\\.9.*"), out);
+        assertPrintedMatching(out, out, "/private\\s+10\\.9\\.9\\.9");
         // nfs-ls: GETPORT for MOUNT v3, MNT; it then fails to find NFS (not served yet), but
         // showmount -a (DUMP) proves the MNT landed
-        assertTrue(out.contains("127.0.0.1:/open"), out);
-        assertTrue(out.contains("CLOSED"), out);
+        assertPrinted(out, out, "127.0.0.1:/open", "CLOSED");
     }
 
     @Test
     void withASystemRpcbindWeRegisterAndUnregister() throws Exception {
         String out = scenario("rpcbind");
-        assertTrue(out.contains("READY mode=SYSTEM_RPCBIND"), out);
-        assertTrue(out.contains("program 100005 version 3 ready and waiting"), out);
-        assertTrue(out.matches("(?s).*/private\\s+10\\.9\\.9\\.9.*"), out);
+        assertPrinted(out, out, "READY mode=SYSTEM_RPCBIND", "program 100005 version 3 ready and waiting");
+        assertPrintedMatching(out, out, "/private\\s+10\\.9\\.9\\.9");
         String after = out.substring(out.indexOf("== after shutdown"));
         assertFalse(after.contains("mountd"), "registrations must be gone after shutdown:\n" + out);
         assertTrue(after.contains("portmapper"), out);

@@ -28,7 +28,7 @@ import java.util.UUID;
  * change (write permission on the directory, sticky directories, who may set which attribute) are
  * checked here, under the namespace lock, with the change.
  */
-final class LiveFileSystem implements VirtualFileSystem {
+final class LiveFileSystem implements InodeTree {
     private final Pool pool;
     private final NamespaceStore namespace;
     private final FileOperations data;
@@ -44,24 +44,7 @@ final class LiveFileSystem implements VirtualFileSystem {
     }
 
     @Override
-    public Inode getattr(long ino, int generation) {
-        Inode i = getattr(ino);
-        if (i.generation() != generation) {
-            throw new FsException.Stale("inode " + ino + " generation " + generation + " is gone");
-        }
-        return i;
-    }
-
-    @Override
     public Inode getattr(long ino) { return namespace.getattr(ino); }
-
-    Inode directory(long dir) {
-        Inode d = getattr(dir);
-        if (!d.isDirectory()) {
-            throw new FsException.NotDirectory("inode " + dir + " is not a directory");
-        }
-        return d;
-    }
 
     @Override
     public Inode resolve(String path) {
@@ -97,11 +80,9 @@ final class LiveFileSystem implements VirtualFileSystem {
     @Override
     public Inode lookup(Caller caller, long dir, String name) {
         Inode d = directory(dir);
-        if (name.equals(".")) {
-            return d;
-        }
-        if (name.equals("..")) {
-            return getattr(d.parent());
+        Inode dot = selfOrParent(d, name);
+        if (dot != null) {
+            return dot;
         }
         Names.check(name);
         Entry e = namespace.entry(dir, name);

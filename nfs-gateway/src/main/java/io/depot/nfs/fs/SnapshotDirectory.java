@@ -11,7 +11,7 @@ import java.util.List;
  * {@code 0xffffff << 40 | ROOT}; its ".." is the export root, and an entry's cookie is its
  * snapshot id + 2, so listings resume correctly while snapshots come and go.
  */
-final class SnapshotDirectory implements VirtualFileSystem {
+final class SnapshotDirectory implements ReadOnlyTree {
     static final int MARK = 0xffffff;
 
     private final Datastore live;
@@ -24,7 +24,8 @@ final class SnapshotDirectory implements VirtualFileSystem {
 
     static long number(long exportRoot) { return SnapshotView.number(MARK, exportRoot); }
 
-    private static FsException readOnly() {
+    @Override
+    public FsException.ReadOnly readOnly() {
         return new FsException.ReadOnly("the snapshot directory is read-only");
     }
 
@@ -32,15 +33,6 @@ final class SnapshotDirectory implements VirtualFileSystem {
         if (number != number(root)) {
             throw new FsException.Stale("not the snapshot directory of " + root);
         }
-    }
-
-    @Override
-    public Inode getattr(long ino, int generation) {
-        Inode i = getattr(ino);
-        if (i.generation() != generation) {
-            throw new FsException.Stale("snapshot directory generation " + generation);
-        }
-        return i;
     }
 
     /** Looks like the export root, read-only, one link per snapshot. */
@@ -53,17 +45,20 @@ final class SnapshotDirectory implements VirtualFileSystem {
                 r.atime(), r.mtime(), r.ctime(), null, root, 0, 0, 0, null);
     }
 
+    /** ".." is the export root, in the live tree. */
+    @Override
+    public Inode parentOf(Inode dir) {
+        return live.getattr(root);
+    }
+
     @Override
     public Inode resolve(String path) { throw new FsException.NoEntry(path); }
 
     @Override
     public Inode lookup(Caller caller, long dir, String name) {
-        Inode d = getattr(dir);
-        if (name.equals(".")) {
-            return d;
-        }
-        if (name.equals("..")) {
-            return live.getattr(root);
+        Inode dot = selfOrParent(getattr(dir), name);
+        if (dot != null) {
+            return dot;
         }
         ExportSnapshot s = live.exportSnapshot(root, name);
         if (s == null) {
@@ -115,44 +110,8 @@ final class SnapshotDirectory implements VirtualFileSystem {
     public byte[] readlink(Caller caller, long ino) { throw new FsException.Invalid("not a symbolic link"); }
 
     @Override
-    public ReadResult read(Caller caller, long ino, long offset, int count, java.nio.ByteBuffer dst) { throw new FsException.IsDirectory("snapshot directory"); }
-
-    @Override
-    public Change commit(long ino) {
-        Inode i = getattr(ino);
-        return new Change(i, i);
-    }
+    public ReadResult read(Caller caller, long ino, long offset, int count, ByteBuffer dst) { throw new FsException.IsDirectory("snapshot directory"); }
 
     @Override
     public FsStats fsstat() { return live.fsstat(); }
-
-    @Override
-    public Change setattr(Caller caller, long ino, SetAttributes attributes, Long guardCtime) { throw readOnly(); }
-
-    @Override
-    public WriteResult write(Caller caller, long ino, long offset, ByteBuffer data, Stability stability) { throw readOnly(); }
-
-    @Override
-    public Created create(Caller c, long dir, String name, SetAttributes a, CreateMode mode, long verifier) { throw readOnly(); }
-
-    @Override
-    public Created mkdir(Caller c, long dir, String name, SetAttributes a) { throw readOnly(); }
-
-    @Override
-    public Created symlink(Caller c, long dir, String name, byte[] target, SetAttributes a) { throw readOnly(); }
-
-    @Override
-    public Created mknod(Caller c, long dir, String name, FileType type, int major, int minor, SetAttributes a) { throw readOnly(); }
-
-    @Override
-    public Change remove(Caller c, long dir, String name) { throw readOnly(); }
-
-    @Override
-    public Change rmdir(Caller c, long dir, String name) { throw readOnly(); }
-
-    @Override
-    public Renamed rename(Caller c, long fromDir, String fromName, long toDir, String toName) { throw readOnly(); }
-
-    @Override
-    public Linked link(Caller c, long ino, long dir, String name) { throw readOnly(); }
 }

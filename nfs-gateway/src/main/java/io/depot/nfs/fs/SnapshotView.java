@@ -20,7 +20,7 @@ import java.util.Map;
  * differ from the live files' and a number says which snapshot it belongs to (live inode
  * numbers stay below 2^40).
  */
-final class SnapshotView implements VirtualFileSystem {
+final class SnapshotView implements ReadOnlyTree {
     private final VirtualFileSystem live;
     private final Settings settings;
     private final FileVolumes volumes;
@@ -38,17 +38,9 @@ final class SnapshotView implements VirtualFileSystem {
         this.engineName = ExportSnapshots.engineName(snapshot.id());
     }
 
-    private static FsException readOnly() {
-        return new FsException.ReadOnly("snapshots are read-only");
-    }
-
     @Override
-    public Inode getattr(long ino, int generation) {
-        Inode i = getattr(ino);
-        if (i.generation() != generation) {
-            throw new FsException.Stale("inode " + ino + " generation " + generation + " is not in the snapshot");
-        }
-        return i;
+    public FsException.ReadOnly readOnly() {
+        return new FsException.ReadOnly("snapshots are read-only");
     }
 
     static final int NUMBER_SHIFT = 40;
@@ -81,14 +73,6 @@ final class SnapshotView implements VirtualFileSystem {
         return i.renumbered(number, i.isDirectory() ? number(snapshot.id(), parent) : 0);
     }
 
-    private Inode directory(long dir) {
-        Inode d = getattr(dir);
-        if (!d.isDirectory()) {
-            throw new FsException.NotDirectory("inode " + dir + " is not a directory");
-        }
-        return d;
-    }
-
     @Override
     public Inode resolve(String path) {
         Inode cur = getattr(number(snapshot.id(), snapshot.exportRoot()));
@@ -104,11 +88,9 @@ final class SnapshotView implements VirtualFileSystem {
     public Inode lookup(Caller caller, long dir, String name) {
         Inode d = directory(dir);
         Permissions.require(d, caller, Permissions.EXECUTE, "lookup");
-        if (name.equals(".")) {
-            return d;
-        }
-        if (name.equals("..")) {
-            return getattr(d.parent());
+        Inode dot = selfOrParent(d, name);
+        if (dot != null) {
+            return dot;
         }
         byte[] v = settings.get(prefix + "d/" + NamespaceKeys.hex(frozen(dir)) + "/" + name);
         if (v == null) {
@@ -116,9 +98,6 @@ final class SnapshotView implements VirtualFileSystem {
         }
         return getattr(number(snapshot.id(), ByteBuffer.wrap(v).getLong()));
     }
-
-    @Override
-    public Change setattr(Caller caller, long ino, SetAttributes attributes, Long guardCtime) { throw readOnly(); }
 
     @Override
     public byte[] readlink(Caller caller, long ino) {
@@ -166,40 +145,6 @@ final class SnapshotView implements VirtualFileSystem {
         }
         return new ReadResult(dst.duplicate().limit((int) (offset - start) + n).position((int) (offset - start)), offset + n >= size, i);
     }
-
-    @Override
-    public WriteResult write(Caller caller, long ino, long offset, ByteBuffer data, Stability stability) { throw readOnly(); }
-
-    /** Nothing to make durable: a snapshot's bytes are durable when it is taken. */
-    @Override
-    public Change commit(long ino) {
-        Inode i = getattr(ino);
-        return new Change(i, i);
-    }
-
-    @Override
-    public Created create(Caller c, long dir, String name, SetAttributes a, CreateMode mode, long verifier) { throw readOnly(); }
-
-    @Override
-    public Created mkdir(Caller c, long dir, String name, SetAttributes a) { throw readOnly(); }
-
-    @Override
-    public Created symlink(Caller c, long dir, String name, byte[] target, SetAttributes a) { throw readOnly(); }
-
-    @Override
-    public Created mknod(Caller c, long dir, String name, FileType type, int major, int minor, SetAttributes a) { throw readOnly(); }
-
-    @Override
-    public Change remove(Caller c, long dir, String name) { throw readOnly(); }
-
-    @Override
-    public Change rmdir(Caller c, long dir, String name) { throw readOnly(); }
-
-    @Override
-    public Renamed rename(Caller c, long fromDir, String fromName, long toDir, String toName) { throw readOnly(); }
-
-    @Override
-    public Linked link(Caller c, long ino, long dir, String name) { throw readOnly(); }
 
     @Override
     public DirPage readdir(Caller caller, long dir, long cookie, int maxEntries, boolean withAttributes) {

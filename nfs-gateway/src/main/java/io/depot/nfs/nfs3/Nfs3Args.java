@@ -1,5 +1,6 @@
 package io.depot.nfs.nfs3;
 
+import io.depot.nfs.fs.FileType;
 import io.depot.nfs.fs.FsException;
 import io.depot.nfs.fs.SetAttributes;
 import io.depot.nfs.fs.VirtualFileSystem.CreateMode;
@@ -59,5 +60,33 @@ final class Nfs3Args {
             case Nfs3.EXCLUSIVE -> new CreateHow(CreateMode.EXCLUSIVE, SetAttributes.NONE, args.readHyper());
             default -> throw RpcErrorException.garbageArgs("createmode3 " + how);
         };
+    }
+
+    /** symlinkdata3 (§3.3.10): the new link's attributes and what it points to. */
+    record SymlinkData(SetAttributes attrs, byte[] target) {}
+
+    /** Decodes symlinkdata3; invalid attributes are an {@link FsException} (the path is then not read). */
+    static SymlinkData readSymlinkData(XdrReader args) {
+        SetAttributes attrs = readSattr(args);
+        return new SymlinkData(attrs, args.readOpaque(Nfs3.MAX_PATH));
+    }
+
+    /** mknoddata3 (§3.3.11): the type ({@code null} for a code RFC 1813 does not name), then its arm. */
+    record MknodData(int code, FileType type, SetAttributes attrs, int major, int minor) {}
+
+    /** Decodes mknoddata3: devices carry attributes and numbers, sockets and FIFOs attributes, other types nothing. */
+    static MknodData readMknodData(XdrReader args) {
+        int code = args.readInt();
+        FileType type = FileType.ofCode(code);
+        if (type == FileType.CHAR_DEVICE || type == FileType.BLOCK_DEVICE) {
+            SetAttributes attrs = readSattr(args);
+            int major = args.readInt();
+            int minor = args.readInt();
+            return new MknodData(code, type, attrs, major, minor);
+        }
+        if (type == FileType.SOCKET || type == FileType.FIFO) {
+            return new MknodData(code, type, readSattr(args), 0, 0);
+        }
+        return new MknodData(code, type, SetAttributes.NONE, 0, 0);
     }
 }

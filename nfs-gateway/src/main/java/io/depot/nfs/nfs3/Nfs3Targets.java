@@ -13,7 +13,7 @@ import io.depot.nfs.rpc.RpcCall;
  * What a file handle names for one call: its export, the caller after the export's squashing,
  * whether the call may change anything, and the file system the object lives in (the live
  * datastore, an export's {@code .snapshots} directory, or a snapshot). Also where the export's
- * tree ends ("..") and how a failure becomes an NFS status.
+ * tree ends ("..") and the current attributes a failed reply carries.
  */
 final class Nfs3Targets {
     private final Datastore fs;
@@ -28,11 +28,6 @@ final class Nfs3Targets {
 
 
     // ------------------------------------------------------------------ context
-
-    /** A handle that is not one of ours: NFS3ERR_BADHANDLE. */
-    static final class BadHandle extends RuntimeException {
-        BadHandle() { super("bad handle", null, false, false); }
-    }
 
     /**
      * The object a handle names, in the export it was issued for, as seen by the caller: the
@@ -65,7 +60,7 @@ final class Nfs3Targets {
     Target target(RpcCall call, byte[] handle) {
         FileHandle h = handles.decode(handle);
         if (h == null) {
-            throw new BadHandle();
+            throw new NfsStatus.BadHandle();
         }
         NfsExport export = exports.byId(h.exportId());
         if (export == null) {
@@ -80,6 +75,15 @@ final class Nfs3Targets {
         Inode i = vfs.getattr(h.ino(), h.generation());
         boolean readOnly = access == NfsExportTable.Access.READ_ONLY || vfs != fs;
         return new Target(export, caller(call, export), readOnly, vfs, root, h.ino(), i);
+    }
+
+    /** The target of a call's second handle (RENAME, LINK), which must be in {@code first}'s export: NFS3ERR_XDEV otherwise. */
+    Target inSameExport(RpcCall call, Target first, byte[] handle, String procedure) {
+        Target second = target(call, handle);
+        if (first.export().id() != second.export().id()) {
+            throw new FsException.CrossDevice(procedure + " across exports");
+        }
+        return second;
     }
 
     /** The identity a call acts as, after the export's squashing (exports(5)). */
@@ -135,16 +139,6 @@ final class Nfs3Targets {
         }
         Inode p = boundaryParent(t);
         return p == null ? e : new DirEntry("..", p.ino(), e.cookie(), e.attributes() == null ? null : p);
-    }
-
-    static int status(RuntimeException e) {
-        if (e instanceof FsException f) {
-            return NfsStatus.of(f);
-        }
-        if (e instanceof BadHandle) {
-            return Nfs3.ERR_BADHANDLE;
-        }
-        throw e;
     }
 
     /** The attributes of {@code ino} now, or null (for a failure's post-op attributes). */

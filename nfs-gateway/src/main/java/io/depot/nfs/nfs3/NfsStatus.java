@@ -2,9 +2,33 @@ package io.depot.nfs.nfs3;
 
 import io.depot.nfs.fs.FsException;
 
-/** The one place where file-system outcomes become nfsstat3 codes (RFC 1813 §2.6). */
+/**
+ * The one place where failures become nfsstat3 codes (RFC 1813 §2.6): the file system's
+ * {@link FsException}s, and the two that are NFS's own (a handle that is not ours, a reply
+ * buffer too small for one directory entry).
+ */
 final class NfsStatus {
     private NfsStatus() {}
+
+    /** A handle that is not one of ours: NFS3ERR_BADHANDLE. */
+    static final class BadHandle extends RuntimeException {
+        BadHandle() { super("bad handle", null, false, false); }
+    }
+
+    /** Not even one directory entry fits in the reply the client allows: NFS3ERR_TOOSMALL. */
+    static final class TooSmall extends RuntimeException {
+        TooSmall() { super("reply too small", null, false, false); }
+    }
+
+    /** The status of a failed call; any other exception (malformed arguments, a bug) is thrown on, for the RPC layer. */
+    static int of(RuntimeException e) {
+        return switch (e) {
+            case FsException f -> of(f);
+            case BadHandle x -> Nfs3.ERR_BADHANDLE;
+            case TooSmall x -> Nfs3.ERR_TOOSMALL;
+            default -> throw e;
+        };
+    }
 
     static int of(FsException e) {
         return switch (e) {

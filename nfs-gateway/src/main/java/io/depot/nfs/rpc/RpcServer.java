@@ -1,6 +1,7 @@
 package io.depot.nfs.rpc;
 
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.bootstrap.AbstractBootstrap;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -102,20 +103,7 @@ public final class RpcServer implements AutoCloseable {
                         ch.pipeline().addLast("rpc", new RpcConnectionHandler(dispatcher, workers, maxOutstanding));
                     }
                 });
-        Channel ch;
-        try {
-            ch = b.bind(address).sync().channel();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while binding " + address, e);
-        } catch (Exception e) { // Netty rethrows the bind failure unchecked-style
-            if (e instanceof IOException io) {
-                throw io;
-            }
-            throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
-        }
-        channels.add(ch);
-        InetSocketAddress bound = (InetSocketAddress) ch.localAddress();
+        InetSocketAddress bound = bind(b, address);
         log.debug("RPC listening on {}", bound);
         return bound;
     }
@@ -133,13 +121,18 @@ public final class RpcServer implements AutoCloseable {
                 .channel(NioDatagramChannel.class)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(8192))
                 .handler(new RpcDatagramHandler(dispatcher, workers, maxOutstanding));
+        return bind(b, address);
+    }
+
+    /** Binds {@code b} to {@code address}, keeps its channel to close with the server, and returns the bound address. */
+    private InetSocketAddress bind(AbstractBootstrap<?, ?> b, InetSocketAddress address) throws IOException {
         Channel ch;
         try {
             ch = b.bind(address).sync().channel();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while binding " + address, e);
-        } catch (Exception e) {
+        } catch (Exception e) { // Netty rethrows the bind failure unchecked-style
             if (e instanceof IOException io) {
                 throw io;
             }

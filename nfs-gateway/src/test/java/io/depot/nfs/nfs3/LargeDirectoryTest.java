@@ -139,25 +139,17 @@ class LargeDirectoryTest {
     private record Page(int status, long verifier, List<Entry> entries, boolean eof) {}
 
     private Page readdir(long cookie, long verifier, int count) throws IOException {
-        XdrReader r = client.call(Nfs3.PROC_READDIR, a -> a.writeOpaque(bigHandle).writeHyper(cookie).writeHyper(verifier).writeInt(count));
-        int status = r.readInt();
-        NfsTestClient.postOp(r);
-        if (status != Nfs3.OK) {
-            return new Page(status, 0, List.of(), false);
-        }
-        long verf = r.readHyper();
-        List<Entry> out = new java.util.ArrayList<>();
-        while (r.readBoolean()) {
-            r.readHyper();
-            String n = r.readString(1024);
-            out.add(new Entry(n, r.readHyper(), false));
-        }
-        return new Page(status, verf, out, r.readBoolean());
+        return page(client.call(Nfs3.PROC_READDIR, a -> a.writeOpaque(bigHandle).writeHyper(cookie).writeHyper(verifier).writeInt(count)),
+                false);
     }
 
     private Page readdirplus(long cookie, long verifier, int dircount, int maxcount) throws IOException {
-        XdrReader r = client.call(Nfs3.PROC_READDIRPLUS,
-                a -> a.writeOpaque(bigHandle).writeHyper(cookie).writeHyper(verifier).writeInt(dircount).writeInt(maxcount));
+        return page(client.call(Nfs3.PROC_READDIRPLUS,
+                a -> a.writeOpaque(bigHandle).writeHyper(cookie).writeHyper(verifier).writeInt(dircount).writeInt(maxcount)), true);
+    }
+
+    /** READDIR3res, or READDIRPLUS3res ({@code plus}: each entry's attributes and handle read and checked too). */
+    private static Page page(XdrReader r, boolean plus) {
         int status = r.readInt();
         NfsTestClient.postOp(r);
         if (status != Nfs3.OK) {
@@ -169,10 +161,13 @@ class LargeDirectoryTest {
             r.readHyper();
             String n = r.readString(1024);
             long c = r.readHyper();
-            NfsTestClient.Attr attr = NfsTestClient.postOp(r);
-            byte[] fh = r.readBoolean() ? r.readOpaque(64) : null;
-            boolean complete = attr != null && fh != null
-                    && (n.equals(".") || n.equals("..") || attr.type() == NF3FIFO);
+            boolean complete = false;
+            if (plus) {
+                NfsTestClient.Attr attr = NfsTestClient.postOp(r);
+                byte[] fh = r.readBoolean() ? r.readOpaque(64) : null;
+                complete = attr != null && fh != null
+                        && (n.equals(".") || n.equals("..") || attr.type() == NF3FIFO);
+            }
             out.add(new Entry(n, c, complete));
         }
         return new Page(status, verf, out, r.readBoolean());

@@ -94,14 +94,14 @@ final class FreshSpaceReplay implements IoTarget {
                 int n = (int) Math.min(cs - within, end - pos);
                 ByteBuffer image = images.get();
                 image.clear();
-                readFully(source, image, pos - within);
+                IoTarget.readFully(source, image, pos - within);
                 image.clear().position(within);
                 int limit = src.limit();
                 src.limit(src.position() + n);
                 image.put(src);
                 src.limit(limit);
                 image.clear();
-                writeFully(fresh, image, frontier.getAndAdd(cs));
+                IoTarget.writeFully(fresh, image, frontier.getAndAdd(cs));
                 pos += n;
             }
             // whole clusters: one contiguous reservation at the end of the file, written MAX_CALL (or a cluster) at a time
@@ -112,7 +112,7 @@ final class FreshSpaceReplay implements IoTarget {
                 int n = (int) Math.min(perCall, whole - done);
                 int limit = src.limit();
                 src.limit(src.position() + n);
-                writeFully(fresh, src, at + done);
+                IoTarget.writeFully(fresh, src, at + done);
                 src.limit(limit);
             }
             pos += whole;
@@ -135,24 +135,6 @@ final class FreshSpaceReplay implements IoTarget {
             fresh.force(false);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
-        long p = at;
-        while (b.hasRemaining()) {
-            p += ch.write(b, p);
-        }
-    }
-
-    private static void readFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
-        long p = at;
-        while (b.hasRemaining()) {
-            int n = ch.read(b, p);
-            if (n < 0) {
-                throw new IOException("read past the end of the raw file at " + p);
-            }
-            p += n;
         }
     }
 }

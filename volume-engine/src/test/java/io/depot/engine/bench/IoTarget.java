@@ -41,10 +41,7 @@ interface IoTarget {
         return new IoTarget() {
             public void write(long offset, ByteBuffer src) {
                 try {
-                    long pos = offset;
-                    while (src.hasRemaining()) {
-                        pos += ch.write(src, pos);
-                    }
+                    writeFully(ch, src, offset);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -52,14 +49,7 @@ interface IoTarget {
 
             public void read(long offset, ByteBuffer dst) {
                 try {
-                    long pos = offset;
-                    while (dst.hasRemaining()) {
-                        int n = ch.read(dst, pos);
-                        if (n < 0) {
-                            throw new IOException("read past the end of the raw file at " + pos);
-                        }
-                        pos += n;
-                    }
+                    readFully(ch, dst, offset);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -73,5 +63,25 @@ interface IoTarget {
                 }
             }
         };
+    }
+
+    /** Writes all of {@code b} at {@code at}, however many calls the channel takes. */
+    static void writeFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
+        long p = at;
+        while (b.hasRemaining()) {
+            p += ch.write(b, p);
+        }
+    }
+
+    /** Fills {@code b} from {@code at}; the raw file must hold every byte asked for. */
+    static void readFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
+        long p = at;
+        while (b.hasRemaining()) {
+            int n = ch.read(b, p);
+            if (n < 0) {
+                throw new IOException("read past the end of the raw file at " + p);
+            }
+            p += n;
+        }
     }
 }

@@ -316,17 +316,8 @@ final class CowSimulation {
         return new Op("delete snapshot " + name + "@" + snap, () -> {
             boolean dependent = model.volumes.values().stream().anyMatch(c -> name.equals(c.originVolume)
                     && snap.equals(c.originSnapshot) && volume(c.name).hasOrigin());
-            try {
-                engine.deleteSnapshot(engine.snapshot(volume(name), snap));
-            } catch (DependentClonesException e) {
-                if (!dependent) {
-                    throw new AssertionError("snapshot delete refused for clones, but no clone reads through it: " + e.getMessage());
-                }
-                stats.refusedDependent++;
+            if (!deleted("snapshot", name + "@" + snap, dependent, () -> engine.deleteSnapshot(engine.snapshot(volume(name), snap)))) {
                 return;
-            }
-            if (dependent) {
-                throw new AssertionError("deleted snapshot " + name + "@" + snap + " although a linked clone reads through it");
             }
             stats.snapshotDeletes++;
             effect.accept(model);
@@ -382,6 +373,27 @@ final class CowSimulation {
         }, before -> List.of(before, after(before, effect)));
     }
 
+    /**
+     * Runs {@code delete} of a {@code kind} ("snapshot", "volume") that linked clones may keep:
+     * it must be refused exactly when a clone reads through it ({@code dependent}). True when it
+     * was deleted; a refusal is counted.
+     */
+    private boolean deleted(String kind, String name, boolean dependent, Runnable delete) {
+        try {
+            delete.run();
+        } catch (DependentClonesException e) {
+            if (!dependent) {
+                throw new AssertionError(kind + " delete refused for clones, but no clone reads through it: " + e.getMessage());
+            }
+            stats.refusedDependent++;
+            return false;
+        }
+        if (dependent) {
+            throw new AssertionError("deleted " + kind + " " + name + " although a linked clone reads through it");
+        }
+        return true;
+    }
+
     private Op deleteVolume() {
         VolumeModel vm = randomVolume();
         String name = vm.name;
@@ -390,17 +402,8 @@ final class CowSimulation {
         return new Op("delete volume " + name + (reclaimNow ? " + reclaim" : ""), () -> {
             boolean dependent = model.volumes.values().stream()
                     .anyMatch(c -> name.equals(c.originVolume) && volume(c.name).hasOrigin());
-            try {
-                engine.deleteVolume(volume(name));
-            } catch (DependentClonesException e) {
-                if (!dependent) {
-                    throw new AssertionError("volume delete refused for clones, but no clone reads through it: " + e.getMessage());
-                }
-                stats.refusedDependent++;
+            if (!deleted("volume", name, dependent, () -> engine.deleteVolume(volume(name)))) {
                 return;
-            }
-            if (dependent) {
-                throw new AssertionError("deleted volume " + name + " although a linked clone reads through it");
             }
             stats.volumeDeletes++;
             effect.accept(model);
@@ -625,12 +628,8 @@ final class CowSimulation {
             VolumeState v = volume(vm.name);
             for (long cluster : clustersToCheck(vm)) {
                 long firstSector = cluster * SECTORS_PER_CLUSTER;
-                long n = Math.min(SECTORS_PER_CLUSTER, vm.sizeBytes / SectorStamp.SIZE - firstSector);
-                if (n <= 0) {
-                    continue;
-                }
-                long[] read = readSectors(v, firstSector, n);
-                for (int i = 0; i < n; i++) {
+                long[] read = readClusterInVolume(v, vm, cluster);
+                for (int i = 0; i < read.length; i++) {
                     long s = firstSector + i;
                     SectorState st = vm.sectors.get(s);
                     boolean ok = st == null ? read[i] == 0 : st.allowedAfterCrash(read[i]);
@@ -686,12 +685,8 @@ final class CowSimulation {
             }
             for (long cluster : clustersToCheck(vm)) {
                 long firstSector = cluster * SECTORS_PER_CLUSTER;
-                long n = Math.min(SECTORS_PER_CLUSTER, vm.sizeBytes / SectorStamp.SIZE - firstSector);
-                if (n <= 0) {
-                    continue;
-                }
-                long[] read = readSectors(v, firstSector, n);
-                for (int i = 0; i < n; i++) {
+                long[] read = readClusterInVolume(v, vm, cluster);
+                for (int i = 0; i < read.length; i++) {
                     long expected = vm.current(firstSector + i);
                     if (read[i] != expected) {
                         throw new AssertionError(vm.name + " sector " + (firstSector + i) + " reads " + describeValue(read[i])
@@ -805,6 +800,13 @@ final class CowSimulation {
     }
 
     // ------------------------------------------------------------------ reading and decoding
+
+    /** The sectors of {@code cluster} that lie within the volume's size: none for a cluster past its end. */
+    private long[] readClusterInVolume(VolumeState v, VolumeModel vm, long cluster) {
+        long firstSector = cluster * SECTORS_PER_CLUSTER;
+        long n = Math.min(SECTORS_PER_CLUSTER, vm.sizeBytes / SectorStamp.SIZE - firstSector);
+        return n <= 0 ? new long[0] : readSectors(v, firstSector, n);
+    }
 
     private long[] readSectors(VolumeState v, long firstSector, long count) {
         ByteBuffer dst = ByteBuffer.allocate((int) count * SectorStamp.SIZE);
