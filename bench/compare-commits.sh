@@ -58,7 +58,8 @@ import re, statistics, sys
 out, times = sys.argv[1], int(sys.argv[2])
 
 def table(path):
-    """workload -> (unit, depot, peer) from the first markdown table whose header has a depot column."""
+    """workload -> (unit, depot, peer) from the first markdown table with a depot column: Depot's figure
+    is the first column named depot..., its peer's the next one."""
     rows, cols = {}, None
     for line in open(path):
         if not line.startswith('|'):
@@ -66,18 +67,19 @@ def table(path):
             continue
         cells = [c.strip() for c in line.strip().strip('|').split('|')]
         if cols is None:
-            if 'depot' in cells:
+            if any(c.startswith('depot') for c in cells):
                 cols = cells
             continue
         if set(cells[0]) <= set('-: '):
             continue
-        d = cols.index('depot')
+        d = next(i for i, c in enumerate(cols) if c.startswith('depot'))   # 'depot' or 'depot IOPS'
         try:
             depot = float(cells[d].replace(',', ''))
             peer = float(cells[d + 1].replace(',', ''))
         except (ValueError, IndexError):
             continue
-        rows[cells[0]] = (cells[1], depot, peer)
+        unit = cells[1] if cols[1] == 'unit' else cols[d].removeprefix('depot ')
+        rows[cells[0]] = (unit, depot, peer)
     return rows
 
 runs = {side: [table(f"{out}/{side}.{i}.md") for i in range(1, times + 1)] for side in ('before', 'after')}
