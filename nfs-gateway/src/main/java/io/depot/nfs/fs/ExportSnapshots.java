@@ -19,7 +19,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,6 +80,9 @@ final class ExportSnapshots {
     private static String recordKey(int sid) { return "sid/" + sidHex(sid); }
 
     static String frozenPrefix(int sid) { return "s/" + sidHex(sid) + "/"; }
+
+    /** Where the kind of a frozen record ({@code i/}, {@code d/}, {@code c/}) starts in its key. */
+    private static final int FROZEN_KIND_AT = frozenPrefix(0).length();
 
     private static ExportSnapshot decode(int sid, byte[] v) {
         ByteBuffer b = ByteBuffer.wrap(v);
@@ -225,6 +230,27 @@ final class ExportSnapshots {
         }
     }
 
+    /** Calls {@code each} with the volume of every regular file frozen in an export snapshot (repeats possible). */
+    void forEachFrozenFileVolume(Consumer<UUID> each) {
+        String after = null;
+        while (true) {
+            Map<String, byte[]> page = records.list("s/", after, 4096);
+            if (page.isEmpty()) {
+                return;
+            }
+            for (Map.Entry<String, byte[]> e : page.entrySet()) {
+                String key = e.getKey(); // s/SID/i/INO, s/SID/d/..., s/SID/c/...
+                after = key;
+                if (key.startsWith("i/", FROZEN_KIND_AT)) {
+                    Inode i = Inode.decode(Long.parseUnsignedLong(key.substring(FROZEN_KIND_AT + 2), 16), e.getValue());
+                    if (i.isRegular() && i.volume() != null) {
+                        each.accept(i.volume());
+                    }
+                }
+            }
+        }
+    }
+
     /**
      * At open: deletes engine snapshots and frozen namespaces that no record owns (a take or
      * delete a crash interrupted), and clone bases no clone reads through any more.
@@ -249,9 +275,6 @@ final class ExportSnapshots {
             purge(sid);
         }
         for (Volume v : volumes) {
-            if (!v.name().startsWith("nfs.")) {
-                continue;
-            }
             for (Snapshot s : v.snapshots()) {
                 if (s.name().startsWith(ENGINE_PREFIX)) {
                     int sid = Integer.parseUnsignedInt(s.name().substring(ENGINE_PREFIX.length()), 16);

@@ -2,6 +2,7 @@ package io.depot.nfs.fs;
 
 import io.depot.engine.CatalogNamespace;
 import io.depot.engine.Pool;
+import io.depot.engine.VolumeOwner;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -50,7 +51,13 @@ public final class NamespaceKeys {
 
     static String cookieKey(long dir, long cookie) { return cookiePrefix(dir) + hex(cookie); }
 
-    /** The name of the volume that holds file {@code ino}'s bytes. */
+    /**
+     * The owner of every volume holding a file's bytes: the datastore, named by its catalog
+     * namespace (a pool holds one). What tells a file volume from a user's, never its name.
+     */
+    static final VolumeOwner FILE_VOLUME_OWNER = VolumeOwner.nfsFile(NAMESPACE);
+
+    /** The name of the volume that holds file {@code ino}'s bytes (unique; says nothing about ownership). */
     static String volumeName(long ino) { return "nfs." + hex(ino); }
 
     static byte[] encodeNameEntry(long child, long cookie) {

@@ -174,6 +174,29 @@ final class Volumes {
         }
     }
 
+    /** Hands a volume to another owner (a layer adopting what an older build made for it), durably. */
+    void setOwner(VolumeState v, VolumeOwner owner) {
+        Objects.requireNonNull(owner, "owner");
+        ctx.lockAdmin();
+        try {
+            v.checkAlive();
+            VolumeOwner old = v.owner();
+            if (old.equals(owner)) {
+                return;
+            }
+            v.ownedBy(owner);
+            try {
+                persist(v);
+            } catch (RuntimeException e) {
+                v.ownedBy(old); // the stored record still has the old owner
+                throw e;
+            }
+            log.info("volume {} now belongs to {} (was {})", v.name(), owner, old);
+        } finally {
+            ctx.unlockAdmin();
+        }
+    }
+
     /** Grows a volume, or shrinks it when {@code allowShrink} (the cut-off data is unmapped). */
     void resize(VolumeState v, long newSize, boolean allowShrink) {
         checkSize(newSize);
