@@ -109,6 +109,13 @@ public final class Datastore extends AccessCheckedFs implements AutoCloseable {
     /** The name of the volume that holds file {@code ino}'s bytes. */
     public static String volumeName(long ino) { return NamespaceKeys.volumeName(ino); }
 
+    /**
+     * Whether {@code name} is one the datastore gives its files' volumes ({@link #volumeName}):
+     * such names are kept for it, so that no other volume takes a future file's. It says nothing
+     * about an existing volume, which belongs to its {@link io.depot.engine.Volume#owner()}.
+     */
+    public static boolean isFileVolumeName(String name) { return NamespaceKeys.isVolumeName(name); }
+
     /** The operations an event loop may call: they never block, and decline what would. */
     public MemoryFastPath fastPath() { return fastPath; }
 

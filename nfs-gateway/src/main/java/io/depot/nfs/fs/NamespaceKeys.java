@@ -58,7 +58,23 @@ public final class NamespaceKeys {
     static final VolumeOwner FILE_VOLUME_OWNER = VolumeOwner.nfsFile(NAMESPACE);
 
     /** The name of the volume that holds file {@code ino}'s bytes (unique; says nothing about ownership). */
-    static String volumeName(long ino) { return "nfs." + hex(ino); }
+    static String volumeName(long ino) { return VOLUME_NAME_PREFIX + hex(ino); }
+
+    private static final String VOLUME_NAME_PREFIX = "nfs.";
+
+    /** Whether {@code name} has the form of {@link #volumeName}. */
+    static boolean isVolumeName(String name) {
+        if (name.length() != VOLUME_NAME_PREFIX.length() + 16 || !name.startsWith(VOLUME_NAME_PREFIX)) {
+            return false;
+        }
+        for (int i = VOLUME_NAME_PREFIX.length(); i < name.length(); i++) {
+            char c = name.charAt(i);
+            if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) {
+                return false;
+            }
+        }
+        return true;
+    }
 
     static byte[] encodeNameEntry(long child, long cookie) {
         return ByteBuffer.allocate(16).putLong(child).putLong(cookie).array();

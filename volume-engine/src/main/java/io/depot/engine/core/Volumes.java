@@ -116,7 +116,7 @@ final class Volumes {
 
     /** Adds a volume to the indexes (at open, or once created). */
     void index(VolumeState v) {
-        v.observeWith(ioObservers.open(v.name()));
+        v.observeWith(ioObservers.open(v.name(), v.owner()));
         byId.put(v.id(), v);
         byName.put(v.name(), v);
         byUuid.put(v.uuid(), v);
@@ -140,7 +140,7 @@ final class Volumes {
             ioObservers = observers;
             for (VolumeState v : byId.values()) {
                 old.close(v.io());
-                v.observeWith(observers.open(v.name()));
+                v.observeWith(observers.open(v.name(), v.owner()));
             }
         } finally {
             ctx.unlockAdmin();
@@ -167,7 +167,7 @@ final class Volumes {
             byName.remove(old, v);
             byName.put(newName, v);
             ioObservers.close(v.io());
-            v.observeWith(ioObservers.open(newName));
+            v.observeWith(ioObservers.open(newName, v.owner()));
             log.info("renamed volume {} to {}", old, newName);
         } finally {
             ctx.unlockAdmin();
@@ -191,6 +191,8 @@ final class Volumes {
                 v.ownedBy(old); // the stored record still has the old owner
                 throw e;
             }
+            ioObservers.close(v.io());
+            v.observeWith(ioObservers.open(v.name(), owner));
             log.info("volume {} now belongs to {} (was {})", v.name(), owner, old);
         } finally {
             ctx.unlockAdmin();
