@@ -127,23 +127,18 @@ public final class StableWriteBench {
     private static byte[] mount(InetSocketAddress server) throws IOException {
         try (RpcClient mnt = RpcClient.connect(server, TIMEOUT)) {
             mnt.credential(ROOT);
-            XdrReader r = results(mnt.call(MOUNT_PROGRAM, MOUNT_VERSION, MOUNT_MNT, w -> w.writeString("/depot")), "MNT");
-            check(r.readInt(), "MNT");
-            return r.readOpaque(64);
+            return ok(mnt.call(MOUNT_PROGRAM, MOUNT_VERSION, MOUNT_MNT, w -> w.writeString("/depot")), "MNT").readOpaque(64);
         }
     }
 
-    private static XdrReader results(RpcReply reply, String what) throws IOException {
-        if (!reply.success()) {
-            throw new IOException(what + ": RPC failed: " + reply);
-        }
-        return reply.results();
-    }
-
-    private static void check(int status, String what) throws IOException {
+    /** The results of a successful call whose status is OK, read past the status; an IOException otherwise. */
+    private static XdrReader ok(RpcReply reply, String what) throws IOException {
+        XdrReader r = reply.success() ? reply.results() : null;
+        int status = r == null ? -1 : r.readInt();
         if (status != 0) {
-            throw new IOException(what + ": status " + status);
+            throw new IOException(what + (r == null ? ": RPC failed: " + reply : ": status " + status));
         }
+        return r;
     }
 
     /** One connection writing its own file. */
@@ -158,13 +153,12 @@ public final class StableWriteBench {
             this.rpc = RpcClient.connect(nfs, TIMEOUT);
             this.span = span;
             rpc.credential(ROOT);
-            XdrReader r = results(rpc.call(NFS_PROGRAM, NFS_VERSION, CREATE, w -> {
+            XdrReader r = ok(rpc.call(NFS_PROGRAM, NFS_VERSION, CREATE, w -> {
                 w.writeOpaque(root).writeString(name).writeInt(UNCHECKED);
                 for (int i = 0; i < 6; i++) {
                     w.writeInt(0); // sattr3: nothing set
                 }
             }), "CREATE");
-            check(r.readInt(), "CREATE");
             if (!r.readBoolean()) {
                 throw new IOException("CREATE returned no handle");
             }
@@ -176,9 +170,8 @@ public final class StableWriteBench {
             long n = 0;
             while (System.nanoTime() < deadline) {
                 long at = offset;
-                XdrReader r = results(rpc.call(NFS_PROGRAM, NFS_VERSION, WRITE,
+                ok(rpc.call(NFS_PROGRAM, NFS_VERSION, WRITE,
                         w -> w.writeOpaque(file).writeHyper(at).writeInt(BLOCK).writeInt(FILE_SYNC).writeOpaque(block)), "WRITE");
-                check(r.readInt(), "WRITE");
                 offset = (offset + BLOCK) % span;
                 n++;
             }

@@ -33,6 +33,7 @@ class OneCommitPerStableCallTest {
 
     @TempDir
     Path tmp;
+    /** The pool (its background commit an hour away), its gateway, and one client mounted on /depot. */
     private Pool pool;
     private NfsGateway gw;
     private NfsTestClient client;

@@ -158,12 +158,7 @@ final class Volumes {
             requireFreeName(newName);
             String old = v.name();
             v.renameTo(newName);
-            try {
-                persist(v);
-            } catch (RuntimeException e) {
-                v.renameTo(old); // the stored record still has the old name
-                throw e;
-            }
+            persistOrUndo(v, () -> v.renameTo(old));
             byName.remove(old, v);
             byName.put(newName, v);
             ioObservers.close(v.io());
@@ -185,12 +180,7 @@ final class Volumes {
                 return;
             }
             v.ownedBy(owner);
-            try {
-                persist(v);
-            } catch (RuntimeException e) {
-                v.ownedBy(old); // the stored record still has the old owner
-                throw e;
-            }
+            persistOrUndo(v, () -> v.ownedBy(old));
             ioObservers.close(v.io());
             v.observeWith(ioObservers.open(v.name(), owner));
             log.info("volume {} now belongs to {} (was {})", v.name(), owner, old);
@@ -228,6 +218,16 @@ final class Volumes {
             log.info("resized volume {} from {} to {} bytes", v.name(), old, newSize);
         } finally {
             ctx.unlockAdmin();
+        }
+    }
+
+    /** Stores the volume's record; if the store refuses, {@code undo} puts back what the record still says. */
+    private void persistOrUndo(VolumeState v, Runnable undo) {
+        try {
+            persist(v);
+        } catch (RuntimeException e) {
+            undo.run();
+            throw e;
         }
     }
 
