@@ -56,7 +56,7 @@ public final class NfsGateway implements AutoCloseable {
         Datastore store = Datastore.open(pool);
         RpcServer server = RpcServer.builder().build();
         try {
-            NfsExportTable exports = new NfsExportTable(store, pool.settings(), settings.exports());
+            NfsExportTable exports = new NfsExportTable(store, pool.catalog(), settings.exports());
             MountProgram mount = new MountProgram(exports, new MountList(1024));
             Nfs3Program nfs = new Nfs3Program(store, exports, pool.uuid().getMostSignificantBits() ^ pool.uuid().getLeastSignificantBits());
             server.register(mount.program());

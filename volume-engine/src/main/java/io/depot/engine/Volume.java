@@ -147,6 +147,12 @@ public final class Volume {
 
     public void rename(String newName) { pool.engine().rename(state, newName); }
 
+    /**
+     * Hands the volume to {@code owner}, durably: for a layer adopting the volumes an older build
+     * made for it before volumes had owners (they read as {@link VolumeOwner#USER}'s).
+     */
+    public void setOwner(VolumeOwner owner) { pool.engine().setOwner(state, owner); }
+
     /** Deletes the volume at once; space comes back in the background. */
     public void delete() { pool.engine().deleteVolume(state); }
 

@@ -2,16 +2,18 @@ package io.depot.engine;
 
 /**
  * Hands each volume its {@link VolumeIoObserver}: asked once when the volume appears (pool open,
- * create, clone) or takes a new name, and told when the observer is no longer used (delete, or
- * the old name of a rename). Called under the pool's administrative lock, never on the I/O path.
+ * create, clone) or takes a new name or owner, and told when the observer is no longer used
+ * (delete, or the old name or owner of a rename or adoption). Called under the pool's
+ * administrative lock, never on the I/O path.
  */
 public interface VolumeIoObservers {
-    VolumeIoObserver open(String volumeName);
+    /** The observer of the volume {@code volumeName}, which belongs to {@code owner}. */
+    VolumeIoObserver open(String volumeName, VolumeOwner owner);
 
     void close(VolumeIoObserver observer);
 
     VolumeIoObservers NONE = new VolumeIoObservers() {
-        @Override public VolumeIoObserver open(String volumeName) { return VolumeIoObserver.NONE; }
+        @Override public VolumeIoObserver open(String volumeName, VolumeOwner owner) { return VolumeIoObserver.NONE; }
 
         @Override public void close(VolumeIoObserver observer) {}
     };

@@ -9,7 +9,8 @@ import java.util.Objects;
  * <p>A volume made through the API is {@link #USER}'s. A layer that makes volumes for its own use
  * (the NFS datastore's file volumes, a future replication target) sets its kind at creation and may
  * name the thing it belongs to in {@link #ref()} (a datastore id, a replication source). A LUN is not an
- * owner: a LUN maps a user volume. The owner is fixed at creation, survives reopen, and a clone gets
+ * owner: a LUN maps a user volume. The owner is set at creation (and changed only by
+ * {@link Volume#setOwner}, a layer adopting what an older build made for it), survives reopen, and a clone gets
  * the owner it is created with (a user's unless asked otherwise; pass the origin's {@link Volume#owner()}
  * to keep it). Pools written before owners existed read every volume as {@link #USER}'s.
  *

@@ -51,6 +51,26 @@ class VolumeOwnerTest extends PoolFixture {
     }
 
     @Test
+    void aVolumeMadeBeforeOwnersCanBeAdoptedDurably() throws Exception {
+        Volume old = pool().createVolume("legacy", MiB); // what an older build made: the user's
+        write(old, 0, 1, 65536);
+        old.setOwner(VolumeOwner.nfsFile("ds"));
+        assertEquals(VolumeOwner.nfsFile("ds"), old.owner());
+        old.setOwner(VolumeOwner.nfsFile("ds")); // the same owner again: nothing to do
+        reopen();
+        Volume adopted = pool.volume("legacy");
+        assertEquals(VolumeOwner.nfsFile("ds"), adopted.owner(), "the adoption survives reopen");
+        adopted.setOwner(VolumeOwner.USER);
+        reopen();
+        assertEquals(VolumeOwner.USER, pool.volume("legacy").owner(), "and can be given back");
+        assertThrows(NullPointerException.class, () -> pool.volume("legacy").setOwner(null));
+        Volume doomed = pool.volume("legacy");
+        doomed.delete();
+        assertThrows(NoSuchVolumeException.class, () -> doomed.setOwner(VolumeOwner.replica("x")));
+        assertEquals(java.util.List.of(), pool.verify());
+    }
+
+    @Test
     void refusesAMissingOwnerOrAnOverlongReference() {
         assertThrows(NullPointerException.class, () -> pool().createVolume("v", MiB, null));
         assertThrows(InvalidIoException.class, () -> VolumeOwner.nfsFile("x".repeat(256)));

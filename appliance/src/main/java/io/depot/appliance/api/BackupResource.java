@@ -77,7 +77,7 @@ final class BackupResource {
     /** {@code ?force=true}: an incremental may discard what was written on the volume since its base snapshot. */
     private Response importStream(Request req, InputStream body) throws Exception {
         String name = req.param("volume");
-        if (Appliance.isNfsFileVolume(name)) {
+        if (appliance.isNfsFileVolume(name)) {
             throw ApiException.conflict("nfs-owned", name + " is a file of the NFS gateway; manage it over NFS");
         }
         claimTransfer();

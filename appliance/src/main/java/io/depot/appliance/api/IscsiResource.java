@@ -87,7 +87,7 @@ final class IscsiResource {
         String snapshotName = req.optionalText("snapshot");
         TargetSpec spec = appliance.mutate(() -> {
             TargetSpec t = target(req);
-            if (Appliance.isNfsFileVolume(volumeName)) {
+            if (appliance.isNfsFileVolume(volumeName)) {
                 throw ApiException.conflict("nfs-owned", volumeName + " is a file of the NFS gateway; manage it over NFS");
             }
             Volume v = appliance.pool().volume(volumeName);

@@ -195,7 +195,7 @@ final class NfsResource {
         if (path.endsWith("/") || path.contains("//") || path.contains("/./") || path.contains("/../") || path.contains("/.snapshots/")) {
             throw ApiException.badRequest("path " + path + " must name a file, e.g. " + inside.path() + "/disks/vm1.raw");
         }
-        if (Appliance.isNfsFileVolume(volumeName)) {
+        if (appliance.isNfsFileVolume(volumeName)) {
             throw ApiException.conflict("nfs-owned", volumeName + " is a file of the NFS gateway; clone it over the datastore instead");
         }
         FileView made = appliance.mutate(() -> {

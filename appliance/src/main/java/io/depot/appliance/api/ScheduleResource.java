@@ -68,7 +68,7 @@ final class ScheduleResource {
             throw ApiException.badRequest("field 'volume' (one volume) or 'volumes' (a consistency group) is required");
         }
         for (String v : volumes) {
-            if (Appliance.isNfsFileVolume(v)) {
+            if (appliance.isNfsFileVolume(v)) {
                 throw ApiException.conflict("nfs-owned", v + " is a file of the NFS gateway; manage it over NFS");
             }
         }

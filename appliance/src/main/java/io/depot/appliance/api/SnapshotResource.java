@@ -91,7 +91,7 @@ final class SnapshotResource {
         req.requireObject();
         String name = req.requiredText("name");
         boolean full = req.optionalBoolean("full", false);
-        if (Appliance.isNfsFileVolume(name)) {
+        if (appliance.isNfsFileVolume(name)) {
             throw ApiException.badRequest("names like " + name + " are reserved for the NFS gateway's files");
         }
         Volume clone = appliance.mutate(() -> {
@@ -126,7 +126,7 @@ final class SnapshotResource {
         List<Snapshot> taken = appliance.mutate(() -> {
             List<Volume> vs = new ArrayList<>();
             for (String v : unique) {
-                if (Appliance.isNfsFileVolume(v)) {
+                if (appliance.isNfsFileVolume(v)) {
                     throw ApiException.conflict("nfs-owned", v + " is a file of the NFS gateway; manage it over NFS");
                 }
                 vs.add(appliance.pool().volume(v));

@@ -4,6 +4,7 @@ import io.depot.engine.FlattenJob;
 import io.depot.engine.PoolUsage;
 import io.depot.engine.Snapshot;
 import io.depot.engine.Volume;
+import io.depot.engine.VolumeOwner;
 import java.util.List;
 import java.util.UUID;
 
@@ -21,12 +22,20 @@ final class Views {
     }
 
     /** {@code luns}: where the volume is served, "target/lun". {@code job}: its flatten job's id, if any. */
+    /** {@code owner}: who the volume belongs to, {@code user} for an administrator's (see {@link OwnerView}). */
     record VolumeView(String name, UUID id, long size, long allocated, boolean linkedClone, int snapshots,
-                      List<String> luns, String job) {
+                      List<String> luns, String job, OwnerView owner) {
         static VolumeView of(Volume v, List<String> luns) {
             FlattenJob j = v.flattenJob();
             return new VolumeView(v.name(), v.uuid(), v.sizeBytes(), v.allocatedBytes(), v.isLinkedClone(),
-                    v.snapshots().size(), luns, j == null ? null : v.uuid().toString());
+                    v.snapshots().size(), luns, j == null ? null : v.uuid().toString(), OwnerView.of(v.owner()));
+        }
+    }
+
+    /** A volume's owner: {@code kind} user, nfs-file or replica; {@code ref} the owner's own id ("" if none). */
+    record OwnerView(String kind, String ref) {
+        static OwnerView of(VolumeOwner o) {
+            return new OwnerView(o.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), o.ref());
         }
     }
 

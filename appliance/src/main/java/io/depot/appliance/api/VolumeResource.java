@@ -29,7 +29,7 @@ final class VolumeResource {
         boolean all = req.flag("all");
         List<VolumeView> out = new ArrayList<>();
         for (Volume v : pool().volumes()) {
-            if (all || !Appliance.isNfsFileVolume(v.name())) {
+            if (all || !Appliance.isNfsFileVolume(v)) {
                 out.add(VolumeView.of(v, lunsOf(v.uuid(), null)));
             }
         }
@@ -40,7 +40,7 @@ final class VolumeResource {
         req.requireObject();
         String name = req.requiredText("name");
         long size = req.requiredSize("size");
-        if (Appliance.isNfsFileVolume(name)) {
+        if (appliance.isNfsFileVolume(name)) {
             throw ApiException.badRequest("names like " + name + " are reserved for the NFS gateway's files");
         }
         Volume v = appliance.mutate(() -> pool().createVolume(name, size));
@@ -70,7 +70,7 @@ final class VolumeResource {
                 throw ApiException.conflict("shrink-refused", "shrinking " + vol.name() + " from " + vol.sizeBytes() + " to "
                         + size + " bytes discards its data past the new end; send \"shrink\": true to do it anyway");
             }
-            if (newName != null && Appliance.isNfsFileVolume(newName)) {
+            if (newName != null && appliance.isNfsFileVolume(newName)) {
                 throw ApiException.badRequest("names like " + newName + " are reserved for the NFS gateway's files");
             }
             if (size != null && size > vol.sizeBytes()) {
@@ -105,7 +105,7 @@ final class VolumeResource {
     /** The volume named in the path; NFS file volumes are not addressable here. */
     Volume volume(Request req) {
         String name = req.param("volume");
-        if (Appliance.isNfsFileVolume(name)) {
+        if (appliance.isNfsFileVolume(name)) {
             throw ApiException.conflict("nfs-owned", name + " is a file of the NFS gateway; manage it over NFS");
         }
         return pool().volume(name);

@@ -3,10 +3,10 @@ package io.depot.appliance.backup;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.depot.appliance.daemon.Appliance;
+import io.depot.engine.CatalogNamespace;
 import io.depot.engine.NoSuchSnapshotException;
 import io.depot.engine.NoSuchVolumeException;
 import io.depot.engine.Pool;
-import io.depot.engine.Settings;
 import io.depot.engine.Snapshot;
 import io.depot.engine.Volume;
 import java.io.IOException;
@@ -36,14 +36,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Any failure (a bad record, truncation, the client going away) undoes the import: the new volume
  * is deleted, or the existing one rolled back to its base snapshot. A crash in the middle leaves a
- * journal entry in the pool's settings that {@link #recover} undoes at the next start. The data is
+ * journal entry in the pool's catalog that {@link #recover} undoes at the next start. The data is
  * written outside the appliance's change lock (an import may take hours); only the checks before and
  * the snapshot after are serialised with other changes.
  */
 public final class BackupImport {
     private static final Logger log = LoggerFactory.getLogger(BackupImport.class);
-    private static final String IMPORTING = "backup/importing/";
-    private static final String RECEIVED = "backup/received/";
+    /** The catalog namespace of the import journal ({@link #IMPORTING}) and of imported snapshots' origins ({@link #RECEIVED}). */
+    private static final String NAMESPACE = "backup";
+    private static final String IMPORTING = "importing/";
+    private static final String RECEIVED = "received/";
     static final String PARTIAL_SUFFIX = ".partial";
     /** The throwaway snapshot that compares a volume's head with its base; one a crash left is deleted at start. */
     private static final String CHECK_PREFIX = "import-check-";
@@ -98,11 +100,11 @@ public final class BackupImport {
         // the journal first: a crash after it is undone at the next start, whatever came after
         Journal j = new Journal("full", partial, null, null);
         String key = IMPORTING + UUID.randomUUID();
-        settings().put(key, JSON.writeValueAsBytes(j));
+        records().put(key, JSON.writeValueAsBytes(j));
         try {
             return new Target(key, j, pool().createVolume(partial, h.volumeSize()));
         } catch (RuntimeException e) {
-            settings().delete(key);
+            records().delete(key);
             throw e;
         }
     }
@@ -141,7 +143,7 @@ public final class BackupImport {
         }
         Journal j = new Journal("incremental", null, v.uuid(), latest.uuid());
         String key = IMPORTING + UUID.randomUUID();
-        settings().put(key, JSON.writeValueAsBytes(j));
+        records().put(key, JSON.writeValueAsBytes(j));
         if (h.volumeSize() > v.sizeBytes()) {
             v.grow(h.volumeSize());
         } else if (h.volumeSize() < v.sizeBytes()) {
@@ -174,7 +176,7 @@ public final class BackupImport {
         changes.put(RECEIVED + s.uuid(), JSON.writeValueAsBytes(
                 new Received(h.sourcePool(), h.sourceVolume(), h.snapshot(), h.snapshotName())));
         changes.put(t.journalKey(), null);
-        settings().apply(changes);
+        records().apply(changes);
         return new Result(h, pool().volume(v.uuid()), s, totals);
     }
 
@@ -183,7 +185,7 @@ public final class BackupImport {
         try {
             appliance.mutate(() -> {
                 undo(pool(), j);
-                settings().delete(key);
+                records().delete(key);
                 return null;
             });
         } catch (Exception e) {
@@ -217,14 +219,14 @@ public final class BackupImport {
      * to their base snapshots) and forgets the origin of imported snapshots that no longer exist.
      */
     public static void recover(Pool pool) {
-        Settings settings = pool.settings();
-        settings.list(IMPORTING).forEach((key, value) -> {
+        CatalogNamespace<byte[]> records = records(pool);
+        records.list(IMPORTING).forEach((key, value) -> {
             try {
                 undo(pool, JSON.readValue(value, Journal.class));
             } catch (IOException e) {
                 log.error("unreadable import journal entry {}; dropping it", key, e);
             }
-            settings.delete(key);
+            records.delete(key);
         });
         Set<String> live = new HashSet<>();
         for (Volume v : pool.volumes()) {
@@ -241,12 +243,12 @@ public final class BackupImport {
                 }
             }
         }
-        settings.list(RECEIVED).keySet().stream().filter(k -> !live.contains(k)).forEach(settings::delete);
+        records.list(RECEIVED).keySet().stream().filter(k -> !live.contains(k)).forEach(records::delete);
     }
 
     /** Where snapshot {@code id} of this pool was imported from, or null if it was taken here. */
     public Received received(UUID id) {
-        byte[] v = settings().get(RECEIVED + id);
+        byte[] v = records().get(RECEIVED + id);
         if (v == null) {
             return null;
         }
@@ -268,7 +270,9 @@ public final class BackupImport {
 
     private Pool pool() { return appliance.pool(); }
 
-    private Settings settings() { return pool().settings(); }
+    private CatalogNamespace<byte[]> records() { return records(pool()); }
+
+    private static CatalogNamespace<byte[]> records(Pool pool) { return pool.catalog().namespace(NAMESPACE); }
 
     /** Applies verified records to the volume: data written, zero ranges unmapped. */
     private record VolumeSink(Volume volume) implements BackupReader.Sink {

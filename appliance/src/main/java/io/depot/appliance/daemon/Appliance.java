@@ -1,14 +1,17 @@
 package io.depot.appliance.daemon;
 
+import io.depot.engine.NoSuchVolumeException;
 import io.depot.engine.Pool;
+import io.depot.engine.Volume;
+import io.depot.engine.VolumeOwner;
 import io.depot.nfs.NfsGateway;
+import io.depot.nfs.fs.Datastore;
 import io.depot.iscsi.IscsiService;
 import io.depot.iscsi.config.TargetSpec;
 import io.depot.iscsi.config.TargetSpec.LunSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /**
  * The running appliance as one object: the pool and the protocol services that are on (null when
@@ -17,9 +20,6 @@ import java.util.regex.Pattern;
  * LUN?" still holds when the change it guards is made.
  */
 public final class Appliance {
-    /** Volumes the NFS gateway made for its files ("nfs." + 16 hex digits): managed through NFS, not here. */
-    private static final Pattern NFS_FILE_VOLUME = Pattern.compile("nfs\\.[0-9a-f]{16}");
-
     private final Pool pool;
     private final IscsiService iscsi;
     private final NfsGateway nfs;
@@ -39,8 +39,22 @@ public final class Appliance {
     /** The NFS gateway, or null when it is off (depot serve --nfs-port off). */
     public NfsGateway nfsOrNull() { return nfs; }
 
-    /** Whether a volume is one of the NFS gateway's files, which the API leaves to NFS. */
-    public static boolean isNfsFileVolume(String name) { return NFS_FILE_VOLUME.matcher(name).matches(); }
+    /** Whether a volume holds one of the NFS gateway's files (its owner says so), which the API leaves to NFS. */
+    public static boolean isNfsFileVolume(Volume v) { return v.owner().kind() == VolumeOwner.Kind.NFS_FILE; }
+
+    /**
+     * Whether {@code name} is the NFS gateway's: a volume it owns, or, while no volume has that
+     * name, a name it keeps for its files' volumes (so no other volume takes a future file's).
+     */
+    public boolean isNfsFileVolume(String name) {
+        Volume v;
+        try {
+            v = pool.volume(name);
+        } catch (NoSuchVolumeException e) {
+            return Datastore.isFileVolumeName(name);
+        }
+        return isNfsFileVolume(v);
+    }
 
     /** Marker for {@link #lunsOf}: the volume's own LUNs and its snapshots' LUNs. */
     public static final UUID ANY_SNAPSHOT = new UUID(0, 0);

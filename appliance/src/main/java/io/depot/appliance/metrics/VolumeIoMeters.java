@@ -2,12 +2,12 @@ package io.depot.appliance.metrics;
 
 import io.depot.engine.VolumeIoObserver;
 import io.depot.engine.VolumeIoObservers;
+import io.depot.engine.VolumeOwner;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 
 /**
  * Per-volume I/O meters: {@code depot_volume_io_seconds{volume, op}} (a latency histogram whose
@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * volume's timers and counters are looked up once, when the engine opens the volume, and held by
  * its observer, so an I/O costs a histogram and a counter update and no lookup.
  *
- * <p>The NFS gateway's file volumes ({@code nfs.<hex>}, one per file) share one series,
+ * <p>The NFS gateway's file volumes (owned by {@link VolumeOwner.Kind#NFS_FILE}, one per file) share one series,
  * {@code volume="nfs-files"}: a datastore can hold thousands of files, and per-procedure NFS
  * figures come from {@link NfsMeters}.
  */
@@ -23,7 +23,6 @@ final class VolumeIoMeters implements VolumeIoObservers {
     static final String IO = "depot.volume.io";
     static final String BYTES = "depot.volume.io.bytes";
     static final String NFS_FILES = "nfs-files";
-    private static final Pattern NFS_FILE_VOLUME = Pattern.compile("nfs\\.[0-9a-f]{16}");
 
     private final MeterRegistry registry;
     private final Meters nfsFiles;
@@ -34,8 +33,8 @@ final class VolumeIoMeters implements VolumeIoObservers {
     }
 
     @Override
-    public VolumeIoObserver open(String volumeName) {
-        return NFS_FILE_VOLUME.matcher(volumeName).matches() ? nfsFiles : new Meters(registry, volumeName);
+    public VolumeIoObserver open(String volumeName, VolumeOwner owner) {
+        return owner.kind() == VolumeOwner.Kind.NFS_FILE ? nfsFiles : new Meters(registry, volumeName);
     }
 
     @Override

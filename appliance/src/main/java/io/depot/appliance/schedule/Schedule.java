@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * A retention schedule as stored in the pool's settings ({@code schedule/<name>}, JSON): snapshot
+ * A retention schedule as stored in the pool's catalog (namespace {@code schedule}, key {@code <name>}, JSON): snapshot
  * these volumes (several: one consistency group) every {@code every}, keep the newest {@code keep}.
  * {@code taken} lists the snapshots it took that still exist, oldest first: only those are ever
  * pruned, so snapshots taken by hand are never touched.

@@ -3,6 +3,7 @@ package io.depot.appliance.schedule;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.depot.appliance.daemon.Appliance;
+import io.depot.engine.CatalogNamespace;
 import io.depot.engine.DependentClonesException;
 import io.depot.engine.NoSuchSnapshotException;
 import io.depot.engine.NoSuchVolumeException;
@@ -24,7 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Retention schedules ("hourly, keep 24"): kept in the pool's settings, run by {@link ScheduleRunner}
+ * Retention schedules ("hourly, keep 24"): kept in the pool's catalog (namespace {@value #NAMESPACE}), run by {@link ScheduleRunner}
  * in the daemon or on demand. A run takes one snapshot per volume (one consistency group for several),
  * named {@code <schedule>-<yyyyMMdd'T'HHmmss'Z'>} in UTC, then deletes the schedule's own oldest
  * snapshots beyond its keep count. It never deletes a snapshot it did not take, nor one that is
@@ -34,7 +35,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Scheduler {
     private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
-    private static final String PREFIX = "schedule/";
+    /** The catalog namespace of the schedules: one JSON record per schedule, keyed by its name. */
+    private static final String NAMESPACE = "schedule";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}");
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
     private static final int MAX_KEEP = 10_000;
@@ -78,7 +80,7 @@ public final class Scheduler {
         }
         String n = name;
         return appliance.mutate(() -> {
-            if (appliance.pool().settings().get(PREFIX + n) != null) {
+            if (stored().get(n) != null) {
                 throw new ScheduleException(ScheduleException.Kind.NAME_IN_USE, "a schedule named '" + n + "' already exists");
             }
             List<UUID> ids = new ArrayList<>();
@@ -96,25 +98,25 @@ public final class Scheduler {
     /** Every schedule, by name. */
     public List<Schedule> list() {
         List<Schedule> out = new ArrayList<>();
-        for (Map.Entry<String, byte[]> e : appliance.pool().settings().list(PREFIX).entrySet()) {
-            out.add(decode(e.getKey(), e.getValue()));
+        for (Map.Entry<String, byte[]> e : stored().list("").entrySet()) {
+            out.add(decode(NAMESPACE + "/" + e.getKey(), e.getValue()));
         }
         return out;
     }
 
     public Schedule get(String name) {
-        byte[] v = appliance.pool().settings().get(PREFIX + name);
+        byte[] v = stored().get(name);
         if (v == null) {
             throw new ScheduleException(ScheduleException.Kind.NOT_FOUND, "no schedule named '" + name + "'");
         }
-        return decode(PREFIX + name, v);
+        return decode(NAMESPACE + "/" + name, v);
     }
 
     /** Deletes the schedule; the snapshots it took stay (they are then like snapshots taken by hand). */
     public void delete(String name) throws Exception {
         appliance.mutate(() -> {
             get(name);
-            appliance.pool().settings().delete(PREFIX + name);
+            stored().delete(name);
             log.info("schedule {} deleted; its snapshots stay", name);
             return null;
         });
@@ -237,9 +239,11 @@ public final class Scheduler {
         return name;
     }
 
+    private CatalogNamespace<byte[]> stored() { return appliance.pool().catalog().namespace(NAMESPACE); }
+
     private void save(Schedule s) {
         try {
-            appliance.pool().settings().put(PREFIX + s.name(), JSON.writeValueAsBytes(s));
+            stored().put(s.name(), JSON.writeValueAsBytes(s));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -169,7 +169,15 @@ class ConfigNfsTlsEndToEndTest {
         assertEquals(1000, created.path("anonUid").asInt());
         JsonNode full = cli.ok("nfs", "import", "vm1@gold", "/shared/gold.raw", "--full", "--json").json();
         assertEquals("/shared/gold.raw", full.path("path").asText());
-        assertTrue(full.path("volume").asText().matches("nfs\\.[0-9a-f]{16}"), full.toString());
+        String fileVolume = full.path("volume").asText();
+        JsonNode owner = null;
+        for (JsonNode v : cli.ok("volume", "list", "--all", "--json").json()) {
+            if (v.path("name").asText().equals(fileVolume)) {
+                owner = v.path("owner");
+            }
+        }
+        assertNotNull(owner, fileVolume + " is listed with --all");
+        assertEquals("nfs-file", owner.path("kind").asText(), "the file's volume belongs to the NFS datastore: " + owner);
         assertNotNull(full.path("job").textValue(), full.toString());
         assertArrayEquals(expected, nfsCat("/shared/gold.raw"));
 

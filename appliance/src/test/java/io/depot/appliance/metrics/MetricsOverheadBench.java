@@ -60,7 +60,7 @@ public final class MetricsOverheadBench {
             System.out.printf("| path | observer off (CPU ns/op) | Micrometer (CPU ns/op) | added |%n|---|---|---|---|%n");
             row("4 KiB read", read);
             row("4 KiB overwrite", write);
-            VolumeIoObserver alone = meters.open("alone");
+            VolumeIoObserver alone = meters.open("alone", io.depot.engine.VolumeOwner.USER);
             var threads = (com.sun.management.ThreadMXBean) THREADS;
             int calls = 10_000_000;
             for (int i = 0; i < calls; i++) { // warm-up

@@ -2,7 +2,7 @@ package io.depot.nfs.fs;
 
 import io.depot.engine.EngineException;
 import io.depot.engine.Pool;
-import io.depot.engine.Settings;
+import io.depot.engine.CatalogNamespace;
 import io.depot.engine.Volume;
 import java.util.List;
 import java.util.concurrent.locks.Lock;
@@ -89,7 +89,8 @@ public final class Datastore extends AccessCheckedFs implements AutoCloseable {
     }
 
     public static Datastore open(Pool pool, Limits limits) {
-        NamespaceStore namespace = new NamespaceStore(pool.settings(), new NamespaceLog(pool.settings()), new NamespaceCache(limits.inodes()));
+        CatalogNamespace<byte[]> records = NamespaceKeys.of(pool);
+        NamespaceStore namespace = new NamespaceStore(records, new NamespaceLog(pool.catalog(), records), new NamespaceCache(limits.inodes()));
         boolean cleanStart = namespace.takeCleanMark();
         if (namespace.createRootIfMissing()) {
             log.info("created an empty NFS datastore in pool {}", pool.uuid());
@@ -108,13 +109,21 @@ public final class Datastore extends AccessCheckedFs implements AutoCloseable {
     /** The name of the volume that holds file {@code ino}'s bytes. */
     public static String volumeName(long ino) { return NamespaceKeys.volumeName(ino); }
 
+    /**
+     * Whether {@code name} is one the datastore gives its files' volumes ({@link #volumeName}):
+     * such names are kept for it, so that no other volume takes a future file's. It says nothing
+     * about an existing volume, which belongs to its {@link io.depot.engine.Volume#owner()}.
+     */
+    public static boolean isFileVolumeName(String name) { return NamespaceKeys.isVolumeName(name); }
+
     /** The operations an event loop may call: they never block, and decline what would. */
     public MemoryFastPath fastPath() { return fastPath; }
 
     /** The directory at {@code path}, made (as root, mode 0755) with any missing parents. */
     public Inode makeDirectories(String path) { return live.makeDirectories(path); }
 
-    Settings settings() { return pool.settings(); }
+    /** The datastore's records in the pool's catalog. */
+    CatalogNamespace<byte[]> records() { return NamespaceKeys.of(pool); }
 
     /** A regular file's volume; the file must have one. */
     Volume volume(Inode file) { return volumes.volume(file); }
@@ -226,11 +235,14 @@ public final class Datastore extends AccessCheckedFs implements AutoCloseable {
 
     // ------------------------------------------------------------------ statistics
 
-    /** Syncs of the namespace log so far; fewer than namespace changes when concurrent ones shared a sync. */
-    public long namespaceSyncs() { return namespace.log().syncs(); }
+    /**
+     * Metadata-log syncs of the pool so far (every commit that made a namespace change durable
+     * made one); fewer than namespace changes when concurrent ones shared a commit.
+     */
+    public long namespaceSyncs() { return pool.catalog().commitCounters().walSyncs(); }
 
-    /** Namespace changes applied so far (each durable before its caller's reply). */
-    public long namespaceChanges() { return namespace.log().lastTicket(); }
+    /** Namespace changes applied since the datastore opened (each durable before its caller's reply). */
+    public long namespaceChanges() { return namespace.log().changes(); }
 
     /** Waits until the volumes of files removed so far are deleted (or kept for their snapshots); for tests. */
     void awaitVolumeDeletions() { volumes.awaitDeletions(); }
@@ -272,11 +284,7 @@ public final class Datastore extends AccessCheckedFs implements AutoCloseable {
         NamespaceCache cache = namespace.cache();
         for (long ino : cache.dirtyInodes()) {
             try {
-                Inode i = cache.inode(ino);
-                if (i != null && i.isRegular()) {
-                    volumes.volume(i).flush();
-                }
-                namespace.persistDurably(ino);
+                namespace.persistDurably(ino); // with the file's data: one commit
             } catch (RuntimeException e) {
                 complete = false;
                 log.warn("could not store the size of file {} at close: {}", ino, e.getMessage());

@@ -4,7 +4,7 @@ import io.depot.engine.DependentClonesException;
 import io.depot.engine.EngineException;
 import io.depot.engine.NoSuchSnapshotException;
 import io.depot.engine.Pool;
-import io.depot.engine.Settings;
+import io.depot.engine.CatalogNamespace;
 import io.depot.engine.Snapshot;
 import io.depot.engine.Volume;
 import java.nio.ByteBuffer;
@@ -19,19 +19,21 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Export-wide snapshots of a {@link Datastore}.
  *
- * <h2>Layout (settings names)</h2>
+ * <h2>Layout (keys in the catalog namespace {@value NamespaceKeys#NAMESPACE})</h2>
  * <pre>
- * nfs/next-snap                  the next snapshot id (4 bytes); ids are never reused
- * nfs/snap/ROOT/NAME             snapshot NAME of the export whose directory is inode ROOT: its id
- * nfs/sid/SID                    snapshot SID (8 hex digits): export root (8), created (8, ns), name
- * nfs/s/SID/i/INO, nfs/s/SID/d/DIR/NAME, nfs/s/SID/c/DIR/COOKIE
+ * next-snap                  the next snapshot id (4 bytes); ids are never reused
+ * snap/ROOT/NAME             snapshot NAME of the export whose directory is inode ROOT: its id
+ * sid/SID                    snapshot SID (8 hex digits): export root (8), created (8, ns), name
+ * s/SID/i/INO, s/SID/d/DIR/NAME, s/SID/c/DIR/COOKIE
  *                                the export's namespace as it was, in the live layout
  * </pre>
  * Each regular file's volume gets an engine snapshot named {@code nfs-sSID}, all of them taken
@@ -39,14 +41,14 @@ import org.slf4j.LoggerFactory;
  * and the frozen bytes are of one instant. Sizes are the in-memory ones (what clients saw).
  *
  * <h2>Crash safety</h2>
- * Taking: engine snapshots first, then one settings change with the frozen namespace and both
+ * Taking: engine snapshots first, then one catalog change with the frozen namespace and both
  * records. Deleting: the records go first (the snapshot disappears at once), then the engine
  * snapshots and the frozen namespace. At open, engine snapshots and frozen namespaces without a
  * record are deleted, and so is the volume of a removed file once nothing reads through it.
  */
 final class ExportSnapshots {
     private static final Logger log = LoggerFactory.getLogger(ExportSnapshots.class);
-    private static final String NEXT = "nfs/next-snap";
+    private static final String NEXT = "next-snap";
     static final String ENGINE_PREFIX = "nfs-s";
     /** Prefix of the engine snapshot a file clone is made from ({@link FileClones#cloneFile}). */
     static final String CLONE_BASE_PREFIX = "nfsclone-";
@@ -56,7 +58,7 @@ final class ExportSnapshots {
     private final VirtualFileSystem live;
     private final Pool pool;
     /** Reads only: every change goes through {@link #namespaceLog}. */
-    private final Settings settings;
+    private final CatalogNamespace<byte[]> records;
     private final NamespaceLog namespaceLog;
     private final Map<Integer, SnapshotView> views = new ConcurrentHashMap<>();
 
@@ -65,7 +67,7 @@ final class ExportSnapshots {
         this.fileVolumes = volumes;
         this.live = live;
         this.pool = pool;
-        this.settings = pool.settings();
+        this.records = NamespaceKeys.of(pool);
         this.namespaceLog = namespace.log();
     }
 
@@ -73,11 +75,14 @@ final class ExportSnapshots {
 
     static String engineName(int sid) { return ENGINE_PREFIX + sidHex(sid); }
 
-    private static String byNameKey(long root, String name) { return "nfs/snap/" + NamespaceKeys.hex(root) + "/" + name; }
+    private static String byNameKey(long root, String name) { return "snap/" + NamespaceKeys.hex(root) + "/" + name; }
 
-    private static String recordKey(int sid) { return "nfs/sid/" + sidHex(sid); }
+    private static String recordKey(int sid) { return "sid/" + sidHex(sid); }
 
-    static String frozenPrefix(int sid) { return "nfs/s/" + sidHex(sid) + "/"; }
+    static String frozenPrefix(int sid) { return "s/" + sidHex(sid) + "/"; }
+
+    /** Where the kind of a frozen record ({@code i/}, {@code d/}, {@code c/}) starts in its key. */
+    private static final int FROZEN_KIND_AT = frozenPrefix(0).length();
 
     private static ExportSnapshot decode(int sid, byte[] v) {
         ByteBuffer b = ByteBuffer.wrap(v);
@@ -88,19 +93,19 @@ final class ExportSnapshots {
     }
 
     ExportSnapshot byId(int sid) {
-        byte[] v = settings.get(recordKey(sid));
+        byte[] v = records.get(recordKey(sid));
         return v == null ? null : decode(sid, v);
     }
 
     ExportSnapshot byName(long root, String name) {
-        byte[] v = settings.get(byNameKey(root, name));
+        byte[] v = records.get(byNameKey(root, name));
         return v == null ? null : byId(ByteBuffer.wrap(v).getInt());
     }
 
     /** The snapshots of the export whose directory is {@code root}, by name. */
     List<ExportSnapshot> list(long root) {
         List<ExportSnapshot> out = new ArrayList<>();
-        for (byte[] v : settings.list("nfs/snap/" + NamespaceKeys.hex(root) + "/").values()) {
+        for (byte[] v : records.list("snap/" + NamespaceKeys.hex(root) + "/").values()) {
             ExportSnapshot s = byId(ByteBuffer.wrap(v).getInt());
             if (s != null) {
                 out.add(s);
@@ -117,7 +122,7 @@ final class ExportSnapshots {
             if (s == null) {
                 throw new FsException.Stale("export snapshot " + sid + " does not exist");
             }
-            v = views.computeIfAbsent(sid, k -> new SnapshotView(live, settings, fileVolumes, s));
+            v = views.computeIfAbsent(sid, k -> new SnapshotView(live, records, fileVolumes, s));
         }
         return v;
     }
@@ -127,7 +132,7 @@ final class ExportSnapshots {
         if (byName(root, name) != null) {
             throw new FsException.Exists("export snapshot '" + name + "'");
         }
-        byte[] n = settings.get(NEXT);
+        byte[] n = records.get(NEXT);
         int sid = n == null ? 1 : ByteBuffer.wrap(n).getInt();
         String prefix = frozenPrefix(sid);
         Map<String, byte[]> changes = new LinkedHashMap<>();
@@ -172,17 +177,17 @@ final class ExportSnapshots {
         return new ExportSnapshot(sid, root, name, Instant.ofEpochSecond(0, created));
     }
 
-    /** Copies every setting under {@code livePrefix} to the frozen namespace; returns the values. */
+    /** Copies every record under {@code livePrefix} to the frozen namespace; returns the values. */
     private List<byte[]> copy(String livePrefix, String frozen, Map<String, byte[]> changes) {
         List<byte[]> values = new ArrayList<>();
         String after = null;
         while (true) {
-            Map<String, byte[]> page = settings.list(livePrefix, after, 4096);
+            Map<String, byte[]> page = records.list(livePrefix, after, 4096);
             if (page.isEmpty()) {
                 return values;
             }
             for (Map.Entry<String, byte[]> e : page.entrySet()) {
-                changes.put(frozen + e.getKey().substring("nfs/".length()), e.getValue());
+                changes.put(frozen + e.getKey(), e.getValue());
                 values.add(e.getValue());
                 after = e.getKey();
             }
@@ -191,10 +196,10 @@ final class ExportSnapshots {
 
     /** Removes the snapshot: invisible at once, then its engine snapshots, frozen namespace, and volumes nothing needs. */
     void delete(ExportSnapshot s) {
-        Map<String, byte[]> records = new LinkedHashMap<>();
-        records.put(recordKey(s.id()), null);
-        records.put(byNameKey(s.exportRoot(), s.name()), null);
-        namespaceLog.applyDurably(records);
+        Map<String, byte[]> unlink = new LinkedHashMap<>();
+        unlink.put(recordKey(s.id()), null);
+        unlink.put(byNameKey(s.exportRoot(), s.name()), null);
+        namespaceLog.applyDurably(unlink);
         views.remove(s.id());
         purge(s.id());
     }
@@ -205,7 +210,7 @@ final class ExportSnapshots {
         String engine = engineName(sid);
         String after = null;
         while (true) {
-            Map<String, byte[]> page = settings.list(prefix, after, 4096);
+            Map<String, byte[]> page = records.list(prefix, after, 4096);
             if (page.isEmpty()) {
                 break;
             }
@@ -225,6 +230,27 @@ final class ExportSnapshots {
         }
     }
 
+    /** Calls {@code each} with the volume of every regular file frozen in an export snapshot (repeats possible). */
+    void forEachFrozenFileVolume(Consumer<UUID> each) {
+        String after = null;
+        while (true) {
+            Map<String, byte[]> page = records.list("s/", after, 4096);
+            if (page.isEmpty()) {
+                return;
+            }
+            for (Map.Entry<String, byte[]> e : page.entrySet()) {
+                String key = e.getKey(); // s/SID/i/INO, s/SID/d/..., s/SID/c/...
+                after = key;
+                if (key.startsWith("i/", FROZEN_KIND_AT)) {
+                    Inode i = Inode.decode(Long.parseUnsignedLong(key.substring(FROZEN_KIND_AT + 2), 16), e.getValue());
+                    if (i.isRegular() && i.volume() != null) {
+                        each.accept(i.volume());
+                    }
+                }
+            }
+        }
+    }
+
     /**
      * At open: deletes engine snapshots and frozen namespaces that no record owns (a take or
      * delete a crash interrupted), and clone bases no clone reads through any more.
@@ -233,12 +259,12 @@ final class ExportSnapshots {
         Set<Integer> orphans = new HashSet<>();
         String after = null;
         while (true) { // one key per snapshot: skip past each one's frozen namespace
-            Map<String, byte[]> first = settings.list("nfs/s/", after, 1);
+            Map<String, byte[]> first = records.list("s/", after, 1);
             if (first.isEmpty()) {
                 break;
             }
             String key = first.keySet().iterator().next();
-            int sid = Integer.parseUnsignedInt(key.substring(6, 14), 16);
+            int sid = Integer.parseUnsignedInt(key.substring(2, 10), 16);
             if (byId(sid) == null) {
                 orphans.add(sid);
             }
@@ -249,9 +275,6 @@ final class ExportSnapshots {
             purge(sid);
         }
         for (Volume v : volumes) {
-            if (!v.name().startsWith("nfs.")) {
-                continue;
-            }
             for (Snapshot s : v.snapshots()) {
                 if (s.name().startsWith(ENGINE_PREFIX)) {
                     int sid = Integer.parseUnsignedInt(s.name().substring(ENGINE_PREFIX.length()), 16);

@@ -65,7 +65,7 @@ final class FileClones {
             io.depot.engine.Snapshot base = from.createSnapshot(ExportSnapshots.CLONE_BASE_PREFIX + NamespaceKeys.hex(ino));
             Volume copy;
             try {
-                copy = mode == Datastore.CloneMode.LINKED ? base.linkedClone(NamespaceKeys.volumeName(ino)) : base.fullClone(NamespaceKeys.volumeName(ino));
+                copy = fileVolumeOf(base, ino, mode);
             } catch (RuntimeException e) {
                 base.delete();
                 throw e;
@@ -119,7 +119,7 @@ final class FileClones {
             }
             NamespaceStore.Txn t = namespace.new Txn();
             long ino = t.allocateIno();
-            Volume copy = mode == Datastore.CloneMode.LINKED ? snapshot.linkedClone(NamespaceKeys.volumeName(ino)) : snapshot.fullClone(NamespaceKeys.volumeName(ino));
+            Volume copy = fileVolumeOf(snapshot, ino, mode);
             Inode f = commitClonedFile(t, ino, dir, name, copy, 0644, 0, 0, snapshot.sizeBytes());
             log.info("imported snapshot {}@{} as {} ({}, volume {})", snapshot.volume().name(), snapshot.name(), path, mode, copy.name());
             return f;
@@ -128,5 +128,12 @@ final class FileClones {
         } finally {
             namespace.endChange(); // the reply waits until the new file is durable
         }
+    }
+
+    /** The volume of new file {@code ino}: a clone of {@code base}, the datastore's. */
+    private static Volume fileVolumeOf(io.depot.engine.Snapshot base, long ino, Datastore.CloneMode mode) {
+        String name = NamespaceKeys.volumeName(ino);
+        return mode == Datastore.CloneMode.LINKED ? base.linkedClone(name, NamespaceKeys.FILE_VOLUME_OWNER)
+                : base.fullClone(name, NamespaceKeys.FILE_VOLUME_OWNER);
     }
 }

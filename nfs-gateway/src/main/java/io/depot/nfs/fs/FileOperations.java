@@ -14,7 +14,9 @@ import java.util.concurrent.locks.Lock;
  * <p>Unaligned reads and writes are done on whole sectors, writes by read-modify-write of the
  * edge sectors under the file's exclusive lock (aligned writes share the lock). A write that
  * extends the file updates the size and mtime in memory; they reach the store at the next
- * COMMIT, stable write, attribute change, namespace change of the file, or close. After a crash
+ * COMMIT, stable write, attribute change, namespace change of the file, or close. A stable write
+ * or a COMMIT stages the inode in the catalog and waits for one commit of the pool, which makes
+ * the data, its mappings and the inode durable together. After a crash
  * an uncommitted extension is therefore forgotten (the client resends it: the write verifier
  * changed), and the first open of a file in a process zeroes what lies past its size.
  *
@@ -222,8 +224,10 @@ final class FileOperations {
             before = namespace.getattr(ino);
             if (len > 0) {
                 fd.ensureCapacity(end);
+                // never FUA: a stable write's data, mappings and new size are made durable together,
+                // by the one commit its namespace change waits for below
                 if (aligned) {
-                    fd.volume.write(offset, src, fua);
+                    fd.volume.write(offset, src);
                 } else {
                     long start = offset & ~(long) (SECTOR - 1);
                     long stop = OpenFile.roundUp(end);
@@ -235,7 +239,7 @@ final class FileOperations {
                         fd.volume.read(stop - SECTOR, b.slice(b.capacity() - SECTOR, SECTOR));
                     }
                     b.put((int) (offset - start), src, src.position(), len);
-                    fd.volume.write(start, b, fua);
+                    fd.volume.write(start, b);
                 }
             }
             namespace.lock();
@@ -244,11 +248,11 @@ final class FileOperations {
                 after = cur.withSize(Math.max(cur.size(), end)).modified(now());
                 namespace.cache().putDirty(after);
                 if (fua) {
-                    namespace.persist(ino);
+                    namespace.persist(ino); // staged after the data write: its ticket covers the data too
                 }
             } finally {
                 if (fua) {
-                    namespace.endChange();
+                    namespace.endChange(); // one commit: data, mappings and inode
                 } else {
                     namespace.unlock(); // nothing stored: an unstable write waits for no sync
                 }
@@ -268,15 +272,7 @@ final class FileOperations {
             return new Change(before, before);
         }
         try {
-            if (before.volume() != null) {
-                OpenFile fd = open(before);
-                try {
-                    fd.volume.flush();
-                } finally {
-                    files.release(fd);
-                }
-            }
-            namespace.persistDurably(ino);
+            namespace.persistDurably(ino); // one commit for the data written so far and the inode
         } catch (EngineException e) {
             throw EngineErrors.translate(e);
         }

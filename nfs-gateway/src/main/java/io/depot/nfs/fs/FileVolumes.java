@@ -19,25 +19,26 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The engine volumes that hold regular files' bytes: file {@code INO}'s volume is named
- * {@code nfs.INO} ({@link NamespaceKeys#volumeName}).
+ * {@code nfs.INO} ({@link NamespaceKeys#volumeName}) and owned by the datastore
+ * ({@link NamespaceKeys#FILE_VOLUME_OWNER}): the owner, not the name, tells a file's volume from
+ * a user's. Volumes an older build made before volumes had owners are adopted at open: those an
+ * inode (live or frozen in an export snapshot) references.
  *
  * <h2>Crash safety</h2>
  * A volume is made lazily ({@link #withVolume}: CREATE makes none) and exists, durably, before
  * the inode names it; a remove commits the namespace change first and only then deletes the
- * volume, in the background ({@link #deleteAfterRemoval}). A crash in between leaves a volume
- * named like a file's that no inode references: the sweep at open ({@link #recover}) deletes
+ * volume, in the background ({@link #deleteAfterRemoval}). A crash in between leaves a file
+ * volume that no inode references: the sweep at open ({@link #recover}) deletes
  * those before serving. An inode whose volume is missing (deleted behind our back) gets a new
  * empty volume and size 0, loudly logged.
  */
 final class FileVolumes {
     private static final Logger log = LoggerFactory.getLogger(FileVolumes.class);
-    private static final Pattern VOLUME_NAME = Pattern.compile("nfs\\.([0-9a-f]{16})");
 
     private final Pool pool;
     private final NamespaceStore namespace;
@@ -92,7 +93,7 @@ final class FileVolumes {
             if (i.volume() != null) {
                 return i;
             }
-            Volume v = pool.createVolume(NamespaceKeys.volumeName(ino), Datastore.SECTOR);
+            Volume v = pool.createVolume(NamespaceKeys.volumeName(ino), Datastore.SECTOR, NamespaceKeys.FILE_VOLUME_OWNER);
             byId.put(v.uuid(), v);
             boolean named = false;
             namespace.lock();
@@ -222,9 +223,10 @@ final class FileVolumes {
                 }
             }
         });
+        adoptOlderBuildsVolumes(volumes, referenced, snapshots);
         List<Volume> fileVolumes = new ArrayList<>();
         for (Volume v : volumes.values()) {
-            if (VOLUME_NAME.matcher(v.name()).matches()) {
+            if (v.owner().equals(NamespaceKeys.FILE_VOLUME_OWNER)) {
                 fileVolumes.add(v);
                 byId.put(v.uuid(), v); // a removed file's volume stays while its snapshots do
             }
@@ -242,13 +244,44 @@ final class FileVolumes {
             }
         }
         for (Inode i : missing) {
-            Volume v = pool.createVolume(NamespaceKeys.volumeName(i.ino()), Datastore.SECTOR);
+            Volume v = pool.createVolume(NamespaceKeys.volumeName(i.ino()), Datastore.SECTOR, NamespaceKeys.FILE_VOLUME_OWNER);
             byId.put(v.uuid(), v);
             Inode fixed = i.withVolume(v.uuid()).withSize(0).modified(NamespaceStore.now());
             NamespaceStore.Txn t = namespace.new Txn();
             t.put(fixed);
             t.commit();
             log.error("file inode {} had lost its volume {}; it now has an empty one (its data is gone)", i.ino(), i.volume());
+        }
+    }
+
+    /**
+     * Gives the datastore the volumes an older build made for its files before volumes had
+     * owners (they read as the user's): those a live inode references, then those only an
+     * export snapshot's frozen inodes do (a removed file's volume kept for its snapshots).
+     */
+    private void adoptOlderBuildsVolumes(Map<UUID, Volume> volumes, Set<UUID> referenced, ExportSnapshots snapshots) {
+        Map<UUID, Volume> unowned = new HashMap<>();
+        for (Volume v : volumes.values()) {
+            if (v.owner().isUser()) {
+                unowned.put(v.uuid(), v);
+            }
+        }
+        if (unowned.isEmpty()) {
+            return; // the usual case: nothing made before owners is left
+        }
+        Set<UUID> ours = new HashSet<>(referenced);
+        ours.retainAll(unowned.keySet());
+        if (ours.size() < unowned.size()) {
+            snapshots.forEachFrozenFileVolume(id -> {
+                if (unowned.containsKey(id)) {
+                    ours.add(id);
+                }
+            });
+        }
+        for (UUID id : ours) {
+            Volume v = unowned.get(id);
+            v.setOwner(NamespaceKeys.FILE_VOLUME_OWNER);
+            log.info("adopted volume {}: a file's volume made before volumes had owners", v.name());
         }
     }
 

@@ -1,42 +1,47 @@
 package io.depot.nfs.fs;
 
+import io.depot.engine.Catalog;
+import io.depot.engine.CatalogNamespace;
+import io.depot.engine.DurabilityCallback;
 import io.depot.engine.EngineException;
-import io.depot.engine.Settings;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The one way a durable namespace change reaches the store. Every change of the datastore's
- * settings (inodes, entries, export snapshots, the clean mark) goes through here and nowhere
- * else, so that where durability is decided can be replaced in one class.
+ * records (inodes, entries, export snapshots, the clean mark) goes through here and nowhere
+ * else, so that where durability is decided is visible in one class.
  *
- * <p>A change is applied at once (visible to reads) without a sync and numbered with a
- * <em>ticket</em>; it is durable once {@link #awaitDurable} returns for that ticket, or once
- * {@link #whenDurable} says so. Tickets are ordered: a durable ticket makes every earlier one
- * durable too (the log is replayed in order after a crash). Today the changes go to
- * {@link Settings} and share syncs through {@link GroupSync}.
+ * <p>The records live in the pool's catalog ({@link NamespaceKeys#NAMESPACE}), and durability is
+ * the engine's: a change is staged in the pool's commit pipeline (applied at once, visible to
+ * reads, without a sync) and numbered with the <em>ticket</em> of the commit that makes it
+ * durable; it is durable once {@link #awaitDurable} returns for that ticket, or once
+ * {@link #whenDurable} says so. That commit also makes durable every volume write completed
+ * before the ticket was given, so a stable WRITE (data, mappings and the inode's new size) pays
+ * one commit, shared with every concurrent caller. Tickets are ordered: a durable ticket makes
+ * every earlier one durable too (the metadata log is replayed in order after a crash).
+ *
+ * <p>RFC 1813 §4.7 lets a client assume a modifying procedure's change is on stable storage when
+ * the reply arrives: every namespace procedure replies only after its ticket is durable.
  */
 final class NamespaceLog {
     /** What {@link #tryApply} answers when it changed nothing. */
-    static final long NOT_APPLIED = -1;
+    static final long NOT_APPLIED = Catalog.REFUSED;
 
-    /** Told once a change is durable ({@code true}) or once the sync meant to make it so failed ({@code false}). */
-    @FunctionalInterface
-    interface Completion {
-        void done(boolean durable);
+    private final Catalog catalog;
+    private final CatalogNamespace<byte[]> records;
+    /** The ticket of the last change staged; tickets only grow, as changes are staged under the namespace lock. */
+    private volatile long lastTicket;
+    private final AtomicLong changes = new AtomicLong();
+
+    NamespaceLog(Catalog catalog, CatalogNamespace<byte[]> records) {
+        this.catalog = catalog;
+        this.records = records;
     }
 
-    private final Settings settings;
-    private final GroupSync sync;
-
-    NamespaceLog(Settings settings) {
-        this.settings = settings;
-        this.sync = new GroupSync(settings);
-    }
-
-    /** Applies {@code changes} (null values delete) atomically without waiting for a sync; its ticket. */
+    /** Applies {@code changes} (null values delete) atomically without waiting for a commit; its ticket. */
     long apply(Map<String, byte[]> changes) {
-        settings.applyUnsynced(changes);
-        return sync.applied();
+        return staged(records.stage(changes));
     }
 
     /**
@@ -44,34 +49,46 @@ final class NamespaceLog {
      * changes nothing and answers {@link #NOT_APPLIED}. For an event loop.
      */
     long tryApply(Map<String, byte[]> changes) {
-        if (!settings.tryApplyUnsynced(changes)) {
-            return NOT_APPLIED;
+        long ticket = records.tryStage(changes);
+        return ticket == NOT_APPLIED ? NOT_APPLIED : staged(ticket);
+    }
+
+    private long staged(long ticket) {
+        changes.incrementAndGet();
+        if (ticket > lastTicket) {
+            lastTicket = ticket;
         }
-        return sync.applied();
+        return ticket;
     }
 
     /** Applies {@code changes} and returns once they are durable (rare changes: export snapshots, the clean mark). */
     void applyDurably(Map<String, byte[]> changes) {
-        settings.apply(changes);
+        awaitDurable(apply(changes));
     }
 
-    /** The ticket of the last change applied (0: none yet); awaiting it covers everything visible now. */
-    long lastTicket() { return sync.lastApplied(); }
+    /** The ticket of the last change applied (0: none yet); awaiting it covers every change visible now. */
+    long lastTicket() { return lastTicket; }
 
     /**
-     * Returns once change {@code ticket} (and every one before it) is durable.
+     * A ticket covering every change applied and every volume write completed so far: what a
+     * COMMIT waits for, whether or not it changed an inode.
+     */
+    long ticketForAll() { return catalog.ticket(); }
+
+    /**
+     * Returns once ticket {@code ticket} (and every one before it) is durable.
      *
-     * @throws EngineException the sync that should have covered it failed
+     * @throws EngineException the commit that should have covered it failed
      */
-    void awaitDurable(long ticket) { sync.awaitDurable(ticket); }
+    void awaitDurable(long ticket) { catalog.await(ticket); }
 
     /**
-     * Calls {@code done} once change {@code ticket} is durable or its sync failed: at once on this
-     * thread if that is already so, else on the syncing thread (so {@code done} must only hand
-     * work on, e.g. to an event loop).
+     * Calls {@code done} once ticket {@code ticket} is durable ({@code true}) or its commit failed
+     * ({@code false}): always on the pool's commit-syncer thread, never this one, so {@code done}
+     * must only hand work on (e.g. to an event loop).
      */
-    void whenDurable(long ticket, Completion done) { sync.whenDurable(ticket, done); }
+    void whenDurable(long ticket, DurabilityCallback done) { catalog.whenDurable(ticket, done); }
 
-    /** Syncs made so far; fewer than changes when concurrent ones shared a sync. */
-    long syncs() { return sync.syncs(); }
+    /** Namespace changes applied since the datastore opened. */
+    long changes() { return changes.get(); }
 }

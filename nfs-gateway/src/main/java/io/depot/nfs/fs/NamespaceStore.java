@@ -6,7 +6,8 @@ import static io.depot.nfs.fs.NamespaceKeys.inodeKey;
 import static io.depot.nfs.fs.NamespaceKeys.nameKey;
 
 import io.depot.engine.EngineException;
-import io.depot.engine.Settings;
+import io.depot.engine.CachedValue;
+import io.depot.engine.CatalogNamespace;
 import io.depot.nfs.fs.NamespaceCache.Entry;
 import io.depot.nfs.fs.NamespaceCache.EntryKey;
 import java.nio.ByteBuffer;
@@ -32,21 +33,22 @@ import java.util.function.Consumer;
  *
  * <p>The lock serialises namespace changes and cache fills; see {@link LockOrder} for what may
  * be held when it is taken. A change ends with {@link #endChange}, which releases the lock and
- * then waits until the change is durable, so concurrent callers share one sync.
+ * then waits until the change is durable, so concurrent callers share one commit.
  */
 final class NamespaceStore {
     /** How long an event loop waits for the namespace lock before leaving a change to a worker. */
     private static final long FAST_LOCK_WAIT_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
 
-    private final Settings settings;
+    /** The datastore's records in the pool's catalog; changed only through {@link #log}. */
+    private final CatalogNamespace<byte[]> records;
     private final NamespaceLog log;
     private final NamespaceCache cache;
     private final ReentrantLock lock = new ReentrantLock();
     /** Guarded by {@link #lock}. */
     private long nextIno;
 
-    NamespaceStore(Settings settings, NamespaceLog log, NamespaceCache cache) {
-        this.settings = settings;
+    NamespaceStore(CatalogNamespace<byte[]> records, NamespaceLog log, NamespaceCache cache) {
+        this.records = records;
         this.log = log;
         this.cache = cache;
     }
@@ -59,7 +61,7 @@ final class NamespaceStore {
 
     /** Whether the last process closed the datastore; from now on a crash is not a clean stop. */
     boolean takeCleanMark() {
-        boolean clean = settings.get(NamespaceKeys.CLEAN) != null;
+        boolean clean = records.get(NamespaceKeys.CLEAN) != null;
         if (clean) {
             Map<String, byte[]> unmark = new HashMap<>();
             unmark.put(NamespaceKeys.CLEAN, null);
@@ -75,9 +77,9 @@ final class NamespaceStore {
 
     /** Reads the inode counter and makes the root directory if there is none; whether it made one. */
     boolean createRootIfMissing() {
-        byte[] n = settings.get(NamespaceKeys.NEXT_INO);
+        byte[] n = records.get(NamespaceKeys.NEXT_INO);
         nextIno = n == null ? Datastore.ROOT + 1 : ByteBuffer.wrap(n).getLong();
-        if (settings.get(inodeKey(Datastore.ROOT)) != null) {
+        if (records.get(inodeKey(Datastore.ROOT)) != null) {
             return false;
         }
         long now = now();
@@ -94,7 +96,7 @@ final class NamespaceStore {
         long maxIno = Datastore.ROOT;
         String after = null;
         while (true) {
-            Map<String, byte[]> page = settings.list(NamespaceKeys.INODES, after, 4096);
+            Map<String, byte[]> page = records.list(NamespaceKeys.INODES, after, 4096);
             if (page.isEmpty()) {
                 break;
             }
@@ -143,7 +145,7 @@ final class NamespaceStore {
     /**
      * Releases the lock and waits until every change applied so far is durable, the caller's
      * included: what a reply reports is on stable storage before it is sent (RFC 1813 §4.7).
-     * The wait happens outside the lock, so changes of concurrent callers share one sync.
+     * The wait happens outside the lock, so changes of concurrent callers share one commit.
      */
     void endChange() {
         long owed = log.lastTicket();
@@ -151,8 +153,12 @@ final class NamespaceStore {
         if (lock.isHeldByCurrentThread()) {
             return; // an outer change of this thread waits when it ends
         }
+        awaitDurable(owed);
+    }
+
+    private void awaitDurable(long ticket) {
         try {
-            log.awaitDurable(owed);
+            log.awaitDurable(ticket);
         } catch (EngineException e) {
             throw EngineErrors.translate(e);
         }
@@ -170,7 +176,7 @@ final class NamespaceStore {
         try {
             i = cache.inode(ino);
             if (i == null) {
-                byte[] b = settings.get(inodeKey(ino));
+                byte[] b = records.get(inodeKey(ino));
                 if (b == null) {
                     throw new FsException.Stale("inode " + ino + " does not exist");
                 }
@@ -202,7 +208,7 @@ final class NamespaceStore {
         try {
             e = cache.entry(k);
             if (e == null) {
-                byte[] v = settings.get(nameKey(dir, name));
+                byte[] v = records.get(nameKey(dir, name));
                 if (v == null) {
                     return null;
                 }
@@ -218,11 +224,11 @@ final class NamespaceStore {
     /** Up to {@code limit} entries of {@code dir} by cookie after {@code cookie} (below {@link Datastore#FIRST_COOKIE}: from the first). */
     Map<String, byte[]> entriesByCookie(long dir, long cookie, int limit) {
         String after = cookie < Datastore.FIRST_COOKIE ? null : cookieKey(dir, cookie);
-        return settings.list(cookiePrefix(dir), after, limit);
+        return records.list(cookiePrefix(dir), after, limit);
     }
 
     boolean isEmpty(long dir) {
-        return settings.list(cookiePrefix(dir), null, 1).isEmpty();
+        return records.list(cookiePrefix(dir), null, 1).isEmpty();
     }
 
     /**
@@ -261,7 +267,7 @@ final class NamespaceStore {
             if (e != null) {
                 return e;
             }
-            io.depot.engine.CachedValue<byte[]> c = settings.getCached(nameKey(dir, name));
+            CachedValue<byte[]> c = records.getCached(nameKey(dir, name));
             if (c == null) {
                 throw WouldBlock.INSTANCE;
             }
@@ -304,14 +310,24 @@ final class NamespaceStore {
         }
     }
 
-    /** Stores the cached inode if it is newer than the stored one, and returns once that is durable. */
+    /**
+     * Stores the cached inode if it is newer than the stored one, and returns once that and every
+     * volume write completed so far are durable: one commit for a file's data, mappings and
+     * size (COMMIT, close).
+     */
     void persistDurably(long ino) {
+        long owed;
         lock.lock();
         try {
             persist(ino);
+            owed = log.ticketForAll();
         } finally {
-            endChange();
+            lock.unlock();
         }
+        if (lock.isHeldByCurrentThread()) {
+            return; // an outer change of this thread waits when it ends
+        }
+        awaitDurable(owed);
     }
 
     static long now() {

@@ -1,7 +1,7 @@
 package io.depot.nfs.fs;
 
 import io.depot.engine.EngineException;
-import io.depot.engine.Settings;
+import io.depot.engine.CatalogNamespace;
 import io.depot.engine.Snapshot;
 import io.depot.engine.Volume;
 import java.nio.ByteBuffer;
@@ -22,16 +22,16 @@ import java.util.Map;
  */
 final class SnapshotView implements ReadOnlyTree {
     private final VirtualFileSystem live;
-    private final Settings settings;
+    private final CatalogNamespace<byte[]> records;
     private final FileVolumes volumes;
     private final ExportSnapshot snapshot;
     private final String prefix;
     private final String engineName;
     private final BoundedCache<Long, Snapshot> files = new BoundedCache<>(256, s -> false);
 
-    SnapshotView(VirtualFileSystem live, Settings settings, FileVolumes volumes, ExportSnapshot snapshot) {
+    SnapshotView(VirtualFileSystem live, CatalogNamespace<byte[]> records, FileVolumes volumes, ExportSnapshot snapshot) {
         this.live = live;
-        this.settings = settings;
+        this.records = records;
         this.volumes = volumes;
         this.snapshot = snapshot;
         this.prefix = ExportSnapshots.frozenPrefix(snapshot.id());
@@ -64,7 +64,7 @@ final class SnapshotView implements ReadOnlyTree {
     @Override
     public Inode getattr(long number) {
         long ino = frozen(number);
-        byte[] b = settings.get(prefix + "i/" + NamespaceKeys.hex(ino));
+        byte[] b = records.get(prefix + "i/" + NamespaceKeys.hex(ino));
         if (b == null) {
             throw new FsException.Stale("inode " + ino + " is not in export snapshot " + snapshot.id());
         }
@@ -92,7 +92,7 @@ final class SnapshotView implements ReadOnlyTree {
         if (dot != null) {
             return dot;
         }
-        byte[] v = settings.get(prefix + "d/" + NamespaceKeys.hex(frozen(dir)) + "/" + name);
+        byte[] v = records.get(prefix + "d/" + NamespaceKeys.hex(frozen(dir)) + "/" + name);
         if (v == null) {
             throw new FsException.NoEntry(name);
         }
@@ -166,7 +166,7 @@ final class SnapshotView implements ReadOnlyTree {
         }
         String cookies = prefix + "c/" + NamespaceKeys.hex(frozen(dir)) + "/";
         String after = cookie < Datastore.FIRST_COOKIE ? null : cookies + NamespaceKeys.hex(cookie);
-        Map<String, byte[]> page = settings.list(cookies, after, room + 1);
+        Map<String, byte[]> page = records.list(cookies, after, room + 1);
         int taken = 0;
         for (Map.Entry<String, byte[]> e : page.entrySet()) {
             if (taken == room) {

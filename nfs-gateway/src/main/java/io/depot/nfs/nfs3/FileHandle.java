@@ -1,6 +1,6 @@
 package io.depot.nfs.nfs3;
 
-import io.depot.engine.Settings;
+import io.depot.engine.CatalogNamespace;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -20,7 +20,8 @@ record FileHandle(int exportId, long ino, int generation) {
     private static final byte FORMAT = 2;
     static final int LENGTH = 25;
     private static final int BODY = 17;
-    private static final String KEY = "nfs/handle-key";
+    /** Where the key lives in the catalog namespace {@value io.depot.nfs.fs.NamespaceKeys#NAMESPACE}. */
+    private static final String KEY = "handle-key";
 
     /** Signs and checks handles with the datastore's key, made on first use. */
     static final class Codec {
@@ -31,12 +32,12 @@ record FileHandle(int exportId, long ino, int generation) {
          */
         private final ConcurrentLinkedQueue<Mac> idle = new ConcurrentLinkedQueue<>();
 
-        Codec(Settings settings) {
-            byte[] k = settings.get(KEY);
+        Codec(CatalogNamespace<byte[]> records) {
+            byte[] k = records.get(KEY);
             if (k == null) {
                 k = new byte[32];
                 new SecureRandom().nextBytes(k);
-                settings.put(KEY, k);
+                records.put(KEY, k);
             }
             key = new SecretKeySpec(k, "HmacSHA256");
         }

@@ -1,6 +1,9 @@
 package io.depot.nfs.nfs3;
 
-import io.depot.engine.Settings;
+import io.depot.engine.Catalog;
+import io.depot.engine.CatalogCodec;
+import io.depot.engine.CatalogNamespace;
+import io.depot.nfs.fs.NamespaceKeys;
 import io.depot.nfs.fs.Caller;
 import io.depot.nfs.fs.Datastore;
 import io.depot.nfs.fs.FsException;
@@ -8,7 +11,6 @@ import io.depot.nfs.fs.Inode;
 import io.depot.nfs.mount.Export;
 import io.depot.nfs.mount.ExportTable;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -21,30 +23,31 @@ import org.slf4j.LoggerFactory;
  * The exports of one datastore, for MOUNT and for NFS (which finds a handle's export by id), and
  * the one place that decides what a client may do with an export ({@link #access}).
  *
- * <p>Exports are stored in the pool's settings as {@code nfs/export/<path>} (see
+ * <p>Exports are stored in the pool's catalog as {@code export/<path>} of namespace
+ * {@value NamespaceKeys#NAMESPACE} (see
  * {@link NfsExport#encode}), so rules changed at run time survive restarts. At start the stored
  * exports are served; a configured export not stored yet is stored first (a stored one wins).
  */
 public final class NfsExportTable implements ExportTable {
     private static final Logger log = LoggerFactory.getLogger(NfsExportTable.class);
-    private static final String PREFIX = "nfs/export";
+    private static final String PREFIX = "export";
 
     /** What a client may do with an export. */
     public enum Access { DENIED, READ_ONLY, READ_WRITE }
 
     private final Datastore store;
-    private final Settings settings;
+    private final CatalogNamespace<String> stored;
     private final FileHandle.Codec handles;
     private final Map<Integer, NfsExport> byId = new ConcurrentHashMap<>();
     private final Map<Integer, Inode> roots = new ConcurrentHashMap<>();
 
-    public NfsExportTable(Datastore store, Settings settings, List<NfsExport> configured) {
+    public NfsExportTable(Datastore store, Catalog catalog, List<NfsExport> configured) {
         this.store = store;
-        this.settings = settings;
-        this.handles = new FileHandle.Codec(settings);
-        for (Map.Entry<String, byte[]> e : settings.list(PREFIX + "/").entrySet()) {
+        this.stored = catalog.namespace(NamespaceKeys.NAMESPACE, CatalogCodec.UTF8);
+        this.handles = new FileHandle.Codec(catalog.namespace(NamespaceKeys.NAMESPACE));
+        for (Map.Entry<String, String> e : stored.list(PREFIX + "/").entrySet()) {
             String path = e.getKey().substring(PREFIX.length());
-            install(NfsExport.decode(path, new String(e.getValue(), StandardCharsets.UTF_8)));
+            install(NfsExport.decode(path, e.getValue()));
         }
         for (NfsExport e : configured) {
             if (find(e.path()) == null) {
@@ -60,7 +63,7 @@ public final class NfsExportTable implements ExportTable {
             throw new IllegalArgumentException("export " + e.path() + " collides with " + other.path() + "'s id");
         }
         install(e);
-        settings.put(PREFIX + e.path(), e.encode().getBytes(StandardCharsets.UTF_8));
+        stored.put(PREFIX + e.path(), e.encode());
         log.info("export {}: {}", e.path(), e.encode());
     }
 
@@ -70,7 +73,7 @@ public final class NfsExportTable implements ExportTable {
         if (e == null) {
             return false;
         }
-        settings.delete(PREFIX + e.path());
+        stored.delete(PREFIX + e.path());
         byId.remove(e.id());
         roots.remove(e.id());
         return true;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.depot.engine.Pool;
 import io.depot.engine.PoolOptions;
 import io.depot.engine.Volume;
+import io.depot.engine.VolumeOwner;
 import io.depot.nfs.fs.VirtualFileSystem.CreateMode;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -256,15 +257,20 @@ class DatastoreTest {
         // what a first write does before the inode names the new volume: the volume of a file that has none
         Inode empty = file("empty");
         String orphan = Datastore.volumeName(empty.ino());
-        pool.createVolume(orphan, 512);
+        VolumeOwner datastore = fs.volumeOf(keep.ino()).owner();
+        assertEquals(VolumeOwner.Kind.NFS_FILE, datastore.kind());
+        pool.createVolume(orphan, 512, datastore);
         // and what a remove leaves when it dies after its commit: a volume of an inode that is gone
         String removed = Datastore.volumeName(keep.ino() + 7);
-        pool.createVolume(removed, 4096);
+        pool.createVolume(removed, 4096, datastore);
         pool.createVolume("not-ours", 4096);
+        String userNamedLikeAFile = Datastore.volumeName(keep.ino() + 8);
+        pool.createVolume(userNamedLikeAFile, 4096);
         crashAndReopen();
         assertFalse(volumeExists(orphan));
         assertFalse(volumeExists(removed));
-        assertTrue(volumeExists("not-ours"), "volumes not named like a file's are left alone");
+        assertTrue(volumeExists("not-ours"), "volumes the datastore does not own are left alone");
+        assertTrue(volumeExists(userNamedLikeAFile), "whatever their name");
         assertTrue(volumeExists(Datastore.volumeName(keep.ino())));
         assertArrayEquals(new byte[] {9}, readAll(keep.ino()));
         // the file whose first write the crash interrupted is still empty, and takes a write now

@@ -2,17 +2,16 @@ package io.depot.nfs.fs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.depot.engine.Settings;
 import io.depot.engine.StorageIoException;
 import io.depot.nfs.fs.VirtualFileSystem.CreateMode;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,8 +22,8 @@ import org.junit.jupiter.api.Test;
 /**
  * CREATE and REMOVE made from memory for an event loop ({@link MemoryFastPath#tryCreate},
  * {@link MemoryFastPath#tryRemove}): the same changes as the ordinary calls, declined (nothing
- * changed) where they would have to wait or fail, and reported durable only once a sync of the
- * group commit ({@link GroupSync}) covered them. Durability is checked by reopening the pool
+ * changed) where they would have to wait or fail, and reported durable only once a commit of
+ * the pool's catalog covered them. Durability is checked by reopening the pool
  * without the datastore's close (a crash as far as the datastore can tell).
  */
 class NamespaceFastPathTest extends CrashReopenFixture {
@@ -146,26 +145,32 @@ class NamespaceFastPathTest extends CrashReopenFixture {
         return page.entries().stream().filter(e -> e.ino() == i.ino()).findFirst().orElseThrow().name();
     }
 
+    /**
+     * The engine's catalog makes the commits (see CatalogTest, whose failing store shows a failed
+     * commit told to every ticket it covered): here, that the fast path hears the verdict on the
+     * pool's commit-syncer thread, never its own event loop, and that a change the pool can no
+     * longer commit is never called durable.
+     */
     @Test
-    void aSyncThatFailsIsReportedToEveryChangeItCoveredAndNoneIsCalledDurable() throws Exception {
+    void durabilityIsToldOnTheSyncerThreadAndNeverForAChangeAClosedPoolCannotCommit() throws Exception {
         open();
-        Settings settings = pool.settings();
-        GroupSync sync = new GroupSync(settings);
-        settings.applyUnsynced(Map.of("nfs-test/a", new byte[] {1}));
-        long first = sync.applied();
-        sync.awaitDurable(first);
-        assertTrue(sync.syncs() >= 1);
-        CompletableFuture<Boolean> early = new CompletableFuture<>();
+        MemoryFastPath.Pending<Created> made = fs.fastPath().tryCreate(Caller.ROOT, ROOT, "a", SetAttributes.NONE, CreateMode.GUARDED, 0);
+        assertNotNull(made);
         Thread caller = Thread.currentThread();
-        sync.whenDurable(first, durable -> early.complete(durable && Thread.currentThread() == caller));
-        assertTrue(early.getNow(false), "a change already durable is told so at once, on the caller's thread");
+        for (int round = 0; round < 2; round++) { // pending at first, then already durable: told elsewhere either way
+            CompletableFuture<Thread> where = new CompletableFuture<>();
+            fs.fastPath().whenDurable(made.ticket(), durable -> where.complete(durable ? Thread.currentThread() : null));
+            Thread told = where.get(10, TimeUnit.SECONDS);
+            assertNotNull(told, "durable");
+            assertNotSame(caller, told, "a verdict runs on the commit syncer, not the caller's thread");
+        }
 
-        pool.close(); // every later sync fails: the store is closed
-        long second = sync.applied();
+        pool.close(); // every later commit is refused: the stores are closed
+        long never = pool.catalog().ticket();
         CompletableFuture<Boolean> told = new CompletableFuture<>();
-        sync.whenDurable(second, told::complete);
-        assertThrows(StorageIoException.class, () -> sync.awaitDurable(second));
+        fs.fastPath().whenDurable(never, told::complete);
         assertEquals(false, told.get(10, TimeUnit.SECONDS));
+        assertThrows(StorageIoException.class, () -> pool.catalog().await(never));
         pool = null;
     }
 }

@@ -341,6 +341,9 @@ public final class Engine implements AutoCloseable {
 
     public void rename(VolumeState v, String newName) { volumes.rename(v, newName); }
 
+    /** Hands a volume to {@code owner}, durably. */
+    public void setOwner(VolumeState v, VolumeOwner owner) { volumes.setOwner(v, owner); }
+
     /** Grows a volume, or shrinks it when {@code allowShrink} (the cut-off data is unmapped). */
     public void resize(VolumeState v, long newSize, boolean allowShrink) { volumes.resize(v, newSize, allowShrink); }
 

@@ -46,7 +46,7 @@ public final class VolumeState {
     private final long id;
     private final UUID uuid;
     private final long createdMillis;
-    private final VolumeOwner owner;
+    private volatile VolumeOwner owner;
     private final MappingCache.Directory pages;
     private final ReentrantReadWriteLock ioLock = new ReentrantReadWriteLock();
     /** Live snapshots by the epoch they froze. */
@@ -160,6 +160,8 @@ public final class VolumeState {
     }
 
     void renameTo(String newName) { this.name = newName; }
+
+    void ownedBy(VolumeOwner newOwner) { this.owner = newOwner; }
 
     /** Sets the size (a shrink cuts the tail first, with I/O drained). */
     void resizeTo(long bytes) { this.sizeBytes = bytes; }

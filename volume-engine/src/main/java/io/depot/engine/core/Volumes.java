@@ -116,7 +116,7 @@ final class Volumes {
 
     /** Adds a volume to the indexes (at open, or once created). */
     void index(VolumeState v) {
-        v.observeWith(ioObservers.open(v.name()));
+        v.observeWith(ioObservers.open(v.name(), v.owner()));
         byId.put(v.id(), v);
         byName.put(v.name(), v);
         byUuid.put(v.uuid(), v);
@@ -140,7 +140,7 @@ final class Volumes {
             ioObservers = observers;
             for (VolumeState v : byId.values()) {
                 old.close(v.io());
-                v.observeWith(observers.open(v.name()));
+                v.observeWith(observers.open(v.name(), v.owner()));
             }
         } finally {
             ctx.unlockAdmin();
@@ -158,17 +158,32 @@ final class Volumes {
             requireFreeName(newName);
             String old = v.name();
             v.renameTo(newName);
-            try {
-                persist(v);
-            } catch (RuntimeException e) {
-                v.renameTo(old); // the stored record still has the old name
-                throw e;
-            }
+            persistOrUndo(v, () -> v.renameTo(old));
             byName.remove(old, v);
             byName.put(newName, v);
             ioObservers.close(v.io());
-            v.observeWith(ioObservers.open(newName));
+            v.observeWith(ioObservers.open(newName, v.owner()));
             log.info("renamed volume {} to {}", old, newName);
+        } finally {
+            ctx.unlockAdmin();
+        }
+    }
+
+    /** Hands a volume to another owner (a layer adopting what an older build made for it), durably. */
+    void setOwner(VolumeState v, VolumeOwner owner) {
+        Objects.requireNonNull(owner, "owner");
+        ctx.lockAdmin();
+        try {
+            v.checkAlive();
+            VolumeOwner old = v.owner();
+            if (old.equals(owner)) {
+                return;
+            }
+            v.ownedBy(owner);
+            persistOrUndo(v, () -> v.ownedBy(old));
+            ioObservers.close(v.io());
+            v.observeWith(ioObservers.open(v.name(), owner));
+            log.info("volume {} now belongs to {} (was {})", v.name(), owner, old);
         } finally {
             ctx.unlockAdmin();
         }
@@ -203,6 +218,16 @@ final class Volumes {
             log.info("resized volume {} from {} to {} bytes", v.name(), old, newSize);
         } finally {
             ctx.unlockAdmin();
+        }
+    }
+
+    /** Stores the volume's record; if the store refuses, {@code undo} puts back what the record still says. */
+    private void persistOrUndo(VolumeState v, Runnable undo) {
+        try {
+            persist(v);
+        } catch (RuntimeException e) {
+            undo.run();
+            throw e;
         }
     }
 
