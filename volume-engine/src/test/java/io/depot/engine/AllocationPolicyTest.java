@@ -18,11 +18,7 @@ class AllocationPolicyTest extends PoolFixture {
 
     @Test
     void wholeClusterWritesReuseFreedSpaceBeforeGrowingTheFile() throws Exception {
-        Volume old = pool().createVolume("old", GiB);
-        write(old, 0, 1, 32 * CL);
-        old.flush();
-        old.delete();
-        assertTrue(pool().awaitReclaim(Duration.ofSeconds(30)));
+        leaveFreedClusters();
         long fileSize = Files.size(dataFile());
 
         Volume v = pool().createVolume("v", GiB);
@@ -61,11 +57,7 @@ class AllocationPolicyTest extends PoolFixture {
 
     @Test
     void partialWritesNeverShowFreedBytesWhereverTheyLand() throws Exception {
-        Volume old = pool().createVolume("old", GiB);
-        write(old, 0, 1, 32 * CL);
-        old.flush();
-        old.delete();
-        assertTrue(pool().awaitReclaim(Duration.ofSeconds(30)));
+        leaveFreedClusters();
 
         Volume v = pool().createVolume("v", GiB);
         write(v, 4096, 5, 3 * CL);                // partial first and last clusters, whole ones between
@@ -94,5 +86,14 @@ class AllocationPolicyTest extends PoolFixture {
         ByteBuffer dst = ByteBuffer.allocate(length);
         s.read(offset, dst);
         return dst.array();
+    }
+
+    /** Writes 32 clusters to a volume and deletes it, waiting until reclaim has freed them: holes to reuse. */
+    private void leaveFreedClusters() throws Exception {
+        Volume old = pool().createVolume("old", GiB);
+        write(old, 0, 1, 32 * CL);
+        old.flush();
+        old.delete();
+        assertTrue(pool().awaitReclaim(Duration.ofSeconds(30)));
     }
 }

@@ -6,6 +6,7 @@ import io.depot.appliance.Sizes;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -48,6 +49,22 @@ abstract class ApiCommand implements Callable<Integer> {
         } else {
             human.accept(result);
             out().flush();
+        }
+    }
+
+    /** Prints a JSON array as {@code table}, one row per element, or the JSON as is with --json. */
+    void printList(JsonNode list, Table table, Function<JsonNode, Object[]> row) {
+        print(list, all -> {
+            all.forEach(e -> table.row(row.apply(e)));
+            table.print(out());
+        });
+    }
+
+    /** DELETEs {@code path}, then says {@code done} (nothing with --json: a DELETE answers no JSON). */
+    void delete(String path, String done) {
+        api().delete(path);
+        if (!json()) {
+            out().println(done);
         }
     }
 

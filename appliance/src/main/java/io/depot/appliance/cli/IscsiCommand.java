@@ -58,16 +58,12 @@ public final class IscsiCommand {
         static final class List extends ApiCommand {
             @Override
             void run() {
-                print(api().get("/iscsi/targets"), ts -> {
-                    Table t = new Table("TARGET", "LUNS", "ACL", "CHAP");
-                    ts.forEach(x -> {
-                        java.util.List<String> luns = new ArrayList<>();
-                        x.path("luns").forEach(l -> luns.add(l.path("lun").asLong() + "=" + lunText(l)));
-                        t.row(x.path("name").asText(), luns.isEmpty() ? "-" : String.join(" ", luns),
-                                x.path("allowedInitiators").isEmpty() ? "any" : x.path("allowedInitiators").size() + " initiator(s)",
-                                x.hasNonNull("chapUser") ? "on" : "off");
-                    });
-                    t.print(out());
+                printList(api().get("/iscsi/targets"), new Table("TARGET", "LUNS", "ACL", "CHAP"), x -> {
+                    java.util.List<String> luns = new ArrayList<>();
+                    x.path("luns").forEach(l -> luns.add(l.path("lun").asLong() + "=" + lunText(l)));
+                    return new Object[] {x.path("name").asText(), luns.isEmpty() ? "-" : String.join(" ", luns),
+                            x.path("allowedInitiators").isEmpty() ? "any" : x.path("allowedInitiators").size() + " initiator(s)",
+                            x.hasNonNull("chapUser") ? "on" : "off"};
                 });
             }
         }
@@ -88,10 +84,7 @@ public final class IscsiCommand {
 
             @Override
             void run() {
-                api().delete(path(iqn));
-                if (!json()) {
-                    out().println("deleted target " + iqn);
-                }
+                delete(path(iqn), "deleted target " + iqn);
             }
         }
     }
@@ -124,10 +117,7 @@ public final class IscsiCommand {
 
             @Override
             void run() {
-                api().delete(path(iqn) + "/luns/" + lun);
-                if (!json()) {
-                    out().println("unmapped LUN " + lun + " of " + iqn);
-                }
+                delete(path(iqn) + "/luns/" + lun, "unmapped LUN " + lun + " of " + iqn);
             }
         }
     }
@@ -206,12 +196,9 @@ public final class IscsiCommand {
     static final class Sessions extends ApiCommand {
         @Override
         void run() {
-            print(api().get("/iscsi/sessions"), ss -> {
-                Table t = new Table("INITIATOR", "ISID", "TARGET", "TSIH");
-                ss.forEach(s -> t.row(s.path("initiator").asText(), s.path("isid").asText(), s.path("target").asText(),
-                        s.path("tsih").asInt()));
-                t.print(out());
-            });
+            printList(api().get("/iscsi/sessions"), new Table("INITIATOR", "ISID", "TARGET", "TSIH"),
+                    s -> new Object[] {s.path("initiator").asText(), s.path("isid").asText(), s.path("target").asText(),
+                        s.path("tsih").asInt()});
         }
     }
 }

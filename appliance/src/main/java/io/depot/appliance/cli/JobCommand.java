@@ -31,12 +31,9 @@ public final class JobCommand {
     static final class List extends ApiCommand {
         @Override
         void run() {
-            print(api().get("/jobs"), l -> {
-                Table t = new Table("JOB", "KIND", "VOLUME", "STATE", "PROGRESS");
-                l.forEach(j -> t.row(j.path("id").asText(), j.path("kind").asText(), j.path("volume").asText(),
-                        j.path("state").asText(), percent(j)));
-                t.print(out());
-            });
+            printList(api().get("/jobs"), new Table("JOB", "KIND", "VOLUME", "STATE", "PROGRESS"),
+                    j -> new Object[] {j.path("id").asText(), j.path("kind").asText(), j.path("volume").asText(),
+                        j.path("state").asText(), percent(j)});
         }
     }
 

@@ -86,12 +86,9 @@ public final class NfsCommand {
         static final class List extends ApiCommand {
             @Override
             void run() {
-                print(api().get("/nfs/exports"), es -> {
-                    Table t = new Table("EXPORT", "CLIENTS", "SQUASH");
-                    es.forEach(e -> t.row(e.path("path").asText(), e.path("clients").isEmpty() ? "everyone (rw)"
-                            : String.join(" ", VolumeCommand.strings(e.get("clients"))), e.path("squash").asText()));
-                    t.print(out());
-                });
+                printList(api().get("/nfs/exports"), new Table("EXPORT", "CLIENTS", "SQUASH"),
+                        e -> new Object[] {e.path("path").asText(), e.path("clients").isEmpty() ? "everyone (rw)"
+                            : String.join(" ", VolumeCommand.strings(e.get("clients"))), e.path("squash").asText()});
             }
         }
 
@@ -124,10 +121,7 @@ public final class NfsCommand {
 
             @Override
             void run() {
-                api().delete(path(path));
-                if (!json()) {
-                    out().println("stopped exporting " + path);
-                }
+                delete(path(path), "stopped exporting " + path);
             }
         }
     }
@@ -153,11 +147,8 @@ public final class NfsCommand {
 
             @Override
             void run() {
-                print(api().get(path(path) + "/snapshots"), ss -> {
-                    Table t = new Table("NAME", "CREATED", "PATH");
-                    ss.forEach(s -> t.row(s.path("name").asText(), s.path("createdAt").asText(), s.path("path").asText()));
-                    t.print(out());
-                });
+                printList(api().get(path(path) + "/snapshots"), new Table("NAME", "CREATED", "PATH"),
+                        s -> new Object[] {s.path("name").asText(), s.path("createdAt").asText(), s.path("path").asText()});
             }
         }
 
@@ -168,10 +159,7 @@ public final class NfsCommand {
 
             @Override
             void run() {
-                api().delete(path(path) + "/snapshots/" + ApiClient.seg(name));
-                if (!json()) {
-                    out().println("deleted snapshot " + name + " of " + path);
-                }
+                delete(path(path) + "/snapshots/" + ApiClient.seg(name), "deleted snapshot " + name + " of " + path);
             }
         }
     }
@@ -180,11 +168,8 @@ public final class NfsCommand {
     static final class Clients extends ApiCommand {
         @Override
         void run() {
-            print(api().get("/nfs/clients"), cs -> {
-                Table t = new Table("CLIENT", "EXPORT");
-                cs.forEach(c -> t.row(c.path("host").asText(), c.path("export").asText()));
-                t.print(out());
-            });
+            printList(api().get("/nfs/clients"), new Table("CLIENT", "EXPORT"),
+                    c -> new Object[] {c.path("host").asText(), c.path("export").asText()});
         }
     }
 

@@ -63,14 +63,11 @@ public final class ScheduleCommand {
     static final class List extends ApiCommand {
         @Override
         void run() {
-            print(api().get("/schedules"), all -> {
-                Table t = new Table("SCHEDULE", "VOLUMES", "EVERY", "KEEP", "SNAPSHOTS", "NEXT RUN", "LAST RUN");
-                all.forEach(s -> t.row(s.path("name").asText(), String.join(",", VolumeCommand.strings(s.path("volumes"))),
+            printList(api().get("/schedules"), new Table("SCHEDULE", "VOLUMES", "EVERY", "KEEP", "SNAPSHOTS", "NEXT RUN", "LAST RUN"),
+                    s -> new Object[] {s.path("name").asText(), String.join(",", VolumeCommand.strings(s.path("volumes"))),
                         s.path("every").asText(), s.path("keep").asInt(), s.path("snapshots").size(), s.path("nextRun").asText(),
                         s.path("lastRun").isNull() || s.path("lastRun").isMissingNode() ? "-"
-                                : s.path("lastRun").path("at").asText() + (s.path("lastRun").hasNonNull("error") ? " FAILED" : "")));
-                t.print(out());
-            });
+                                : s.path("lastRun").path("at").asText() + (s.path("lastRun").hasNonNull("error") ? " FAILED" : "")});
         }
     }
 
@@ -90,10 +87,7 @@ public final class ScheduleCommand {
 
         @Override
         void run() {
-            api().delete(path(name));
-            if (!json()) {
-                out().println("deleted schedule " + name + " (its snapshots stay)");
-            }
+            delete(path(name), "deleted schedule " + name + " (its snapshots stay)");
         }
     }
 

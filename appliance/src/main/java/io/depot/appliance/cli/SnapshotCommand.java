@@ -74,10 +74,7 @@ public final class SnapshotCommand {
 
         @Override
         void run() {
-            api().delete(path(volumeAtSnapshot(target)));
-            if (!json()) {
-                out().println("deleted snapshot " + target);
-            }
+            delete(path(volumeAtSnapshot(target)), "deleted snapshot " + target);
         }
     }
 

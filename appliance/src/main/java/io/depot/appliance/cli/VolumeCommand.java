@@ -51,13 +51,11 @@ public final class VolumeCommand {
 
         @Override
         void run() {
-            print(api().get("/volumes" + (all ? "?all=true" : "")), vs -> {
-                Table t = new Table("NAME", "SIZE", "ALLOCATED", "SNAPSHOTS", "CLONE", "LUNS");
-                vs.forEach(v -> t.row(v.get("name").asText(), size(v.get("size")), size(v.get("allocated")),
+            printList(api().get("/volumes" + (all ? "?all=true" : "")),
+                    new Table("NAME", "SIZE", "ALLOCATED", "SNAPSHOTS", "CLONE", "LUNS"),
+                    v -> new Object[] {v.get("name").asText(), size(v.get("size")), size(v.get("allocated")),
                         v.get("snapshots").asInt(), v.path("linkedClone").asBoolean() ? "linked" : "-",
-                        v.path("luns").isEmpty() ? "-" : String.join(",", strings(v.path("luns")))));
-                t.print(out());
-            });
+                        v.path("luns").isEmpty() ? "-" : String.join(",", strings(v.path("luns")))});
         }
     }
 
@@ -100,10 +98,7 @@ public final class VolumeCommand {
 
         @Override
         void run() {
-            api().delete(path(name));
-            if (!json()) {
-                out().println("deleted volume " + name);
-            }
+            delete(path(name), "deleted volume " + name);
         }
     }
 }

@@ -24,12 +24,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,33 +36,17 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code depot} CLI (as processes) and raw HTTP, with QEMU's iSCSI driver ({@code qemu-io}) as the
  * initiator writing and reading the LUNs. The tests run in order on one daemon; the last restarts it.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ApplianceEndToEndTest {
+class ApplianceEndToEndTest extends DaemonTest {
     private static final String IQN = "iqn.2025-01.io.depot.test:e2e";
 
-    private Path dir;
-
-    private Path data;
-    private Daemon daemon;
-    private Cli cli;
     private final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
     void start(@TempDir Path tmp) throws Exception {
-        dir = tmp;
+        useFolder(tmp);
         requireTool("qemu-io", "qemu-utils");
-        data = dir.resolve("data");
-        Path scratch = Files.createDirectories(dir.resolve("scratch"));
-        daemon = Daemon.start(data);
-        cli = new Cli(data, scratch);
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        if (daemon != null) {
-            daemon.close();
-        }
+        startDaemon();
     }
 
     @Test
@@ -108,9 +90,7 @@ class ApplianceEndToEndTest {
     @Test
     @Order(2)
     void aVolumeOnALunTakesQemuWritesAndItsSnapshotAndClonesReadBack() throws Exception {
-        cli.ok("volume", "create", "vm1", "--size", "64M");
-        cli.ok("iscsi", "target", "create", IQN);
-        cli.ok("iscsi", "lun", "map", IQN, "0", "vm1");
+        createVolumeAtLunZero("vm1", "64M", IQN);
 
         qemuIo(0, "write -P 0xa5 0 1M", "write -P 0x3c 32M 64k");
         // exactly qemu-io's bytes reached the engine, counted by the daemon's metrics

@@ -14,12 +14,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,33 +28,19 @@ import org.junit.jupiter.api.io.TempDir;
  * new volume in order, refusing damaged, truncated and out-of-order streams, and running a
  * schedule whose pruning holds a snapshot that a LUN serves. The tests run in order on one daemon.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class BackupEndToEndTest {
+class BackupEndToEndTest extends DaemonTest {
     private static final String IQN = "iqn.2025-01.io.depot.test:backup";
 
-    private Path dir;
-    private Path data;
-    private Daemon daemon;
-    private Cli cli;
     private int nextLun;
 
     @BeforeAll
     void start(@TempDir Path tmp) throws Exception {
-        dir = tmp;
+        useFolder(tmp);
         for (String tool : new String[] {"qemu-io", "qemu-img"}) {
             requireTool(tool);
         }
-        data = dir.resolve("data");
-        daemon = Daemon.start(data);
-        cli = new Cli(data, Files.createDirectories(dir.resolve("scratch")));
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        if (daemon != null) {
-            daemon.close();
-        }
+        startDaemon();
     }
 
     @Test

@@ -27,12 +27,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,27 +42,21 @@ import org.junit.jupiter.api.io.TempDir;
  * denies, and a restart that keeps exports and changes. libnfs is pointed at the gateway's port
  * ({@code ?nfsport=&mountport=}) so the test needs neither port 111 nor a network namespace.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ConfigNfsTlsEndToEndTest {
+class ConfigNfsTlsEndToEndTest extends DaemonTest {
     private static final String SEEDED_IQN = "iqn.2025-01.io.depot.test:seeded";
     private static final String IQN = "iqn.2025-01.io.depot.test:open";
 
-    private Path dir;
-    private Path data;
     private Path config;
     private Path cert;
-    private Daemon daemon;
-    private Cli cli;
 
     @BeforeAll
     void start(@TempDir Path tmp) throws Exception {
-        dir = tmp;
+        useFolder(tmp);
         for (String[] tool : new String[][] {{"qemu-io", "qemu-utils"}, {"nfs-cat", "libnfs-utils"}, {"openssl", "openssl"}}) {
             requireTool(tool[0], tool[1]);
         }
         cert = selfSigned("api");
-        data = dir.resolve("data");
         config = dir.resolve("depot.yaml");
         Files.writeString(config, """
                 # what an operator writes; ports 0 so tests never collide
@@ -97,15 +89,7 @@ class ConfigNfsTlsEndToEndTest {
                       clients: ["10.9.9.0/24(rw)"]
                       squash: root
                 """.formatted(cert, dir.resolve("api.key"), SEEDED_IQN));
-        daemon = Daemon.start(data, List.of("--config", config.toString()));
-        cli = new Cli(data, Files.createDirectories(dir.resolve("scratch")));
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        if (daemon != null) {
-            daemon.close();
-        }
+        startDaemon(List.of("--config", config.toString()));
     }
 
     @Test
@@ -146,9 +130,7 @@ class ConfigNfsTlsEndToEndTest {
     @Test
     @Order(2)
     void aCloneOfASnapshotIsExportedOverNfsAndReadBackWithNfsCat() throws Exception {
-        cli.ok("volume", "create", "vm1", "--size", "4M");
-        cli.ok("iscsi", "target", "create", IQN);
-        cli.ok("iscsi", "lun", "map", IQN, "0", "vm1");
+        createVolumeAtLunZero("vm1", "4M", IQN);
         qemuIo("write -P 0xab 0 1M", "write -P 0x5c 3M 4k");
         cli.ok("snapshot", "create", "vm1@gold");
         qemuIo("write -P 0x11 0 4k"); // after the snapshot: in neither clone

@@ -157,30 +157,22 @@ abstract class ScsiFixture {
         return c;
     }
 
-    static byte[] rw10(int op, int flags, long lba, int blocks) {
-        byte[] c = new byte[10];
-        c[0] = (byte) op;
-        c[1] = (byte) flags;
-        Fields.put32(c, 2, lba);
-        Fields.put16(c, 7, blocks);
-        return c;
-    }
+    static byte[] rw10(int op, int flags, long lba, int blocks) { return rw(10, op, flags, lba, blocks); }
 
-    static byte[] rw12(int op, int flags, long lba, long blocks) {
-        byte[] c = new byte[12];
-        c[0] = (byte) op;
-        c[1] = (byte) flags;
-        Fields.put32(c, 2, lba);
-        Fields.put32(c, 6, blocks);
-        return c;
-    }
+    static byte[] rw12(int op, int flags, long lba, long blocks) { return rw(12, op, flags, lba, blocks); }
 
-    static byte[] rw16(int op, int flags, long lba, long blocks) {
-        byte[] c = new byte[16];
+    static byte[] rw16(int op, int flags, long lba, long blocks) { return rw(16, op, flags, lba, blocks); }
+
+    /** A (10), (12) or (16) byte READ/WRITE-style CDB: opcode, flags, then LBA and transfer length big-endian. */
+    private static byte[] rw(int length, int op, int flags, long lba, long blocks) {
+        byte[] c = new byte[length];
         c[0] = (byte) op;
         c[1] = (byte) flags;
-        Fields.put64(c, 2, lba);
-        Fields.put32(c, 10, blocks);
+        switch (length) {
+            case 10 -> { Fields.put32(c, 2, lba); Fields.put16(c, 7, (int) blocks); }
+            case 12 -> { Fields.put32(c, 2, lba); Fields.put32(c, 6, blocks); }
+            default -> { Fields.put64(c, 2, lba); Fields.put32(c, 10, blocks); }
+        }
         return c;
     }
 

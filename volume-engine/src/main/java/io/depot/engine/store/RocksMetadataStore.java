@@ -66,13 +66,7 @@ public final class RocksMetadataStore implements MetadataStore {
         try {
             db = RocksDB.open(options, dir.toString());
         } catch (RocksDBException e) {
-            cachedRead.close();
-            readOptions.close();
-            unsyncedNoWait.close();
-            unsyncedWrite.close();
-            syncWrite.close();
-            options.close();
-            blockCache.close();
+            closeOptions();
             throw new StorageIoException("cannot open metadata store at " + dir + ": " + e.getMessage(), e);
         }
     }
@@ -244,6 +238,11 @@ public final class RocksMetadataStore implements MetadataStore {
             // an unsynced batch not yet synced is lost, as its caller was told it could be
         }
         db.close();
+        closeOptions();
+    }
+
+    /** Frees the native option objects: after the database, or in its place when it did not open. */
+    private void closeOptions() {
         cachedRead.close();
         readOptions.close();
         unsyncedNoWait.close();

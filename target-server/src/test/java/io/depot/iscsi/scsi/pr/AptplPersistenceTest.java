@@ -45,7 +45,7 @@ class AptplPersistenceTest {
             PersistentReservations pr = open(pool);
             assertEquals(List.of(0xaaaaL, 0xbbbbL), readKeys(pr, B));
             byte[] rr = prin(pr, B, 1);
-            assertEquals(0xaaaaL, PersistentReservations.u64(rr, 8));
+            assertEquals(0xaaaaL, ReserveOutActions.u64(rr, 8));
             assertEquals(EA_RO, rr[21]);
             assertEquals(2, generation(pr, B), "two REGISTERs; RESERVE does not count");
             assertFalse(pr.conflicts(nexus(A.initiatorName(), A.isid(), 7), PrHarness.WRITE10), "ALL_TG_PT kept");

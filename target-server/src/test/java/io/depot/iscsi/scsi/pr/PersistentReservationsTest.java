@@ -88,8 +88,8 @@ class PersistentReservationsTest {
         assertConflict(prout(pr, A, RESERVE, WE, KB, 0, 0));     // wrong key
         assertGood(prout(pr, A, RESERVE, WE, KA, 0, 0));
         byte[] rr = prin(pr, B, 1);
-        assertEquals(16, PersistentReservations.u32(rr, 4));
-        assertEquals(KA, PersistentReservations.u64(rr, 8));
+        assertEquals(16, ReserveOutActions.u32(rr, 4));
+        assertEquals(KA, ReserveOutActions.u64(rr, 8));
         assertEquals(WE, rr[21]);
         assertGood(prout(pr, A, RESERVE, WE, KA, 0, 0));         // same again: GOOD
         assertConflict(prout(pr, A, RESERVE, EA, KA, 0, 0));     // holder, other type
@@ -158,7 +158,7 @@ class PersistentReservationsTest {
         registerAB();
         assertGood(prout(pr, B, RESERVE, EA_AR, KB, 0, 0));
         byte[] rr = prin(pr, A, 1);
-        assertEquals(0, PersistentReservations.u64(rr, 8), "all-registrants reservations report key 0");
+        assertEquals(0, ReserveOutActions.u64(rr, 8), "all-registrants reservations report key 0");
         assertEquals(EA_AR, rr[21]);
         // any registrant may release an all-registrants reservation
         assertGood(prout(pr, A, RELEASE, EA_AR, KA, 0, 0));
@@ -211,7 +211,7 @@ class PersistentReservationsTest {
         assertGood(prout(pr, B, PREEMPT_AND_ABORT, EA, KB, KA, 0));
         assertEquals(List.of(KB), readKeys(pr, C));
         byte[] rr = prin(pr, C, 1);
-        assertEquals(KB, PersistentReservations.u64(rr, 8));
+        assertEquals(KB, ReserveOutActions.u64(rr, 8));
         assertEquals(EA, rr[21]);
         assertTrue(pr.conflicts(A, READ10), "A lost its registration and the reservation");
         assertEquals(List.of(new Attention(A, SenseReason.REGISTRATIONS_PREEMPTED)), h.attentions);
@@ -303,9 +303,9 @@ class PersistentReservationsTest {
         List<String> names = new ArrayList<>();
         List<Integer> holderBits = new ArrayList<>();
         while (off < fs.length) {
-            assertEquals(KA, PersistentReservations.u64(fs, off));
+            assertEquals(KA, ReserveOutActions.u64(fs, off));
             holderBits.add(fs[off + 12] & 1);
-            int tidLen = (int) PersistentReservations.u32(fs, off + 20);
+            int tidLen = (int) ReserveOutActions.u32(fs, off + 20);
             byte[] tid = java.util.Arrays.copyOfRange(fs, off + 24, off + 24 + tidLen);
             try {
                 TransportId t = TransportId.parse(tid, 0, tid.length);
@@ -420,7 +420,7 @@ class PersistentReservationsTest {
         for (int type : new int[] {WE, EA, WE_RO, EA_RO, WE_AR, EA_AR}) {
             assertGood(prout(pr, A, RESERVE, type, KA, 0, 0));
             byte[] rr = prin(pr, A, 1);
-            assertEquals(ReservationType.of(type).allRegistrants() ? 0 : KA, PersistentReservations.u64(rr, 8));
+            assertEquals(ReservationType.of(type).allRegistrants() ? 0 : KA, ReserveOutActions.u64(rr, 8));
             assertEquals(type, rr[21]);
             assertGood(prout(pr, A, RELEASE, type, KA, 0, 0));
         }

@@ -100,16 +100,16 @@ final class PrHarness {
 
     static List<Long> readKeys(Reservations r, ItNexus n) {
         byte[] d = prin(r, n, 0);
-        int len = (int) PersistentReservations.u32(d, 4);
+        int len = (int) ReserveOutActions.u32(d, 4);
         List<Long> keys = new ArrayList<>();
         for (int i = 0; i < len / 8; i++) {
-            keys.add(PersistentReservations.u64(d, 8 + 8 * i));
+            keys.add(ReserveOutActions.u64(d, 8 + 8 * i));
         }
         return keys;
     }
 
     static int generation(Reservations r, ItNexus n) {
-        return (int) PersistentReservations.u32(prin(r, n, 0), 0);
+        return (int) ReserveOutActions.u32(prin(r, n, 0), 0);
     }
 
     /** TransportID bytes as an initiator would send them. */
