@@ -48,10 +48,6 @@ public final class Catalog {
         return new CatalogNamespace<>(this, name + "/", codec);
     }
 
-    /** Every namespace at once, keys being full names ({@code "nfs/..."}): the view behind {@link Settings}. */
-    CatalogNamespace<byte[]> allNamespaces() {
-        return new CatalogNamespace<>(this, "", CatalogCodec.BYTES);
-    }
 
     /**
      * A ticket for everything done so far without staging anything: volume writes completed and

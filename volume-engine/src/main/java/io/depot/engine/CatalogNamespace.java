@@ -15,7 +15,7 @@ import java.util.Map;
  */
 public final class CatalogNamespace<V> {
     private final Catalog catalog;
-    /** The namespace's name and a '/', before every key in the store ("" for the legacy view of all). */
+    /** The namespace's name and a '/', before every key in the store. */
     private final String prefix;
     private final int prefixBytes;
     private final CatalogCodec<V> codec;
@@ -134,6 +134,6 @@ public final class CatalogNamespace<V> {
     }
 
     private byte[] storeKey(String key) {
-        return Keys.setting(prefix.isEmpty() ? key : prefix + key);
+        return Keys.setting(prefix + key);
     }
 }

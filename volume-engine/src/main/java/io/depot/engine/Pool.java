@@ -26,13 +26,11 @@ public final class Pool implements AutoCloseable {
     private final Engine engine;
     private final Path dir;
     private final Catalog catalog;
-    private final Settings settings;
 
     private Pool(Engine engine, Path dir) {
         this.engine = engine;
         this.dir = dir;
         this.catalog = new Catalog(engine.metadata(), engine.commitSyncer());
-        this.settings = new Settings(catalog);
     }
 
     /** Formats a new pool in {@code dir} (created if missing; must not already hold a pool). */
@@ -162,9 +160,6 @@ public final class Pool implements AutoCloseable {
      * namespaced records made durable by the pool's commits, with tickets to wait for.
      */
     public Catalog catalog() { return catalog; }
-
-    /** The legacy view of {@link #catalog()}: every namespace under full setting names. */
-    public Settings settings() { return settings; }
 
     public PoolUsage usage() { return engine.usage(); }
 

@@ -225,9 +225,9 @@ class BackupRoundTripTest {
         Volume copy = target.volume("copy");
         // what a crash in the middle leaves: a partial volume, an incremental half applied, their journal entries
         target.createVolume("new" + BackupImport.PARTIAL_SUFFIX, 8 * MiB);
-        target.settings().put("backup/importing/a", ("{\"kind\":\"full\",\"partialName\":\"new.partial\"}").getBytes());
+        target.catalog().namespace("backup").put("importing/a", ("{\"kind\":\"full\",\"partialName\":\"new.partial\"}").getBytes());
         write(copy, 0, new byte[8192]);
-        target.settings().put("backup/importing/b", ("{\"kind\":\"incremental\",\"volume\":\"" + copy.uuid() + "\",\"base\":\""
+        target.catalog().namespace("backup").put("importing/b", ("{\"kind\":\"incremental\",\"volume\":\"" + copy.uuid() + "\",\"base\":\""
                 + copy.snapshot("s1").uuid() + "\"}").getBytes());
         Volume other = target.createVolume("other", MiB);
         other.createSnapshot("kept");
@@ -237,7 +237,7 @@ class BackupRoundTripTest {
         other.delete();
         assertEquals(List.of("copy"), target.volumes().stream().map(Volume::name).toList());
         assertArrayEquals(read(s.get(0)), read(target.volume("copy")));
-        assertEquals(0, target.settings().list("backup/importing/").size());
+        assertEquals(0, target.catalog().namespace("backup").list("importing/").size());
     }
 
     // ------------------------------------------------------------------ helpers
@@ -260,7 +260,7 @@ class BackupRoundTripTest {
 
     private void assertNoVolumes() {
         assertEquals(List.of(), target.volumes().stream().map(Volume::name).toList());
-        assertEquals(0, target.settings().list("backup/importing/").size());
+        assertEquals(0, target.catalog().namespace("backup").list("importing/").size());
     }
 
     private static void assertSameBytes(Snapshot expected, Snapshot actual) {
