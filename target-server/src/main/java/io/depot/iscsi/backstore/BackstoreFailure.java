@@ -1,43 +1,51 @@
 package io.depot.iscsi.backstore;
 
-import io.depot.iscsi.scsi.SenseReason;
-
 /**
- * A backstore operation failed for a reason the initiator is told as sense data. It is the only
- * failure a {@link BlockBackend} reports, so the command layer maps one typed reason instead of
- * a storage engine's exception types. No stack trace of its own: it is an answer, and the
- * engine's exception, when there is one, is its cause for the logs.
+ * A backstore operation failed for a reason the initiator is told about. It is the only failure a
+ * {@link BlockBackend} reports, so the command layer maps one small set of typed reasons to sense
+ * data ({@code scsi.LogicalUnit}) instead of a storage engine's exception types, and the backstore
+ * needs no SCSI vocabulary. No stack trace of its own: it is an answer, and the engine's
+ * exception, when there is one, is its cause for the logs.
  */
 public final class BackstoreFailure extends RuntimeException {
+    /** Why a backstore operation failed. */
+    public enum Reason {
+        /** The pool has no space for the data (a thin device out of space). */
+        NO_SPACE,
+        /** The device refuses changes (a snapshot, a read-only volume). */
+        READ_ONLY,
+        /** COMPARE AND WRITE found different data; {@link #information} is the first differing byte. */
+        MISCOMPARE,
+        /** The medium could not be read or written (a disk error below the engine), not a refusal. */
+        MEDIUM_ERROR,
+        /** The range lies past the device's end (it shrank after the command layer's range check). */
+        OUT_OF_RANGE
+    }
+
     private static final long NO_INFORMATION = -1;
 
-    private final SenseReason reason;
+    private final Reason reason;
     private final long information;
 
-    private BackstoreFailure(SenseReason reason, long information, Throwable cause) {
+    private BackstoreFailure(Reason reason, long information, Throwable cause) {
         super(reason.name(), cause, false, false);
         this.reason = reason;
         this.information = information;
     }
 
-    public static BackstoreFailure of(SenseReason reason, Throwable cause) {
+    public static BackstoreFailure of(Reason reason, Throwable cause) {
         return new BackstoreFailure(reason, NO_INFORMATION, cause);
     }
 
     /** COMPARE AND WRITE found different data; {@code offset} is the first differing byte from the start of the compared data. */
     public static BackstoreFailure miscompare(long offset, Throwable cause) {
-        return new BackstoreFailure(SenseReason.MISCOMPARE_DURING_VERIFY, offset, cause);
+        return new BackstoreFailure(Reason.MISCOMPARE, offset, cause);
     }
 
-    public SenseReason reason() { return reason; }
+    public Reason reason() { return reason; }
 
-    /** True when {@link #information} holds the sense INFORMATION field (the miscompare offset). */
+    /** True when {@link #information} holds the offset that goes into the sense INFORMATION field (a miscompare). */
     public boolean hasInformation() { return information != NO_INFORMATION; }
 
     public long information() { return information; }
-
-    /** The medium could not be read or written (a disk error below the engine), as opposed to a refusal. */
-    public boolean isMediumError() {
-        return reason == SenseReason.UNRECOVERED_READ_ERROR || reason == SenseReason.WRITE_ERROR;
-    }
 }

@@ -1,13 +1,9 @@
 package io.depot.iscsi.backstore;
 
-import static io.depot.iscsi.scsi.SenseReason.UNRECOVERED_READ_ERROR;
-import static io.depot.iscsi.scsi.SenseReason.WRITE_ERROR;
-
 import io.depot.engine.EngineException;
 import io.depot.engine.Extent;
 import io.depot.engine.Snapshot;
 import io.depot.engine.Volume;
-import io.depot.iscsi.scsi.SenseReason;
 import java.nio.ByteBuffer;
 import java.util.UUID;
 
@@ -30,7 +26,7 @@ public final class EngineBackend {
                 try {
                     volume.read(offset, dst);
                 } catch (EngineException e) {
-                    throw EngineErrors.translate(e, UNRECOVERED_READ_ERROR);
+                    throw EngineErrors.translate(e);
                 }
             }
 
@@ -38,7 +34,7 @@ public final class EngineBackend {
                 try {
                     volume.write(offset, src, fua);
                 } catch (EngineException e) {
-                    throw EngineErrors.translate(e, WRITE_ERROR);
+                    throw EngineErrors.translate(e);
                 }
             }
 
@@ -46,7 +42,7 @@ public final class EngineBackend {
                 try {
                     volume.flush();
                 } catch (EngineException e) {
-                    throw EngineErrors.translate(e, WRITE_ERROR);
+                    throw EngineErrors.translate(e);
                 }
             }
 
@@ -54,7 +50,7 @@ public final class EngineBackend {
                 try {
                     volume.unmap(offset, length);
                 } catch (EngineException e) {
-                    throw EngineErrors.translate(e, WRITE_ERROR);
+                    throw EngineErrors.translate(e);
                 }
             }
 
@@ -62,7 +58,7 @@ public final class EngineBackend {
                 try {
                     volume.compareAndWrite(offset, expected, replacement);
                 } catch (EngineException e) {
-                    throw EngineErrors.translate(e, WRITE_ERROR);
+                    throw EngineErrors.translate(e);
                 }
             }
 
@@ -70,7 +66,7 @@ public final class EngineBackend {
                 try {
                     return volume.allocationAt(offset, maxLength);
                 } catch (EngineException e) {
-                    throw EngineErrors.translate(e, UNRECOVERED_READ_ERROR);
+                    throw EngineErrors.translate(e);
                 }
             }
 
@@ -89,7 +85,7 @@ public final class EngineBackend {
                 try {
                     snapshot.read(offset, dst);
                 } catch (EngineException e) {
-                    throw EngineErrors.translate(e, UNRECOVERED_READ_ERROR);
+                    throw EngineErrors.translate(e);
                 }
             }
 
@@ -103,7 +99,7 @@ public final class EngineBackend {
             }
             @Override public String toString() { return "snapshot " + snapshot; }
 
-            private BackstoreFailure denied() { return BackstoreFailure.of(SenseReason.WRITE_PROTECTED, null); }
+            private BackstoreFailure denied() { return BackstoreFailure.of(BackstoreFailure.Reason.READ_ONLY, null); }
         };
     }
 }

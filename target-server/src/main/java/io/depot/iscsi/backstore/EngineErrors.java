@@ -6,7 +6,7 @@ import io.depot.engine.InvalidIoException;
 import io.depot.engine.OutOfSpaceException;
 import io.depot.engine.ReadOnlyException;
 import io.depot.engine.StorageIoException;
-import io.depot.iscsi.scsi.SenseReason;
+import io.depot.iscsi.backstore.BackstoreFailure.Reason;
 
 /** The engine's I/O exceptions as {@link BackstoreFailure}s: the one place that knows both vocabularies. */
 final class EngineErrors {
@@ -16,19 +16,15 @@ final class EngineErrors {
      * The failure to throw for {@code e}: a typed backstore failure for the engine's I/O refusals
      * and errors, or {@code e} itself for anything else (a bug or a vanished volume, which the
      * command layer answers as INTERNAL TARGET FAILURE).
-     *
-     * @param mediumError the reason for a storage I/O error in this operation: UNRECOVERED READ
-     *                    ERROR when reading, WRITE ERROR when changing the medium
      */
-    static RuntimeException translate(EngineException e, SenseReason mediumError) {
+    static RuntimeException translate(EngineException e) {
         return switch (e) {
-            case OutOfSpaceException x -> BackstoreFailure.of(SenseReason.SPACE_ALLOCATION_FAILED_WRITE_PROTECT, x);
-            case ReadOnlyException x -> BackstoreFailure.of(SenseReason.WRITE_PROTECTED, x);
-            // SBC-3 §5.2: INFORMATION = offset of the first differing byte
+            case OutOfSpaceException x -> BackstoreFailure.of(Reason.NO_SPACE, x);
+            case ReadOnlyException x -> BackstoreFailure.of(Reason.READ_ONLY, x);
             case CompareMismatchException x -> BackstoreFailure.miscompare(x.mismatchOffset(), x);
-            case StorageIoException x -> BackstoreFailure.of(mediumError, x);
+            case StorageIoException x -> BackstoreFailure.of(Reason.MEDIUM_ERROR, x);
             // the volume shrank between the command layer's range check and the I/O
-            case InvalidIoException x -> BackstoreFailure.of(SenseReason.LBA_OUT_OF_RANGE, x);
+            case InvalidIoException x -> BackstoreFailure.of(Reason.OUT_OF_RANGE, x);
             default -> e;
         };
     }

@@ -309,7 +309,7 @@ final class BlockCommands {
             try {
                 lu.backend().compareAndWrite(r.offsetBytes(), current.duplicate(), result.duplicate());
             } catch (BackstoreFailure raced) {
-                if (raced.reason() != SenseReason.MISCOMPARE_DURING_VERIFY) {
+                if (raced.reason() != BackstoreFailure.Reason.MISCOMPARE) {
                     throw raced;
                 }
                 continue;   // another writer changed the blocks since we read them

@@ -100,11 +100,11 @@ final class LogicalUnit {
      * too), UNRECOVERED READ ERROR otherwise.
      */
     private byte[] sense(BackstoreFailure f, CommandSpec spec) {
-        SenseReason reason = f.reason();
-        if (f.isMediumError()) {
+        boolean writes = spec != null && spec.writes();
+        if (f.reason() == BackstoreFailure.Reason.MEDIUM_ERROR) {
             log.warn("{}: {} failed: {}", backend, spec == null ? "command" : spec.name(), String.valueOf(f.getCause()));
-            reason = spec != null && spec.writes() ? SenseReason.WRITE_ERROR : SenseReason.UNRECOVERED_READ_ERROR;
         }
+        SenseReason reason = SenseReason.ofBackstore(f.reason(), writes);
         return f.hasInformation() ? Sense.fixed(reason, true, f.information(), null) : Sense.fixed(reason);
     }
 

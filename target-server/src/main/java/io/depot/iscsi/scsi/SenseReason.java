@@ -1,5 +1,7 @@
 package io.depot.iscsi.scsi;
 
+import io.depot.iscsi.backstore.BackstoreFailure;
+
 /**
  * Why a command failed, mapped once to its sense key and additional sense code (SPC-4 §4.5.6,
  * Table 28 of sense keys and the ASC/ASCQ table in Annex D). Handlers return a reason; only
@@ -67,4 +69,15 @@ public enum SenseReason {
     }
 
     public boolean isUnitAttention() { return key == 0x6; }
+
+    /** The sense reason that tells an initiator about a backstore failure in a command that {@code writes} or not. */
+    public static SenseReason ofBackstore(BackstoreFailure.Reason reason, boolean writes) {
+        return switch (reason) {
+            case NO_SPACE -> SPACE_ALLOCATION_FAILED_WRITE_PROTECT;
+            case READ_ONLY -> WRITE_PROTECTED;
+            case MISCOMPARE -> MISCOMPARE_DURING_VERIFY;   // SBC-3 §5.2: INFORMATION = first differing byte
+            case MEDIUM_ERROR -> writes ? WRITE_ERROR : UNRECOVERED_READ_ERROR;
+            case OUT_OF_RANGE -> LBA_OUT_OF_RANGE;
+        };
+    }
 }

@@ -13,47 +13,43 @@ import io.depot.engine.NoSuchVolumeException;
 import io.depot.engine.OutOfSpaceException;
 import io.depot.engine.ReadOnlyException;
 import io.depot.engine.StorageIoException;
-import io.depot.iscsi.scsi.SenseReason;
+import io.depot.iscsi.backstore.BackstoreFailure.Reason;
 import org.junit.jupiter.api.Test;
 
 /** Each engine I/O exception becomes the one backstore failure with the reason the command layer answers. */
 class EngineErrorsTest {
 
-    private static BackstoreFailure translated(EngineException e, SenseReason mediumError) {
-        BackstoreFailure f = assertInstanceOf(BackstoreFailure.class, EngineErrors.translate(e, mediumError));
+    private static BackstoreFailure translated(EngineException e) {
+        BackstoreFailure f = assertInstanceOf(BackstoreFailure.class, EngineErrors.translate(e));
         assertSame(e, f.getCause(), "the engine's exception stays the cause, for the logs");
         return f;
     }
 
     @Test
     void refusalsAndErrorsHaveTheirReasons() {
-        assertEquals(SenseReason.SPACE_ALLOCATION_FAILED_WRITE_PROTECT,
-                translated(new OutOfSpaceException("full"), SenseReason.WRITE_ERROR).reason());
-        assertEquals(SenseReason.WRITE_PROTECTED, translated(new ReadOnlyException("ro"), SenseReason.WRITE_ERROR).reason());
-        assertEquals(SenseReason.LBA_OUT_OF_RANGE, translated(new InvalidIoException("shrunk"), SenseReason.WRITE_ERROR).reason());
-        assertFalse(translated(new OutOfSpaceException("full"), SenseReason.WRITE_ERROR).hasInformation());
+        assertEquals(Reason.NO_SPACE, translated(new OutOfSpaceException("full")).reason());
+        assertEquals(Reason.READ_ONLY, translated(new ReadOnlyException("ro")).reason());
+        assertEquals(Reason.OUT_OF_RANGE, translated(new InvalidIoException("shrunk")).reason());
+        assertFalse(translated(new OutOfSpaceException("full")).hasInformation());
     }
 
     @Test
-    void aStorageErrorIsAMediumErrorOfTheOperation() {
-        BackstoreFailure read = translated(new StorageIoException("eio"), SenseReason.UNRECOVERED_READ_ERROR);
-        assertEquals(SenseReason.UNRECOVERED_READ_ERROR, read.reason());
-        assertTrue(read.isMediumError());
-        assertEquals(SenseReason.WRITE_ERROR, translated(new StorageIoException("eio"), SenseReason.WRITE_ERROR).reason());
+    void aStorageErrorIsAMediumError() {
+        // which medium error (read or write) the initiator hears is the command layer's choice: SenseReason.ofBackstore
+        assertEquals(Reason.MEDIUM_ERROR, translated(new StorageIoException("eio")).reason());
     }
 
     @Test
     void aMiscompareCarriesTheOffsetOfTheFirstDifference() {
-        BackstoreFailure f = translated(new CompareMismatchException(1234), SenseReason.WRITE_ERROR);
-        assertEquals(SenseReason.MISCOMPARE_DURING_VERIFY, f.reason());
+        BackstoreFailure f = translated(new CompareMismatchException(1234));
+        assertEquals(Reason.MISCOMPARE, f.reason());
         assertTrue(f.hasInformation());
         assertEquals(1234, f.information());
-        assertFalse(f.isMediumError());
     }
 
     @Test
     void otherEngineExceptionsPassThroughAsBugs() {
         NoSuchVolumeException gone = new NoSuchVolumeException("deleted");
-        assertSame(gone, EngineErrors.translate(gone, SenseReason.WRITE_ERROR));
+        assertSame(gone, EngineErrors.translate(gone));
     }
 }

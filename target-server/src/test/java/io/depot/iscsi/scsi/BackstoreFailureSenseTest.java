@@ -25,22 +25,22 @@ class BackstoreFailureSenseTest extends ScsiFixture {
         private final BlockBackend real = EngineBackend.of(volume);
         private final UUID uuid = UUID.randomUUID();
 
-        private BackstoreFailure failed(SenseReason reason) {
-            return BackstoreFailure.of(reason, new StorageIoException("simulated disk error"));
+        private BackstoreFailure failed() {
+            return BackstoreFailure.of(BackstoreFailure.Reason.MEDIUM_ERROR, new StorageIoException("simulated disk error"));
         }
 
         @Override public UUID uuid() { return uuid; }
         @Override public String name() { return "failing"; }
         @Override public long sizeBytes() { return real.sizeBytes(); }
         @Override public boolean readOnly() { return false; }
-        @Override public void read(long offset, ByteBuffer dst) { throw failed(SenseReason.UNRECOVERED_READ_ERROR); }
-        @Override public void write(long offset, ByteBuffer src, boolean fua) { throw failed(SenseReason.WRITE_ERROR); }
-        @Override public void flush() { throw failed(SenseReason.WRITE_ERROR); }
-        @Override public void unmap(long offset, long length) { throw failed(SenseReason.WRITE_ERROR); }
+        @Override public void read(long offset, ByteBuffer dst) { throw failed(); }
+        @Override public void write(long offset, ByteBuffer src, boolean fua) { throw failed(); }
+        @Override public void flush() { throw failed(); }
+        @Override public void unmap(long offset, long length) { throw failed(); }
         @Override public void compareAndWrite(long offset, ByteBuffer expected, ByteBuffer replacement) {
-            throw failed(SenseReason.WRITE_ERROR);
+            throw failed();
         }
-        @Override public Extent allocationAt(long offset, long maxLength) { throw failed(SenseReason.UNRECOVERED_READ_ERROR); }
+        @Override public Extent allocationAt(long offset, long maxLength) { throw failed(); }
     }
 
     @BeforeEach

@@ -158,9 +158,9 @@ public final class ExtendedCopy implements CopyOffload {
             return null;
         } catch (RuntimeException e) {
             // a refusal the initiator can act on is reported as such; any other failure is the copy device's
-            SenseReason refused = e instanceof BackstoreFailure f ? f.reason() : null;
-            if (refused == SenseReason.WRITE_PROTECTED || refused == SenseReason.SPACE_ALLOCATION_FAILED_WRITE_PROTECT) {
-                return Sense.check(refused);
+            if (e instanceof BackstoreFailure f
+                    && (f.reason() == BackstoreFailure.Reason.READ_ONLY || f.reason() == BackstoreFailure.Reason.NO_SPACE)) {
+                return Sense.check(SenseReason.ofBackstore(f.reason(), true));
             }
             log.warn("extended copy segment at {} from {} to {} failed", s.offset(), src.backend(), dst.backend(), e);
             return Sense.check(CopyParameterList.segmentSense(SenseReason.COPY_ABORTED_THIRD_PARTY_DEVICE_FAILURE, s.offset()));
