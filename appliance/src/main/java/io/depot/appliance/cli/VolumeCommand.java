@@ -20,11 +20,20 @@ public final class VolumeCommand {
         f.put("id", ApiCommand.text(v.get("id")));
         f.put("size", ApiCommand.size(v.get("size")));
         f.put("allocated", ApiCommand.size(v.get("allocated")));
+        f.put("owner", owner(v));
         f.put("linked clone", v.path("linkedClone").asBoolean() ? "yes" : "no");
         f.put("snapshots", ApiCommand.text(v.get("snapshots")));
         f.put("iSCSI LUNs", v.path("luns").isEmpty() ? "-" : String.join(", ", strings(v.path("luns"))));
         f.put("job", ApiCommand.text(v.get("job")));
         c.printFields(f);
+    }
+
+    /** Who a volume belongs to, as the API reports it: {@code user}, or the kind and its reference ({@code nfs-file nfs}). */
+    static String owner(JsonNode v) {
+        JsonNode o = v.path("owner");
+        String kind = o.path("kind").asText("user");
+        String ref = o.path("ref").asText("");
+        return ref.isEmpty() ? kind : kind + " " + ref;
     }
 
     static java.util.List<String> strings(JsonNode array) {
@@ -51,12 +60,23 @@ public final class VolumeCommand {
 
         @Override
         void run() {
-            printList(api().get("/volumes" + (all ? "?all=true" : "")),
-                    new Table("NAME", "SIZE", "ALLOCATED", "SNAPSHOTS", "CLONE", "LUNS"),
-                    v -> new Object[] {v.get("name").asText(), size(v.get("size")), size(v.get("allocated")),
-                        v.get("snapshots").asInt(), v.path("linkedClone").asBoolean() ? "linked" : "-",
-                        v.path("luns").isEmpty() ? "-" : String.join(",", strings(v.path("luns")))});
+            // with the gateway's file volumes listed too, an OWNER column says whose each one is
+            Table table = all ? new Table("NAME", "OWNER", "SIZE", "ALLOCATED", "SNAPSHOTS", "CLONE", "LUNS")
+                    : new Table("NAME", "SIZE", "ALLOCATED", "SNAPSHOTS", "CLONE", "LUNS");
+            printList(api().get("/volumes" + (all ? "?all=true" : "")), table, v -> {
+                java.util.List<Object> row = new java.util.ArrayList<>(java.util.List.of(v.get("name").asText(),
+                        size(v.get("size")), size(v.get("allocated")), v.get("snapshots").asInt(),
+                        v.path("linkedClone").asBoolean() ? "linked" : "-", luns(v)));
+                if (all) {
+                    row.add(1, owner(v));
+                }
+                return row.toArray();
+            });
         }
+    }
+
+    private static String luns(JsonNode v) {
+        return v.path("luns").isEmpty() ? "-" : String.join(",", strings(v.path("luns")));
     }
 
     @Command(name = "show", description = "Show one volume.")

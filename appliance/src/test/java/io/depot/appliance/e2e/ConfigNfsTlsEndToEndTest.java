@@ -160,6 +160,10 @@ class ConfigNfsTlsEndToEndTest extends DaemonTest {
         }
         assertNotNull(owner, fileVolume + " is listed with --all");
         assertEquals("nfs-file", owner.path("kind").asText(), "the file's volume belongs to the NFS datastore: " + owner);
+        String table = cli.ok("volume", "list", "--all").out();
+        assertTrue(table.lines().anyMatch(l -> l.startsWith(fileVolume + " ") && l.contains(" nfs-file ")),
+                "the table says whose the file's volume is:\n" + table);
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("vm1 ") && l.contains(" user ")), table);
         assertNotNull(full.path("job").textValue(), full.toString());
         assertArrayEquals(expected, nfsCat("/shared/gold.raw"));
 
