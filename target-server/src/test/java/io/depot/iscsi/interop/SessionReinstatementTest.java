@@ -8,15 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.EOFException;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.SocketException;
-import java.nio.file.Path;
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Session identity (RFC 7143 §4.4.3, §6.3.5): a login with the initiator name and ISID of a live
@@ -26,26 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
  * same initiator name.
  */
 @Timeout(60)
-class SessionReinstatementTest {
+class SessionReinstatementTest extends LiveTargetTest {
     private static final String INITIATOR = "iqn.2026-11.io.depot.test:host";
     private static final long ISID_A = 0x80_1234_5600_01L;
     private static final long ISID_B = 0x80_1234_5600_02L;
-
-    @TempDir
-    Path dir;
-    private TargetFixture target;
-    private InetSocketAddress portal;
-
-    @BeforeEach
-    void start() {
-        target = new TargetFixture(dir, 16L << 20, 0);
-        portal = new InetSocketAddress("127.0.0.1", target.port());
-    }
-
-    @AfterEach
-    void stop() {
-        target.close();
-    }
 
     @Test
     void secondLoginWithTheSameIsidClosesTheFirstConnectionAndWorks() throws Exception {

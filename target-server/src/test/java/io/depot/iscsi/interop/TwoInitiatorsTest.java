@@ -3,20 +3,15 @@ package io.depot.iscsi.interop;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two initiators (different initiator names, so different I_T nexuses) sharing one LUN the way
@@ -25,28 +20,12 @@ import org.junit.jupiter.api.io.TempDir;
  * (SPC-4 §5.12).
  */
 @Timeout(120)
-class TwoInitiatorsTest {
+class TwoInitiatorsTest extends LiveTargetTest {
     private static final String NODE_A = "iqn.2026-11.io.depot.test:node-a";
     private static final String NODE_B = "iqn.2026-11.io.depot.test:node-b";
     private static final int BLOCK = 512;
     private static final long COUNTER_LBA = 100;
     private static final int INCREMENTS_PER_NODE = 150;
-
-    @TempDir
-    Path dir;
-    private TargetFixture target;
-    private InetSocketAddress portal;
-
-    @BeforeEach
-    void start() {
-        target = new TargetFixture(dir, 16L << 20, 0);
-        portal = new InetSocketAddress("127.0.0.1", target.port());
-    }
-
-    @AfterEach
-    void stop() {
-        target.close();
-    }
 
     /**
      * A counter in one block, incremented by both nodes at once with read, then COMPARE AND WRITE
