@@ -78,8 +78,6 @@ public final class Catalog {
         return new CommitCounters(commits.commits(), commits.dataSyncs(), commits.walSyncs());
     }
 
-    /** Commits on this thread everything staged so far, unless a commit that began after this call already did. */
-    void commitNow() { commits.flush(); }
 
     MetadataStore store() { return meta; }
 
