@@ -138,27 +138,34 @@ public final class ApiServer implements AutoCloseable {
             throw new ApiException(405, "method-not-allowed", method + " is not allowed on " + rawPath
                     + "; allowed: " + String.join(", ", match.allowed()));
         }
-        if (!match.route().open() && !token.accepts(ex.getRequestHeaders().getFirst("Authorization"))) {
-            ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"depot\"");
-            throw new ApiException(401, "unauthorized",
-                    "a bearer token is required: send 'Authorization: Bearer <token>' with the token from <data-dir>/" + ApiToken.FILE);
-        }
         if (match.route().upload() != null) {
             return upload(ex, match);
         }
+        authorize(ex, match);
         JsonNode body = readBody(ex);
         Request request = new Request(method, match.params(), query(ex.getRequestURI().getRawQuery()), body);
         return match.route().handler().handle(request);
     }
 
+    /** Refuses a request to a route that is not open unless it carries the API token. */
+    private void authorize(HttpExchange ex, Router.Match match) {
+        if (!match.route().open() && !token.accepts(ex.getRequestHeaders().getFirst("Authorization"))) {
+            ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"depot\"");
+            throw new ApiException(401, "unauthorized",
+                    "a bearer token is required: send 'Authorization: Bearer <token>' with the token from <data-dir>/" + ApiToken.FILE);
+        }
+    }
+
     /**
-     * A byte-stream body goes to its handler unread; whatever the handler leaves (it refused the
-     * stream early) is read to the end before the answer, which the client then reads instead of a
-     * connection reset in the middle of its upload.
+     * A byte-stream body goes to its handler unread; whatever is left when the answer is decided (the
+     * token was missing, the type was wrong, the handler refused the stream early) is read to the end
+     * before the answer, which the client then reads instead of a connection reset in the middle of
+     * its upload.
      */
-    private static Response upload(HttpExchange ex, Router.Match match) throws Exception {
+    private Response upload(HttpExchange ex, Router.Match match) throws Exception {
         try (InputStream in = ex.getRequestBody()) {
             try {
+                authorize(ex, match);
                 String type = ex.getRequestHeaders().getFirst("Content-Type");
                 if (type != null && !type.toLowerCase().startsWith("application/octet-stream")) {
                     throw new ApiException(415, "unsupported-media-type", "send the body as application/octet-stream, not " + type);
