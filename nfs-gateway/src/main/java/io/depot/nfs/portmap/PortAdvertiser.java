@@ -5,11 +5,9 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -17,15 +15,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Makes our programs findable through the portmapper, the way clients (QEMU's nfs driver,
- * mount.nfs, showmount) look them up. Decided once at start:
+ * mount.nfs, showmount, a client's lockd and statd) look them up. Decided once at start:
  *
  * <ol>
  *   <li>{@link Mode#EMBEDDED}: the portmapper port (111) is free, so we serve portmapper v2 on
  *       it ourselves, from our own {@link PortmapRegistry}.
  *   <li>{@link Mode#SYSTEM_RPCBIND}: the port is taken by a system rpcbind; we register each
  *       program with it (its Unix socket first, else PMAPPROC_SET over TCP from a reserved port)
- *       and unregister on {@link #close}.
- *   <li>{@link Mode#NONE}: neither worked; clients must be given our ports explicitly.
+ *       and unregister on {@link #close}. Another server's entries are never replaced or removed
+ *       ({@link SystemRegistration}); a service whose slot another server holds is not advertised.
+ *   <li>{@link Mode#NONE}: nothing could be registered; clients must be given our ports explicitly.
  * </ol>
  * Every outcome is logged in words an operator can act on.
  */
@@ -35,31 +34,69 @@ public final class PortAdvertiser implements AutoCloseable {
 
     public enum Mode { EMBEDDED, SYSTEM_RPCBIND, NONE }
 
-    /** A program version we serve on a TCP port. */
-    public record Service(int program, int version, String name, int port) {}
+    /** The transport a service listens on, as the portmapper names it. */
+    public enum Transport {
+        TCP("tcp", Portmap.IPPROTO_TCP), UDP("udp", Portmap.IPPROTO_UDP);
 
-    /** Where the portmapper lives and how to reach a system rpcbind. */
-    public record Config(InetAddress bindAddress, int portmapperPort, Path rpcbindSocket) {
+        private final String netid;
+        private final int protocol;
+
+        Transport(String netid, int protocol) {
+            this.netid = netid;
+            this.protocol = protocol;
+        }
+
+        /** rpcbind's netid: "tcp" or "udp". */
+        public String netid() { return netid; }
+
+        /** Portmapper v2's protocol number: IPPROTO_TCP or IPPROTO_UDP. */
+        public int protocol() { return protocol; }
+    }
+
+    /** A program version we serve on a port of a transport. */
+    public record Service(int program, int version, String name, int port, Transport transport) {
+        /** A service on TCP. */
+        public Service(int program, int version, String name, int port) {
+            this(program, version, name, port, Transport.TCP);
+        }
+
+        @Override
+        public String toString() {
+            return name + " v" + version + " on " + transport + " port " + port;
+        }
+    }
+
+    /**
+     * Where the portmapper lives, how to reach a system rpcbind, and the {@link RegistrationLedger}
+     * file that proves which of its entries a killed Depot left (default: beside the socket).
+     */
+    public record Config(InetAddress bindAddress, int portmapperPort, Path rpcbindSocket, Path registrationLedger) {
+        public Config(InetAddress bindAddress, int portmapperPort, Path rpcbindSocket) {
+            this(bindAddress, portmapperPort, rpcbindSocket, rpcbindSocket.resolveSibling("depot-rpcbind-registrations"));
+        }
+
         public static Config defaults() {
             return new Config(null, Portmap.DEFAULT_PORT, Path.of(Portmap.RPCBIND_SOCKET));
         }
     }
 
     private final Mode mode;
-    private final Config config;
-    private final List<Service> registered;
-    private final boolean viaSocket;
+    private final Connector reconnect;
+    private final SystemRegistration registration;
+    private final RegistrationLedger ledger;
     private final PortmapRegistry registry;
     private final InetSocketAddress embeddedAddress;
+    private final List<Service> advertised;
 
-    private PortAdvertiser(Mode mode, Config config, List<Service> registered, boolean viaSocket,
-                           PortmapRegistry registry, InetSocketAddress embeddedAddress) {
+    private PortAdvertiser(Mode mode, Connector reconnect, SystemRegistration registration, RegistrationLedger ledger,
+                           PortmapRegistry registry, InetSocketAddress embeddedAddress, List<Service> advertised) {
         this.mode = mode;
-        this.config = config;
-        this.registered = registered;
-        this.viaSocket = viaSocket;
+        this.reconnect = reconnect;
+        this.registration = registration;
+        this.ledger = ledger;
         this.registry = registry;
         this.embeddedAddress = embeddedAddress;
+        this.advertised = advertised;
     }
 
     /**
@@ -67,8 +104,7 @@ public final class PortAdvertiser implements AutoCloseable {
      * {@code server} and {@code server} also listens on the portmapper port.
      */
     public static PortAdvertiser start(RpcServer server, List<Service> services, Config config) {
-        String what = services.stream().map(s -> s.name() + " v" + s.version() + " on TCP port " + s.port())
-                .distinct().collect(Collectors.joining(", "));
+        String what = services.stream().map(Service::toString).distinct().collect(Collectors.joining(", "));
         InetSocketAddress pmapAddress = config.bindAddress() == null
                 ? new InetSocketAddress(config.portmapperPort()) : new InetSocketAddress(config.bindAddress(), config.portmapperPort());
         PortmapRegistry registry = new PortmapRegistry();
@@ -85,11 +121,11 @@ public final class PortAdvertiser implements AutoCloseable {
                 log.warn("Portmapper: UDP port {} is taken ({}); only TCP portmapper queries will be answered", bound.getPort(), e.getMessage());
             }
             for (Service s : services) {
-                registry.set(new Mapping(s.program(), s.version(), Portmap.IPPROTO_TCP, s.port()));
+                registry.set(new Mapping(s.program(), s.version(), s.transport().protocol(), s.port()));
             }
             log.info("Portmapper: port {} was free, so Depot answers portmapper (rpcbind version 2) queries itself on {}. "
                     + "Advertised: {}. Do not start the system rpcbind while Depot runs.", bound.getPort(), bound, what);
-            return new PortAdvertiser(Mode.EMBEDDED, config, List.of(), false, registry, bound);
+            return new PortAdvertiser(Mode.EMBEDDED, null, null, null, registry, bound, List.copyOf(services));
         } catch (IOException e) {
             bindFailure = e;
             server.dispatcher().unregister(Portmap.PROGRAM);
@@ -99,68 +135,67 @@ public final class PortAdvertiser implements AutoCloseable {
 
         // a system rpcbind: its Unix socket first (how it expects local registrations)...
         if (Files.exists(config.rpcbindSocket())) {
-            try (RpcbindLocalClient c = RpcbindLocalClient.connect(config.rpcbindSocket(), TIMEOUT)) {
-                List<Service> done = registerLocal(c, services);
-                log.info("Portmapper: port {} {}; registered with the system rpcbind (through {}): {}. "
-                        + "The registrations are removed when Depot stops.", config.portmapperPort(), bindWhy, config.rpcbindSocket(), what);
-                return new PortAdvertiser(Mode.SYSTEM_RPCBIND, config, done, true, null, null);
-            } catch (IOException e) {
-                log.debug("rpcbind socket {} did not take our registrations", config.rpcbindSocket(), e);
+            PortAdvertiser a = registerWithSystem(config, bindWhy, services, what,
+                    () -> RpcbindLocalClient.connect(config.rpcbindSocket(), TIMEOUT), RegistrationLedger.viaSocket(config.rpcbindSocket()));
+            if (a != null) {
+                return a;
             }
         }
         // ...else PMAPPROC_SET over TCP to the loopback address
         InetSocketAddress tcp = new InetSocketAddress(InetAddress.getLoopbackAddress(), config.portmapperPort());
-        try (PortmapClient c = connectPortmapper(tcp)) {
-            List<Service> done = new ArrayList<>();
-            for (Service s : services) {
-                Mapping m = new Mapping(s.program(), s.version(), Portmap.IPPROTO_TCP, s.port());
-                if (!c.set(m)) {
-                    int existing = c.getPort(s.program(), s.version(), Portmap.IPPROTO_TCP);
-                    if (existing != s.port() && !listening(existing)) {
-                        c.unset(s.program(), s.version()); // a stale entry from an earlier run
-                    }
-                    if (existing != s.port() && !c.set(m)) {
-                        throw new IOException("the portmapper refused " + m + " (" + s.name() + " is registered for port " + existing + ")");
-                    }
-                }
-                done.add(s);
-            }
-            log.info("Portmapper: port {} {}; registered with the portmapper there over TCP: {}. "
-                    + "The registrations are removed when Depot stops.", config.portmapperPort(), bindWhy, what);
-            return new PortAdvertiser(Mode.SYSTEM_RPCBIND, config, done, false, null, null);
-        } catch (IOException e) {
-            log.warn("Portmapper: port {} {}, and the program there does not accept our registrations ({}). "
-                    + "Clients that look ports up through the portmapper (QEMU nfs://, mount.nfs without port=/mountport=, showmount) "
-                    + "will not find Depot. Either stop what holds port {} so Depot can serve it, or run rpcbind "
-                    + "(its socket {} must exist). Depot's services: {}.",
-                    config.portmapperPort(), bindWhy, e.getMessage(), config.portmapperPort(), config.rpcbindSocket(), what);
-            return new PortAdvertiser(Mode.NONE, config, List.of(), false, null, null);
+        PortAdvertiser a = registerWithSystem(config, bindWhy, services, what,
+                () -> new PortmapRegistrar(connectPortmapper(tcp), tcp), RegistrationLedger.viaTcp(config.portmapperPort()));
+        if (a != null) {
+            return a;
         }
+        log.warn("Portmapper: port {} {}, and neither {} nor a portmapper on that port accepts our registrations. "
+                + "Clients that look ports up through the portmapper (QEMU nfs://, mount.nfs without port=/mountport=, showmount, "
+                + "a client's lockd) will not find Depot. Either stop what holds port {} so Depot can serve it, or run rpcbind. "
+                + "Depot's services: {}.", config.portmapperPort(), bindWhy, config.rpcbindSocket(), config.portmapperPort(), what);
+        return new PortAdvertiser(Mode.NONE, null, null, null, null, null, List.of());
     }
 
-    private static List<Service> registerLocal(RpcbindLocalClient c, List<Service> services) throws IOException {
-        List<Service> done = new ArrayList<>();
-        String owner = ownerName();
-        for (Service s : services) {
-            String uaddr = RpcbindLocalClient.universalAddress(InetAddress.getByAddress(new byte[4]), s.port());
-            if (!c.set(s.program(), s.version(), "tcp", uaddr, owner)) {
-                String existing = c.getAddr(s.program(), s.version(), "tcp");
-                int port = portOf(existing);
-                if (port == s.port()) {
-                    done.add(s);
-                    continue;
-                }
-                if (port > 0 && listening(port)) {
-                    throw new IOException(s.name() + " v" + s.version() + " is already registered by another server at " + existing);
-                }
-                c.unset(s.program(), s.version(), "tcp", owner); // stale: nothing listens there any more
-                if (!c.set(s.program(), s.version(), "tcp", uaddr, owner)) {
-                    throw new IOException("rpcbind refused to register " + s.name() + " v" + s.version());
-                }
-            }
-            done.add(s);
+    /** A connection to a system portmapper that may fail. */
+    private interface Connector {
+        Registrar connect() throws IOException;
+    }
+
+    /** Registers through {@code connector}; null when that portmapper cannot be talked to at all. */
+    private static PortAdvertiser registerWithSystem(Config config, String bindWhy, List<Service> services, String what,
+                                                     Connector connector, String via) {
+        List<SystemRegistration.Wanted> wanted = services.stream()
+                .map(s -> new SystemRegistration.Wanted(s, new RpcbindEntry(s.program(), s.version(), s.transport().netid(),
+                        RpcbindEntry.wildcard(s.port()), "")))
+                .distinct().toList();
+        RegistrationLedger ledger = RegistrationLedger.claim(config.registrationLedger(), via);
+        SystemRegistration reg;
+        String where;
+        try (Registrar r = connector.connect()) {
+            where = r.describe();
+            reg = SystemRegistration.register(r, ledger, wanted);
+        } catch (IOException e) {
+            log.debug("Portmapper: {} did not take our registrations", via, e);
+            ledger.close();
+            return null;
         }
-        return done;
+        List<Service> advertised = wanted.stream()
+                .filter(w -> reg.registered().stream().anyMatch(w.entry()::sameSlot)).map(SystemRegistration.Wanted::service).toList();
+        if (!reg.refusals().isEmpty()) {
+            log.warn("Portmapper: with {}, {}. Clients that look these up through the portmapper find the other server; "
+                    + "stop the other server, or give Depot its own network namespace (where port {} is free, Depot serves "
+                    + "the portmapper itself).", where, String.join("; ", reg.refusals()), config.portmapperPort());
+        }
+        if (!ledger.held()) {
+            log.info("Portmapper: {}, so if Depot is killed its registrations stay in {} until removed by hand (rpcinfo -d)",
+                    ledger.whyNotHeld(), where);
+        }
+        if (advertised.isEmpty()) {
+            ledger.close();
+            return new PortAdvertiser(Mode.NONE, null, null, null, null, null, List.of());
+        }
+        log.info("Portmapper: port {} {}; registered with {}: {}. The registrations are removed when Depot stops.",
+                config.portmapperPort(), bindWhy, where, advertised.stream().map(Service::toString).collect(Collectors.joining(", ")));
+        return new PortAdvertiser(Mode.SYSTEM_RPCBIND, connector, reg, ledger, null, null, advertised);
     }
 
     private static PortmapClient connectPortmapper(InetSocketAddress tcp) throws IOException {
@@ -177,33 +212,10 @@ public final class PortAdvertiser implements AutoCloseable {
         return PortmapClient.connect(tcp, TIMEOUT);
     }
 
-    /** Port of a universal address h1.h2.h3.h4.p1.p2, or 0. */
-    static int portOf(String uaddr) {
-        String[] parts = uaddr.split("\\.");
-        if (parts.length < 3) {
-            return 0;
-        }
-        try {
-            return Integer.parseInt(parts[parts.length - 2]) * 256 + Integer.parseInt(parts[parts.length - 1]);
-        } catch (NumberFormatException e) {
-            return 0;
-        }
-    }
-
-    private static boolean listening(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static String ownerName() {
-        return String.valueOf(ProcessHandle.current().info().user().orElse("depot"));
-    }
-
     public Mode mode() { return mode; }
+
+    /** The services clients can find through the portmapper (those another server holds are not among them). */
+    public List<Service> advertised() { return advertised; }
 
     /** The embedded portmapper's registry (embedded mode only, else null). */
     public PortmapRegistry registry() { return registry; }
@@ -211,29 +223,23 @@ public final class PortAdvertiser implements AutoCloseable {
     /** Where the embedded portmapper listens (embedded mode only, else null). */
     public InetSocketAddress embeddedAddress() { return embeddedAddress; }
 
-    /** Removes our registrations from a system rpcbind; the embedded one goes with the server. */
+    /** Removes our registrations (only ours) from a system rpcbind; the embedded one goes with the server. */
     @Override
     public void close() {
-        if (mode != Mode.SYSTEM_RPCBIND || registered.isEmpty()) {
+        if (mode != Mode.SYSTEM_RPCBIND) {
             return;
         }
-        try {
-            if (viaSocket) {
-                try (RpcbindLocalClient c = RpcbindLocalClient.connect(config.rpcbindSocket(), TIMEOUT)) {
-                    for (Service s : registered) {
-                        c.unset(s.program(), s.version(), "tcp", ownerName());
-                    }
-                }
+        try (Registrar r = reconnect.connect()) {
+            List<String> left = registration.unregister(r);
+            if (left.isEmpty()) {
+                log.info("Portmapper: removed Depot's registrations from {}", r.describe());
             } else {
-                try (PortmapClient c = connectPortmapper(new InetSocketAddress(InetAddress.getLoopbackAddress(), config.portmapperPort()))) {
-                    for (Service s : registered) {
-                        c.unset(s.program(), s.version());
-                    }
-                }
+                log.warn("Portmapper: removed Depot's registrations from {} except: {}", r.describe(), String.join("; ", left));
             }
-            log.info("Portmapper: removed Depot's registrations from the system rpcbind");
+            ledger.close();
         } catch (IOException e) {
-            log.warn("Portmapper: could not remove Depot's registrations from the system rpcbind ({}); "
+            // the ledger stays held until we exit, then proves these stale to the next Depot
+            log.warn("Portmapper: could not remove Depot's registrations ({}); "
                     + "they point at ports nothing listens on until Depot starts again", e.getMessage());
         }
     }

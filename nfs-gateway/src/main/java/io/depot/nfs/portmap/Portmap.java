@@ -23,6 +23,7 @@ public final class Portmap {
     public static final int RPCBPROC_SET = 1;
     public static final int RPCBPROC_UNSET = 2;
     public static final int RPCBPROC_GETADDR = 3;
+    public static final int RPCBPROC_DUMP = 4;
 
     /** Where Linux's rpcbind listens for local registrations (checked with SO_PEERCRED). */
     public static final String RPCBIND_SOCKET = "/run/rpcbind.sock";

@@ -2,60 +2,99 @@ package io.depot.nfs.portmap;
 
 import io.depot.nfs.rpc.RpcClient;
 import io.depot.nfs.rpc.RpcReply;
+import io.depot.nfs.xdr.XdrReader;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Registers with a system rpcbind through its Unix socket using rpcbind version 4 (RFC 1833 §2).
  * rpcbind accepts SET/UNSET over TCP only from loopback when started with -L or -i; over its
  * Unix socket it identifies the caller by SO_PEERCRED, which is how libtirpc's own
- * registrations (and so nfs-ganesha's and mountd's) reach it.
+ * registrations (and so nfs-ganesha's and mountd's) reach it. The owner string a caller sends is
+ * ignored: rpcbind records the caller's uid (see {@link RpcbindEntry}).
  */
-public final class RpcbindLocalClient implements AutoCloseable {
+public final class RpcbindLocalClient implements Registrar {
+    private static final int MAX_DUMP = 65536;
+    private static final String CALLER_UID = callerUid();
     private final RpcClient rpc;
+    private final Path socket;
 
-    private RpcbindLocalClient(RpcClient rpc) {
+    private RpcbindLocalClient(RpcClient rpc, Path socket) {
         this.rpc = rpc;
+        this.socket = socket;
     }
 
     public static RpcbindLocalClient connect(Path socket, Duration timeout) throws IOException {
-        return new RpcbindLocalClient(RpcClient.connect(UnixDomainSocketAddress.of(socket), timeout));
+        return new RpcbindLocalClient(RpcClient.connect(UnixDomainSocketAddress.of(socket), timeout), socket);
     }
 
-    /** RPCBPROC_SET of struct rpcb {prog, vers, netid, uaddr, owner}. */
-    public boolean set(int program, int version, String netid, String universalAddress, String owner) throws IOException {
-        return call(Portmap.RPCBPROC_SET, program, version, netid, universalAddress, owner);
+    /** RPCBPROC_SET of struct rpcb; the owner sent is our uid, as libtirpc's rpcb_set sends it. */
+    @Override
+    public boolean set(RpcbindEntry e) throws IOException {
+        return call(Portmap.RPCBPROC_SET, e.program(), e.version(), e.netid(), e.address(), CALLER_UID);
     }
 
-    /** RPCBPROC_UNSET; an empty netid removes every transport of the program version. */
-    public boolean unset(int program, int version, String netid, String owner) throws IOException {
-        return call(Portmap.RPCBPROC_UNSET, program, version, netid, "", owner);
+    /** RPCBPROC_UNSET of the entry's program, version and netid (an empty netid: every transport). */
+    @Override
+    public boolean unset(RpcbindEntry e) throws IOException {
+        return call(Portmap.RPCBPROC_UNSET, e.program(), e.version(), e.netid(), "", CALLER_UID);
+    }
+
+    @Override
+    public boolean unsetTakesEveryTransport() {
+        return false;
     }
 
     /** RPCBPROC_GETADDR: the universal address, empty when not registered. */
     public String getAddr(int program, int version, String netid) throws IOException {
         RpcReply r = rpc.call(Portmap.PROGRAM, Portmap.RPCBIND_V4, Portmap.RPCBPROC_GETADDR, w -> w
                 .writeInt(program).writeInt(version).writeString(netid).writeString("").writeString(""));
-        if (!r.success()) {
-            throw new IOException("rpcbind answered " + r);
+        return check(r).results().readString(1024);
+    }
+
+    /** RPCBPROC_DUMP: rpcblist_ptr, an optional-data list of struct rpcb with their owners. */
+    @Override
+    public List<RpcbindEntry> dump() throws IOException {
+        XdrReader r = check(rpc.call(Portmap.PROGRAM, Portmap.RPCBIND_V4, Portmap.RPCBPROC_DUMP, null)).results();
+        List<RpcbindEntry> out = new ArrayList<>();
+        while (r.readOptional()) {
+            if (out.size() == MAX_DUMP) {
+                throw new IOException("rpcbind dump longer than " + MAX_DUMP);
+            }
+            out.add(new RpcbindEntry(r.readInt(), r.readInt(), r.readString(64), r.readString(1024), r.readString(1024)));
         }
-        return r.results().readString(1024);
+        return out;
+    }
+
+    @Override
+    public String describe() {
+        return "the system rpcbind (through " + socket + ")";
     }
 
     private boolean call(int proc, int program, int version, String netid, String uaddr, String owner) throws IOException {
         RpcReply r = rpc.call(Portmap.PROGRAM, Portmap.RPCBIND_V4, proc, w -> w
                 .writeInt(program).writeInt(version).writeString(netid).writeString(uaddr).writeString(owner));
+        return check(r).results().readBoolean();
+    }
+
+    private static RpcReply check(RpcReply r) throws IOException {
         if (!r.success()) {
             throw new IOException("rpcbind answered " + r);
         }
-        return r.results().readBoolean();
+        return r;
     }
 
-    /** RFC 1833 §2.2 universal address of an IPv4 TCP endpoint: h1.h2.h3.h4.p1.p2. */
-    public static String universalAddress(java.net.InetAddress host, int port) {
-        return host.getHostAddress() + "." + (port >> 8) + "." + (port & 0xff);
+    private static String callerUid() {
+        try {
+            return String.valueOf(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return "";
+        }
     }
 
     @Override

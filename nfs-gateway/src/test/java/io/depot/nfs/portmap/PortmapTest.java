@@ -103,19 +103,85 @@ class PortmapTest {
     }
 
     @Test
-    void aStaleRegistrationFromAnEarlierRunIsReplaced() throws IOException {
+    void aStaleRegistrationOfAKilledDepotIsReplacedAndTheLeftoversOfItRemoved() throws IOException {
         int pmapPort = advertiser.embeddedAddress().getPort();
-        int deadPort;
-        try (ServerSocket s = new ServerSocket(0, 1, LO)) {
-            deadPort = s.getLocalPort(); // closed again: nothing listens there
-        }
+        int deadPort = deadPort();
+        // what a Depot killed while registered leaves: its entries, and its ledger no longer locked
         advertiser.registry().set(new Mapping(100003, 3, Portmap.IPPROTO_TCP, deadPort));
+        advertiser.registry().set(new Mapping(100021, 4, Portmap.IPPROTO_UDP, deadPort));
+        Files.writeString(tmp.resolve("depot-rpcbind-registrations"), "pid 1\nvia " + RegistrationLedger.viaTcp(pmapPort) + "\n"
+                + "entry 100003 3 tcp " + RpcbindEntry.wildcard(deadPort) + " -\n"
+                + "entry 100021 4 udp " + RpcbindEntry.wildcard(deadPort) + " -\n");
         try (RpcServer second = RpcServer.builder().ioThreads(2).build()) {
             int port2 = second.listen(new InetSocketAddress(LO, 0)).getPort();
             PortAdvertiser adv2 = PortAdvertiser.start(second, List.of(new PortAdvertiser.Service(100003, 3, "nfs", port2)),
                     new PortAdvertiser.Config(LO, pmapPort, tmp.resolve("none.sock")));
+            assertEquals(PortAdvertiser.Mode.SYSTEM_RPCBIND, adv2.mode());
             assertEquals(port2, advertiser.registry().getPort(100003, 3, Portmap.IPPROTO_TCP));
+            assertEquals(0, advertiser.registry().getPort(100021, 4, Portmap.IPPROTO_UDP), "our leftover NLM entry is removed too");
+            assertTrue(Files.readString(tmp.resolve("depot-rpcbind-registrations")).contains("entry 100003 3 tcp " + RpcbindEntry.wildcard(port2)));
             adv2.close();
+            assertEquals(0, advertiser.registry().getPort(100003, 3, Portmap.IPPROTO_TCP));
+            assertEquals("", Files.readString(tmp.resolve("depot-rpcbind-registrations")), "nothing of ours remains registered");
+        }
+    }
+
+    @Test
+    void anEntryWeCannotProveOursIsLeftAloneEvenIfNothingListensThere() throws IOException {
+        int pmapPort = advertiser.embeddedAddress().getPort();
+        int deadPort = deadPort(); // from this namespace nothing listens there; the other server may listen elsewhere
+        advertiser.registry().set(new Mapping(100003, 3, Portmap.IPPROTO_TCP, deadPort));
+        try (RpcServer second = RpcServer.builder().ioThreads(2).build()) {
+            int port2 = second.listen(new InetSocketAddress(LO, 0)).getPort();
+            PortAdvertiser adv2 = PortAdvertiser.start(second, List.of(new PortAdvertiser.Service(100003, 3, "nfs", port2),
+                            new PortAdvertiser.Service(100021, 4, "nlockmgr", port2)),
+                    new PortAdvertiser.Config(LO, pmapPort, tmp.resolve("none.sock")));
+            assertEquals(PortAdvertiser.Mode.SYSTEM_RPCBIND, adv2.mode());
+            assertEquals(List.of(new PortAdvertiser.Service(100021, 4, "nlockmgr", port2)), adv2.advertised());
+            assertEquals(deadPort, advertiser.registry().getPort(100003, 3, Portmap.IPPROTO_TCP));
+            adv2.close();
+            assertEquals(deadPort, advertiser.registry().getPort(100003, 3, Portmap.IPPROTO_TCP), "close removes only what we registered");
+            assertEquals(0, advertiser.registry().getPort(100021, 4, Portmap.IPPROTO_TCP));
+        }
+    }
+
+    @Test
+    void udpServicesAreAdvertisedAsUdpInBothModes() throws IOException {
+        int pmapPort = advertiser.embeddedAddress().getPort();
+        try (RpcServer second = RpcServer.builder().ioThreads(2).build(); RpcServer third = RpcServer.builder().ioThreads(2).build()) {
+            List<PortAdvertiser.Service> nlm = List.of(new PortAdvertiser.Service(100021, 4, "nlockmgr", 4045, PortAdvertiser.Transport.UDP),
+                    new PortAdvertiser.Service(100021, 4, "nlockmgr", 4046));
+            // embedded: a registry of its own
+            PortAdvertiser embedded = PortAdvertiser.start(third, nlm, new PortAdvertiser.Config(LO, 0, tmp.resolve("none.sock")));
+            assertEquals(PortAdvertiser.Mode.EMBEDDED, embedded.mode());
+            assertEquals(4045, embedded.registry().getPort(100021, 4, Portmap.IPPROTO_UDP));
+            assertEquals(4046, embedded.registry().getPort(100021, 4, Portmap.IPPROTO_TCP));
+            // PMAPPROC_SET over TCP with IPPROTO_UDP
+            PortAdvertiser adv2 = PortAdvertiser.start(second, nlm, new PortAdvertiser.Config(LO, pmapPort, tmp.resolve("none.sock")));
+            assertEquals(nlm, adv2.advertised());
+            assertEquals(4045, advertiser.registry().getPort(100021, 4, Portmap.IPPROTO_UDP));
+            assertEquals(4046, advertiser.registry().getPort(100021, 4, Portmap.IPPROTO_TCP));
+            adv2.close();
+            assertEquals(0, advertiser.registry().getPort(100021, 4, Portmap.IPPROTO_UDP));
+        }
+    }
+
+    @Test
+    void overPortmapperV2WeDoNotUnsetWhatWouldTakeAnotherServersOtherTransportWithIt() throws IOException {
+        int pmapPort = advertiser.embeddedAddress().getPort();
+        advertiser.registry().set(new Mapping(100024, 1, Portmap.IPPROTO_UDP, 999)); // another server's statd on UDP
+        try (RpcServer second = RpcServer.builder().ioThreads(2).build()) {
+            PortAdvertiser adv2 = PortAdvertiser.start(second, List.of(new PortAdvertiser.Service(100024, 1, "status", 4047)),
+                    new PortAdvertiser.Config(LO, pmapPort, tmp.resolve("none.sock")));
+            assertEquals(4047, advertiser.registry().getPort(100024, 1, Portmap.IPPROTO_TCP));
+            adv2.close(); // PMAPPROC_UNSET would remove the UDP entry too: ours stays, with a warning
+            assertEquals(999, advertiser.registry().getPort(100024, 1, Portmap.IPPROTO_UDP));
+        }
+    }
+
+    private static int deadPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, LO)) {
+            return s.getLocalPort(); // closed again: nothing listens there
         }
     }
 
