@@ -15,6 +15,7 @@ fi
 start_server io.depot.nfs.InteropServerMain
 echo "== rpcinfo -p"; rpcinfo -p 127.0.0.1 2>&1
 echo "== rpcinfo -t"; rpcinfo -t 127.0.0.1 mountd 3 2>&1
+echo "== rpcinfo -u"; rpcinfo -u 127.0.0.1 mountd 3 2>&1
 echo "== nfs-ls"; timeout 20 nfs-ls nfs://127.0.0.1/open 2>&1 | head -3
 echo "== showmount -e"; showmount -e 127.0.0.1 2>&1
 echo "== showmount -a"; showmount -a 127.0.0.1 2>&1

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,9 +23,13 @@ class PortmapInteropTest {
     Path tmp;
 
     private String scenario(String name) throws Exception {
+        return scenario("portmap-netns.sh", name);
+    }
+
+    private String scenario(String script, String name) throws Exception {
         NetnsScenario.requireNamespaceAnd("Debian's rpcbind, nfs-common and libnfs-utils (.ci/run does)",
-                "rpcinfo", "showmount", "nfs-ls", "rpcbind");
-        return NetnsScenario.run(tmp, "portmap-netns.sh", 120, name).out();
+                "rpcinfo", "showmount", "nfs-ls", "rpcbind", "nsenter");
+        return NetnsScenario.run(tmp, script, 120, name).out();
     }
 
     @Test
@@ -33,6 +40,9 @@ class PortmapInteropTest {
         assertPrintedMatching(out, out, "100000\\s+2\\s+tcp\\s+111\\s+portmapper", "100005\\s+3\\s+tcp\\s+\\d+\\s+mountd");
         // rpcinfo -t: GETPORT then NULL on the mount port
         assertPrinted(out, out, "program 100005 version 3 ready and waiting");
+        // a UDP service advertised as UDP: rpcinfo -u asks GETPORT for udp, then pings over UDP
+        assertPrintedMatching(out, section(out, "== rpcinfo -p"), "100005\\s+3\\s+udp\\s+\\d+\\s+mountd");
+        assertPrinted(out, section(out, "== rpcinfo -u"), "program 100005 version 3 ready and waiting");
         // showmount -e: GETPORT + MOUNT v1/v3 EXPORT
         assertTrue(out.contains("/open    (everyone)") || out.matches("(?s).*/open\\s+\\(everyone\\).*"), out);
         assertPrintedMatching(out, out, "/private\\s+10\\.9\\.9\\.9");
@@ -46,8 +56,77 @@ class PortmapInteropTest {
         String out = scenario("rpcbind");
         assertPrinted(out, out, "READY mode=SYSTEM_RPCBIND", "program 100005 version 3 ready and waiting");
         assertPrintedMatching(out, out, "/private\\s+10\\.9\\.9\\.9");
+        assertPrintedMatching(out, section(out, "== rpcinfo -p"), "100005\\s+3\\s+udp\\s+\\d+\\s+mountd");
+        assertPrinted(out, section(out, "== rpcinfo -u"), "program 100005 version 3 ready and waiting");
         String after = out.substring(out.indexOf("== after shutdown"));
         assertFalse(after.contains("mountd"), "registrations must be gone after shutdown:\n" + out);
         assertTrue(after.contains("portmapper"), out);
+    }
+
+    /**
+     * The issue's scenario: rpcbind and another NFS server in one network namespace, Depot in
+     * another that sees only rpcbind's socket (its own port 111 held by a second rpcbind). The
+     * other server's NFS and MOUNT entries (owner superuser, like Depot's) must survive Depot's
+     * start and stop; Depot takes only the free slots and gives back only those.
+     */
+    @Test
+    void anotherServersEntriesSurviveDepotStartingAndStoppingFromAnotherNamespace() throws Exception {
+        String out = scenario("portmap-owners-netns.sh", "foreign");
+        Matcher f = Pattern.compile("FOREIGN READY port=(\\d+)").matcher(out);
+        assertTrue(f.find(), out);
+        String foreign = uaddrPort(Integer.parseInt(f.group(1)));
+        Matcher d = Pattern.compile("READY mode=SYSTEM_RPCBIND mount=(\\d+) advertised=2").matcher(out);
+        assertTrue(d.find(), out);
+        String depot = uaddrPort(Integer.parseInt(d.group(1)));
+        for (String when : List.of("== A before Depot", "== A while Depot runs", "== A after Depot stopped")) {
+            String table = section(out, when);
+            assertPrintedMatching(out, table, "100003\\s+3\\s+tcp\\s+0\\.0\\.0\\.0" + foreign + "\\s+nfs\\s+superuser",
+                    "100005\\s+3\\s+tcp\\s+0\\.0\\.0\\.0" + foreign + "\\s+mountd\\s+superuser");
+        }
+        String during = section(out, "== A while Depot runs");
+        assertPrintedMatching(out, during, "100005\\s+1\\s+tcp\\s+0\\.0\\.0\\.0" + depot + "\\s+mountd",
+                "100005\\s+3\\s+udp\\s+0\\.0\\.0\\.0" + depot + "\\s+mountd");
+        assertFalse(section(out, "== A after Depot stopped").contains(depot + " "), "Depot's own entries must be gone:\n" + out);
+        assertPrintedMatching(out, out, "mount v3 tcp is already registered by another server \\(owner superuser, port "
+                + f.group(1) + "\\); Depot's is on port " + d.group(1) + " but not advertised");
+    }
+
+    /** A Depot killed with -9 leaves its registrations; the next Depot proves them its own (the ledger) and replaces them. */
+    @Test
+    void aKilledDepotsRegistrationsAreReplacedByTheNextDepot() throws Exception {
+        String out = scenario("portmap-owners-netns.sh", "killed");
+        Matcher m = Pattern.compile("READY mode=SYSTEM_RPCBIND mount=(\\d+) advertised=3").matcher(out);
+        assertTrue(m.find(), out);
+        String first = m.group(1);
+        assertTrue(m.find(), out);
+        String second = m.group(1);
+        assertFalse(first.equals(second), out);
+        assertPrintedMatching(out, section(out, "== after kill -9"), "100005\\s+3\\s+udp\\s+" + first + "\\s+mountd");
+        String now = section(out, "== second Depot");
+        assertPrintedMatching(out, now, "100005\\s+1\\s+tcp\\s+" + second + "\\s+mountd", "100005\\s+3\\s+tcp\\s+" + second + "\\s+mountd",
+                "100005\\s+3\\s+udp\\s+" + second + "\\s+mountd");
+        assertFalse(now.contains(" " + first + " "), "the killed Depot's entries must be replaced:\n" + out);
+        assertPrinted(out, section(out, "== rpcinfo -u"), "program 100005 version 3 ready and waiting");
+        assertPrinted(out, section(out, "== rpcinfo -t"), "program 100005 version 1 ready and waiting");
+        assertPrinted(out, section(out, "== ledger"), "entry 100005 3 udp " + uaddr(Integer.parseInt(second)) + " superuser");
+        assertFalse(section(out, "== after shutdown").contains("mountd"), out);
+        assertPrinted(out, section(out, "== ledger after shutdown"), "== ledger after shutdown\n(end of ledger)");
+    }
+
+    /** The text from {@code header} to the next "== " header. */
+    private static String section(String out, String header) {
+        int start = out.indexOf(header);
+        assertTrue(start >= 0, "no " + header + " in:\n" + out);
+        int end = out.indexOf("\n== ", start + header.length());
+        return out.substring(start, end < 0 ? out.length() : end + 1);
+    }
+
+    private static String uaddr(int port) {
+        return "0.0.0.0." + (port >> 8) + "." + (port & 0xff);
+    }
+
+    /** The regex of the port part of a universal address: ".P1.P2". */
+    private static String uaddrPort(int port) {
+        return "\\." + (port >> 8) + "\\." + (port & 0xff);
     }
 }
