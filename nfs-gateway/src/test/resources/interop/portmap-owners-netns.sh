@@ -7,6 +7,8 @@
 #            from B's loopback. The other server's entries must stay.
 #   killed:  a Depot killed with -9 while registered, then another Depot: the registrations the
 #            first left must be replaced by the second's.
+#   killed-tcp: the same with rpcbind's socket out of Depot's sight (renamed), so Depot registers
+#            with PMAPPROC_SET over TCP.
 set -u
 JAVA=$1 CP=$2 SCENARIO=$3 D=$4
 . "$(dirname "$0")/netns-lib.sh"
@@ -45,6 +47,7 @@ else
   rpcbind -f -w &
   RPCBIND=$!
   wait_for 10 test -S /run/rpcbind.sock
+  [ "$SCENARIO" = killed-tcp ] && mv /run/rpcbind.sock /run/rpcbind-elsewhere.sock
   start_server io.depot.nfs.InteropServerMain
   echo "== first Depot"; rpcinfo -p 127.0.0.1 2>&1
   kill -9 "$SERVER"

@@ -94,7 +94,17 @@ class PortmapInteropTest {
     /** A Depot killed with -9 leaves its registrations; the next Depot proves them its own (the ledger) and replaces them. */
     @Test
     void aKilledDepotsRegistrationsAreReplacedByTheNextDepot() throws Exception {
-        String out = scenario("portmap-owners-netns.sh", "killed");
+        aKilledDepotIsReplaced("killed", "unix /run/rpcbind.sock", "superuser");
+    }
+
+    /** The same through PMAPPROC_SET over TCP (rpcbind's socket out of sight): v2 shows no owner. */
+    @Test
+    void aKilledDepotsRegistrationsOverPortmapperV2AreReplacedByTheNextDepot() throws Exception {
+        aKilledDepotIsReplaced("killed-tcp", "tcp 127.0.0.1:111 net:[", "-");
+    }
+
+    private void aKilledDepotIsReplaced(String scenario, String via, String owner) throws Exception {
+        String out = scenario("portmap-owners-netns.sh", scenario);
         Matcher m = Pattern.compile("READY mode=SYSTEM_RPCBIND mount=(\\d+) advertised=3").matcher(out);
         assertTrue(m.find(), out);
         String first = m.group(1);
@@ -108,7 +118,7 @@ class PortmapInteropTest {
         assertFalse(now.contains(" " + first + " "), "the killed Depot's entries must be replaced:\n" + out);
         assertPrinted(out, section(out, "== rpcinfo -u"), "program 100005 version 3 ready and waiting");
         assertPrinted(out, section(out, "== rpcinfo -t"), "program 100005 version 1 ready and waiting");
-        assertPrinted(out, section(out, "== ledger"), "entry 100005 3 udp " + uaddr(Integer.parseInt(second)) + " superuser");
+        assertPrinted(out, section(out, "== ledger"), "via " + via, "entry 100005 3 udp " + uaddr(Integer.parseInt(second)) + " " + owner);
         assertFalse(section(out, "== after shutdown").contains("mountd"), out);
         assertPrinted(out, section(out, "== ledger after shutdown"), "== ledger after shutdown\n(end of ledger)");
     }
