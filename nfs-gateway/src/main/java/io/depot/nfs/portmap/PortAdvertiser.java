@@ -167,15 +167,18 @@ public final class PortAdvertiser implements AutoCloseable {
                 .map(s -> new SystemRegistration.Wanted(s, new RpcbindEntry(s.program(), s.version(), s.transport().netid(),
                         RpcbindEntry.wildcard(s.port()), "")))
                 .distinct().toList();
-        RegistrationLedger ledger = RegistrationLedger.claim(config.registrationLedger(), via);
+        RegistrationLedger ledger = null;
         SystemRegistration reg;
         String where;
         try (Registrar r = connector.connect()) {
             where = r.describe();
+            ledger = RegistrationLedger.claim(config.registrationLedger(), via);
             reg = SystemRegistration.register(r, ledger, wanted);
         } catch (IOException e) {
             log.debug("Portmapper: {} did not take our registrations", via, e);
-            ledger.close();
+            if (ledger != null) {
+                ledger.release(); // its record may still describe a killed Depot's entries there
+            }
             return null;
         }
         List<Service> advertised = wanted.stream()

@@ -1,5 +1,11 @@
 package io.depot.nfs.portmap;
 
+import io.depot.nfs.xdr.XdrReader;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
 /** Numbers of the portmapper protocol, version 2 (RFC 1833 §3), and of rpcbind v3/v4 we use as a client. */
 public final class Portmap {
     private Portmap() {}
@@ -27,4 +33,18 @@ public final class Portmap {
 
     /** Where Linux's rpcbind listens for local registrations (checked with SO_PEERCRED). */
     public static final String RPCBIND_SOCKET = "/run/rpcbind.sock";
+
+    private static final int MAX_DUMP = 65536;
+
+    /** A DUMP result (pmaplist, rpcblist_ptr): an optional-data linked list (RFC 4506 §4.19) of at most 65536 items. */
+    static <T> List<T> readList(XdrReader r, Function<XdrReader, T> item, String who) throws IOException {
+        List<T> out = new ArrayList<>();
+        while (r.readOptional()) {
+            if (out.size() == MAX_DUMP) {
+                throw new IOException(who + " dump longer than " + MAX_DUMP);
+            }
+            out.add(item.apply(r));
+        }
+        return out;
+    }
 }

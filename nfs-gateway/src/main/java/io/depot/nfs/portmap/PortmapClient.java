@@ -6,12 +6,10 @@ import io.depot.nfs.xdr.XdrReader;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /** A portmapper v2 client over TCP (RFC 1833 §3): one connection, blocking calls. */
 public final class PortmapClient implements AutoCloseable {
-    private static final int MAX_DUMP = 65536;
     private final RpcClient rpc;
 
     private PortmapClient(RpcClient rpc) {
@@ -49,14 +47,7 @@ public final class PortmapClient implements AutoCloseable {
 
     public List<Mapping> dump() throws IOException {
         XdrReader r = check(rpc.call(Portmap.PROGRAM, Portmap.VERSION, Portmap.PROC_DUMP, null)).results();
-        List<Mapping> out = new ArrayList<>();
-        while (r.readOptional()) {
-            if (out.size() == MAX_DUMP) {
-                throw new IOException("portmapper dump longer than " + MAX_DUMP);
-            }
-            out.add(new Mapping(r.readInt(), r.readInt(), r.readInt(), r.readInt()));
-        }
-        return out;
+        return Portmap.readList(r, x -> new Mapping(x.readInt(), x.readInt(), x.readInt(), x.readInt()), "portmapper");
     }
 
     private static void write(io.depot.nfs.xdr.XdrWriter w, Mapping m) {

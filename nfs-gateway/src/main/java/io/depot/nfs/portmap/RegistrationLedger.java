@@ -123,6 +123,11 @@ final class RegistrationLedger implements AutoCloseable {
         channel.force(true);
     }
 
+    /** Lets the next Depot take the ledger with the record as it is (we registered nothing it lacks). */
+    void release() {
+        closeQuietly(channel);
+    }
+
     /** Empties the record (nothing of ours remains registered) and lets the next Depot take it. */
     @Override
     public void close() {

@@ -8,7 +8,6 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -19,7 +18,6 @@ import java.util.List;
  * ignored: rpcbind records the caller's uid (see {@link RpcbindEntry}).
  */
 public final class RpcbindLocalClient implements Registrar {
-    private static final int MAX_DUMP = 65536;
     private static final String CALLER_UID = callerUid();
     private final RpcClient rpc;
     private final Path socket;
@@ -61,14 +59,8 @@ public final class RpcbindLocalClient implements Registrar {
     @Override
     public List<RpcbindEntry> dump() throws IOException {
         XdrReader r = check(rpc.call(Portmap.PROGRAM, Portmap.RPCBIND_V4, Portmap.RPCBPROC_DUMP, null)).results();
-        List<RpcbindEntry> out = new ArrayList<>();
-        while (r.readOptional()) {
-            if (out.size() == MAX_DUMP) {
-                throw new IOException("rpcbind dump longer than " + MAX_DUMP);
-            }
-            out.add(new RpcbindEntry(r.readInt(), r.readInt(), r.readString(64), r.readString(1024), r.readString(1024)));
-        }
-        return out;
+        return Portmap.readList(r, x -> new RpcbindEntry(x.readInt(), x.readInt(), x.readString(64), x.readString(1024), x.readString(1024)),
+                "rpcbind");
     }
 
     @Override

@@ -146,6 +146,25 @@ class PortmapTest {
     }
 
     @Test
+    void aRunningDepotsEntriesAreNotTakenByASecondDepot() throws IOException {
+        int pmapPort = advertiser.embeddedAddress().getPort();
+        PortAdvertiser.Config cfg = new PortAdvertiser.Config(LO, pmapPort, tmp.resolve("none.sock"));
+        try (RpcServer first = RpcServer.builder().ioThreads(2).build(); RpcServer second = RpcServer.builder().ioThreads(2).build()) {
+            PortAdvertiser adv1 = PortAdvertiser.start(first, List.of(new PortAdvertiser.Service(100003, 3, "nfs", 3001)), cfg);
+            // the second cannot take the ledger the first holds: it takes free slots only
+            PortAdvertiser adv2 = PortAdvertiser.start(second, List.of(new PortAdvertiser.Service(100003, 3, "nfs", 3002),
+                    new PortAdvertiser.Service(100021, 4, "nlockmgr", 3002)), cfg);
+            assertEquals(List.of(new PortAdvertiser.Service(100021, 4, "nlockmgr", 3002)), adv2.advertised());
+            assertEquals(3001, advertiser.registry().getPort(100003, 3, Portmap.IPPROTO_TCP));
+            adv2.close();
+            assertEquals(3001, advertiser.registry().getPort(100003, 3, Portmap.IPPROTO_TCP));
+            assertEquals(0, advertiser.registry().getPort(100021, 4, Portmap.IPPROTO_TCP));
+            adv1.close();
+            assertEquals(0, advertiser.registry().getPort(100003, 3, Portmap.IPPROTO_TCP));
+        }
+    }
+
+    @Test
     void udpServicesAreAdvertisedAsUdpInBothModes() throws IOException {
         int pmapPort = advertiser.embeddedAddress().getPort();
         try (RpcServer second = RpcServer.builder().ioThreads(2).build(); RpcServer third = RpcServer.builder().ioThreads(2).build()) {
