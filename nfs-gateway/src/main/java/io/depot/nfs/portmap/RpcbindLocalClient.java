@@ -48,13 +48,6 @@ public final class RpcbindLocalClient implements Registrar {
         return false;
     }
 
-    /** RPCBPROC_GETADDR: the universal address, empty when not registered. */
-    public String getAddr(int program, int version, String netid) throws IOException {
-        RpcReply r = rpc.call(Portmap.PROGRAM, Portmap.RPCBIND_V4, Portmap.RPCBPROC_GETADDR, w -> w
-                .writeInt(program).writeInt(version).writeString(netid).writeString("").writeString(""));
-        return check(r).results().readString(1024);
-    }
-
     /** RPCBPROC_DUMP: rpcblist_ptr, an optional-data list of struct rpcb with their owners. */
     @Override
     public List<RpcbindEntry> dump() throws IOException {
