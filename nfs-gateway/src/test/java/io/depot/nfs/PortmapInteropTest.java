@@ -2,6 +2,7 @@ package io.depot.nfs;
 
 import static io.depot.nfs.NetnsScenario.assertPrinted;
 import static io.depot.nfs.NetnsScenario.assertPrintedMatching;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,31 +66,66 @@ class PortmapInteropTest {
     }
 
     /**
-     * The issue's scenario: rpcbind and another NFS server in one network namespace, Depot in
-     * another that sees only rpcbind's socket (its own port 111 held by a second rpcbind). The
-     * other server's NFS and MOUNT entries (owner superuser, like Depot's) must survive Depot's
-     * start and stop; Depot takes only the free slots and gives back only those.
+     * The issue's scenario: rpcbind and another NFS server in one network namespace (A), Depot in
+     * another that sees A's rpcbind socket but has a portmapper of its own on port 111. A's
+     * rpcbind, with the other server's NFS and MOUNT entries (owner superuser, like Depot's), must
+     * come through Depot's start and stop untouched; Depot registers with its own portmapper.
      */
     @Test
-    void anotherServersEntriesSurviveDepotStartingAndStoppingFromAnotherNamespace() throws Exception {
+    void anotherNamespacesRpcbindIsLeftAloneAndDepotRegistersWhereItsClientsAsk() throws Exception {
         String out = scenario("portmap-owners-netns.sh", "foreign");
-        Matcher f = Pattern.compile("FOREIGN READY port=(\\d+)").matcher(out);
-        assertTrue(f.find(), out);
-        String foreign = uaddrPort(Integer.parseInt(f.group(1)));
-        Matcher d = Pattern.compile("READY mode=SYSTEM_RPCBIND mount=(\\d+) advertised=2").matcher(out);
-        assertTrue(d.find(), out);
-        String depot = uaddrPort(Integer.parseInt(d.group(1)));
+        String foreign = foreignPort(out);
+        String depot = depotPort(out, 3);
+        String before = rows(section(out, "== A before Depot"));
+        assertPrintedMatching(out, before, "100003\\s+3\\s+tcp\\s+0\\.0\\.0\\.0" + uaddrPort(foreign) + "\\s+nfs\\s+superuser",
+                "100005\\s+3\\s+tcp\\s+0\\.0\\.0\\.0" + uaddrPort(foreign) + "\\s+mountd\\s+superuser");
+        assertEquals(before, rows(section(out, "== A while Depot runs")), out);
+        assertEquals(before, rows(section(out, "== A after Depot stopped")), out);
+        assertPrintedMatching(out, section(out, "== here while Depot runs"), "100005\\s+1\\s+tcp\\s+" + depot + "\\s+mountd",
+                "100005\\s+3\\s+tcp\\s+" + depot + "\\s+mountd", "100005\\s+3\\s+udp\\s+" + depot + "\\s+mountd");
+        assertFalse(section(out, "== here after Depot stopped").contains("mountd"), out);
+    }
+
+    /**
+     * rpcbind, another NFS server and Depot in one namespace: the other server's NFS and MOUNT v3
+     * entries (owner superuser, like Depot's) survive Depot's start and stop; Depot takes only the
+     * free slots (MOUNT v1, MOUNT v3 over UDP), gives back only those, and says what it did not register.
+     */
+    @Test
+    void anotherServersEntriesSurviveDepotStartingAndStopping() throws Exception {
+        String out = scenario("portmap-owners-netns.sh", "foreign-here");
+        String foreign = foreignPort(out);
+        String depot = depotPort(out, 2);
         for (String when : List.of("== A before Depot", "== A while Depot runs", "== A after Depot stopped")) {
             String table = section(out, when);
-            assertPrintedMatching(out, table, "100003\\s+3\\s+tcp\\s+0\\.0\\.0\\.0" + foreign + "\\s+nfs\\s+superuser",
-                    "100005\\s+3\\s+tcp\\s+0\\.0\\.0\\.0" + foreign + "\\s+mountd\\s+superuser");
+            assertPrintedMatching(out, table, "100003\\s+3\\s+tcp\\s+0\\.0\\.0\\.0" + uaddrPort(foreign) + "\\s+nfs\\s+superuser",
+                    "100005\\s+3\\s+tcp\\s+0\\.0\\.0\\.0" + uaddrPort(foreign) + "\\s+mountd\\s+superuser");
         }
-        String during = section(out, "== A while Depot runs");
-        assertPrintedMatching(out, during, "100005\\s+1\\s+tcp\\s+0\\.0\\.0\\.0" + depot + "\\s+mountd",
-                "100005\\s+3\\s+udp\\s+0\\.0\\.0\\.0" + depot + "\\s+mountd");
-        assertFalse(section(out, "== A after Depot stopped").contains(depot + " "), "Depot's own entries must be gone:\n" + out);
+        assertPrintedMatching(out, section(out, "== A while Depot runs"),
+                "100005\\s+1\\s+tcp\\s+0\\.0\\.0\\.0" + uaddrPort(depot) + "\\s+mountd",
+                "100005\\s+3\\s+udp\\s+0\\.0\\.0\\.0" + uaddrPort(depot) + "\\s+mountd");
+        assertFalse(section(out, "== here after Depot stopped").contains(" " + depot + " "), "Depot's own entries must be gone:\n" + out);
         assertPrintedMatching(out, out, "mount v3 tcp is already registered by another server \\(owner superuser, port "
-                + f.group(1) + "\\); Depot's is on port " + d.group(1) + " but not advertised");
+                + foreign + "\\); Depot's is on port " + depot + " but not advertised");
+    }
+
+    /** The rows of an rpcinfo table (what the server prints between them left out). */
+    private static String rows(String section) {
+        return section.lines().filter(l -> l.matches("\\s+\\d+\\s.*")).collect(Collectors.joining("\n"));
+    }
+
+    /** The other server's port, from its READY line. */
+    private static String foreignPort(String out) {
+        Matcher f = Pattern.compile("FOREIGN READY port=(\\d+)").matcher(out);
+        assertTrue(f.find(), out);
+        return f.group(1);
+    }
+
+    /** Depot's MOUNT port, from its READY line, which must say it registered {@code advertised} services. */
+    private static String depotPort(String out, int advertised) {
+        Matcher d = Pattern.compile("READY mode=SYSTEM_RPCBIND mount=(\\d+) advertised=" + advertised).matcher(out);
+        assertTrue(d.find(), out);
+        return d.group(1);
     }
 
     /** A Depot killed with -9 leaves its registrations; the next Depot proves them its own (the ledger) and replaces them. */
@@ -136,7 +173,8 @@ class PortmapInteropTest {
     }
 
     /** The regex of the port part of a universal address: ".P1.P2". */
-    private static String uaddrPort(int port) {
-        return "\\." + (port >> 8) + "\\." + (port & 0xff);
+    private static String uaddrPort(String port) {
+        int p = Integer.parseInt(port);
+        return "\\." + (p >> 8) + "\\." + (p & 0xff);
     }
 }

@@ -134,7 +134,8 @@ public final class PortAdvertiser implements AutoCloseable {
                 ? "is already in use" : "cannot be opened (" + bindFailure.getMessage() + ")";
 
         // a system rpcbind: its Unix socket first (how it expects local registrations)...
-        if (Files.exists(config.rpcbindSocket())) {
+        InetSocketAddress tcp = new InetSocketAddress(InetAddress.getLoopbackAddress(), config.portmapperPort());
+        if (Files.exists(config.rpcbindSocket()) && socketLeadsToOurPortmapper(config, tcp)) {
             PortAdvertiser a = registerWithSystem(config, bindWhy, services, what,
                     () -> RpcbindLocalClient.connect(config.rpcbindSocket(), TIMEOUT), RegistrationLedger.viaSocket(config.rpcbindSocket()));
             if (a != null) {
@@ -142,7 +143,6 @@ public final class PortAdvertiser implements AutoCloseable {
             }
         }
         // ...else PMAPPROC_SET over TCP to the loopback address
-        InetSocketAddress tcp = new InetSocketAddress(InetAddress.getLoopbackAddress(), config.portmapperPort());
         PortAdvertiser a = registerWithSystem(config, bindWhy, services, what,
                 () -> new PortmapRegistrar(connectPortmapper(tcp), tcp), RegistrationLedger.viaTcp(config.portmapperPort()));
         if (a != null) {
@@ -153,6 +153,21 @@ public final class PortAdvertiser implements AutoCloseable {
                 + "a client's lockd) will not find Depot. Either stop what holds port {} so Depot can serve it, or run rpcbind. "
                 + "Depot's services: {}.", config.portmapperPort(), bindWhy, config.rpcbindSocket(), config.portmapperPort(), what);
         return new PortAdvertiser(Mode.NONE, null, null, null, null, null, List.of());
+    }
+
+    /** False when the socket's rpcbind is not the portmapper on our port (another network namespace's), said in a log line. */
+    private static boolean socketLeadsToOurPortmapper(Config config, InetSocketAddress tcp) {
+        try (RpcbindLocalClient c = RpcbindLocalClient.connect(config.rpcbindSocket(), TIMEOUT)) {
+            if (RpcbindProbe.sameRpcbind(c, tcp, TIMEOUT)) {
+                return true;
+            }
+            log.info("Portmapper: the rpcbind behind {} is not the portmapper on port {} of Depot's network namespace (its socket "
+                    + "leads to another namespace's); Depot registers with the one on port {}, which its clients ask",
+                    config.rpcbindSocket(), config.portmapperPort(), config.portmapperPort());
+            return false;
+        } catch (IOException e) {
+            return true; // the registration through the socket fails the same way, and says so
+        }
     }
 
     /** A connection to a system portmapper that may fail. */
