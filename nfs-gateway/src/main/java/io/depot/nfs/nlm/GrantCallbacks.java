@@ -1,0 +1,262 @@
+package io.depot.nfs.nlm;
+
+import io.depot.nfs.rpc.RpcReply;
+import io.depot.nfs.xdr.XdrWriter;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tells clients that a blocked lock is now theirs (NLM_GRANTED, or NLM_GRANTED_MSG when the
+ * client asked with LOCK_MSG), and sends the *_RES answers of *_MSG calls.
+ *
+ * <p>A blocked request is {@linkplain #register registered} with who asked (address, version,
+ * whether asynchronously). When the lock table grants it, the grant is offered to the client on a
+ * callback thread (off the table's monitor and the event loop), up to the configured number of
+ * attempts. A client that refuses it (its process stopped waiting) or never answers does not get
+ * to keep it: the lock is released, so it does not leak. A client that asks for the same lock
+ * again while the offer is under way (the kernel client resends a blocked LOCK every 30 s) is
+ * answered GRANTED by the table, and {@link #confirm} then stops the offer from releasing it.
+ */
+final class GrantCallbacks {
+    private static final Logger log = LoggerFactory.getLogger(GrantCallbacks.class);
+
+    /** Who sent a request: where to call back, in which NLM version, and whether with *_MSG. */
+    record Requester(InetSocketAddress remote, int version, boolean async) {}
+
+    /** A blocked request as it came: the lock to echo in GRANTED, and whether the host is to be monitored. */
+    record Waiter(NlmLock lock, boolean exclusive, Requester from, boolean monitored) {}
+
+    /** A grant being offered; settled once, by the client's acceptance, a repeated LOCK, a release or a reboot. */
+    private static final class Offer {
+        final Waiter waiter;
+        private boolean settled;
+
+        Offer(Waiter waiter) {
+            this.waiter = waiter;
+        }
+
+        synchronized boolean settle() {
+            boolean first = !settled;
+            settled = true;
+            return first;
+        }
+
+        synchronized boolean settled() {
+            return settled;
+        }
+    }
+
+    private final LockTable table;
+    private final NlmPeer peer;
+    private final ExecutorService executor;
+    private final int attempts;
+    private final long timeoutMillis;
+    private final Consumer<Waiter> delivered;
+    // Under this object's monitor: waiting requests, and grants that came before their registration.
+    private final Map<FileLock, Waiter> waiters = new HashMap<>();
+    private final Set<FileLock> grantedEarly = new HashSet<>();
+    private final Map<FileLock, Offer> offers = new ConcurrentHashMap<>();
+    private final Map<Long, CompletableFuture<NlmStatus>> grantedResults = new ConcurrentHashMap<>();
+    private final AtomicLong cookies = new AtomicLong(System.nanoTime());
+
+    GrantCallbacks(LockTable table, NlmPeer peer, ExecutorService executor, NlmSettings settings, Consumer<Waiter> delivered) {
+        this.table = table;
+        this.peer = peer;
+        this.executor = executor;
+        this.attempts = settings.callbackAttempts();
+        this.timeoutMillis = settings.callbackTimeout().toMillis();
+        this.delivered = delivered;
+    }
+
+    /** A blocked request and who asked; a resent one replaces the earlier registration. */
+    void register(Pending pending, Waiter waiter) {
+        boolean early;
+        synchronized (this) {
+            early = grantedEarly.remove(pending.request());
+            if (!early) {
+                waiters.put(pending.request(), waiter);
+            }
+        }
+        if (early) {
+            offer(pending.request(), waiter);
+        }
+    }
+
+    /** The table's grant listener: offers the grant to the client that waits for it. */
+    void granted(Pending pending) {
+        Waiter w;
+        synchronized (this) {
+            w = waiters.remove(pending.request());
+            if (w == null) {
+                // granted between the table queueing it and its registration: register offers it
+                grantedEarly.add(pending.request());
+                return;
+            }
+        }
+        offer(pending.request(), w);
+    }
+
+    /** The client asked for {@code lock} again and is answered GRANTED: an offer under way must not release it. */
+    void confirm(FileLock lock) {
+        Offer o = offers.remove(lock);
+        if (o != null) {
+            o.settle();
+        }
+    }
+
+    /**
+     * The client cancelled {@code lock}: forgets the request, and if it was granted but the offer
+     * is still under way, releases it (the client no longer expects it).
+     */
+    void cancel(FileLock lock) {
+        synchronized (this) {
+            waiters.remove(lock);
+            grantedEarly.remove(lock);
+        }
+        Offer o = offers.remove(lock);
+        if (o != null && o.settle()) {
+            table.unlock(lock.fileId(), lock.owner(), lock.range());
+            log.debug("cancelled while its grant was offered: released {}", lock);
+        }
+    }
+
+    /** {@code host} rebooted: forgets its requests and stops offering it grants (the table has released its locks). */
+    void forgetHost(String host) {
+        synchronized (this) {
+            waiters.keySet().removeIf(l -> l.owner().host().equals(host));
+            grantedEarly.removeIf(l -> l.owner().host().equals(host));
+        }
+        offers.entrySet().removeIf(e -> {
+            if (!e.getKey().owner().host().equals(host)) {
+                return false;
+            }
+            e.getValue().settle();
+            return true;
+        });
+    }
+
+    /** A client's NLM_GRANTED_RES: the answer to our GRANTED_MSG with {@code cookie}. */
+    void grantedResult(byte[] cookie, NlmStatus status) {
+        if (cookie.length == Long.BYTES) {
+            CompletableFuture<NlmStatus> f = grantedResults.get(ByteBuffer.wrap(cookie).getLong());
+            if (f != null) {
+                f.complete(status);
+            }
+        }
+    }
+
+    /** Requests waiting for a callback (for tests and checks). */
+    synchronized int waiting() {
+        return waiters.size();
+    }
+
+    /** Sends a *_MSG call's answer ({@code resProcedure}) to the caller's lock manager, off the caller's thread. */
+    void sendResult(Requester to, int resProcedure, Consumer<XdrWriter> result) {
+        executor.execute(() -> {
+            for (int attempt = 1; attempt <= attempts; attempt++) {
+                try {
+                    RpcReply r = peer.call(to.remote().getAddress(), to.version(), resProcedure, result);
+                    if (r.success()) {
+                        return;
+                    }
+                    log.debug("NLM result {} to {} answered {}", resProcedure, to.remote(), r);
+                } catch (IOException e) {
+                    log.debug("NLM result {} to {} not delivered (attempt {}): {}", resProcedure, to.remote(), attempt, e.toString());
+                }
+            }
+            log.debug("gave up sending NLM result {} to {}", resProcedure, to.remote());
+        });
+    }
+
+    private void offer(FileLock lock, Waiter w) {
+        Offer o = new Offer(w);
+        offers.put(lock, o);
+        executor.execute(() -> deliver(lock, o));
+    }
+
+    private void deliver(FileLock lock, Offer o) {
+        Waiter w = o.waiter;
+        byte[] cookie = ByteBuffer.allocate(Long.BYTES).putLong(cookies.incrementAndGet()).array();
+        String last = "no attempt";
+        for (int attempt = 1; attempt <= attempts && !o.settled(); attempt++) {
+            NlmStatus answer;
+            try {
+                answer = callGranted(w, cookie);
+            } catch (IOException | TimeoutException e) {
+                last = e.toString();
+                log.debug("grant of {} to {} not answered (attempt {}): {}", lock, w.from().remote(), attempt, last);
+                continue;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                last = "interrupted (shutting down)";
+                break;
+            }
+            if (answer == NlmStatus.GRANTED) {
+                if (o.settle()) {
+                    offers.remove(lock, o);
+                    log.debug("granted {} to {} by callback", lock, w.from().remote());
+                    delivered.accept(w);
+                }
+                return;
+            }
+            release(lock, o, "the client answered " + answer + " (no longer waiting)");
+            return;
+        }
+        if (release(lock, o, "the client did not take it: " + last)) {
+            log.warn("NLM client {} did not answer the callback granting its blocked lock {} ({} attempts, last: {}); released it",
+                    w.from().remote(), lock, attempts, last);
+        }
+    }
+
+    private boolean release(FileLock lock, Offer o, String why) {
+        if (!o.settle()) {
+            return false;
+        }
+        offers.remove(lock, o);
+        table.unlock(lock.fileId(), lock.owner(), lock.range());
+        log.debug("released {} granted to a waiter: {}", lock, why);
+        return true;
+    }
+
+    /** One offer: GRANTED answered in its reply, or GRANTED_MSG answered by a GRANTED_RES call. */
+    private NlmStatus callGranted(Waiter w, byte[] cookie) throws IOException, TimeoutException, InterruptedException {
+        int v = w.from().version();
+        NlmXdr.TestArgs args = new NlmXdr.TestArgs(cookie, w.exclusive(), w.lock());
+        if (!w.from().async()) {
+            RpcReply r = peer.call(w.from().remote().getAddress(), v, Nlm.PROC_GRANTED, x -> NlmXdr.writeTestArgs(x, v, args));
+            if (!r.success()) {
+                throw new IOException("NLM_GRANTED answered " + r);
+            }
+            return NlmXdr.readRes(r.results(), v).status();
+        }
+        long key = ByteBuffer.wrap(cookie).getLong();
+        CompletableFuture<NlmStatus> answer = new CompletableFuture<>();
+        grantedResults.put(key, answer);
+        try {
+            RpcReply r = peer.call(w.from().remote().getAddress(), v, Nlm.PROC_GRANTED_MSG, x -> NlmXdr.writeTestArgs(x, v, args));
+            if (!r.success()) {
+                throw new IOException("NLM_GRANTED_MSG answered " + r);
+            }
+            return answer.get(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IOException(e.getCause());
+        } finally {
+            grantedResults.remove(key);
+        }
+    }
+}
