@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -73,6 +74,7 @@ final class GrantCallbacks {
     private final Map<FileLock, Offer> offers = new ConcurrentHashMap<>();
     private final Map<Long, CompletableFuture<NlmStatus>> grantedResults = new ConcurrentHashMap<>();
     private final AtomicLong cookies = new AtomicLong(System.nanoTime());
+    private final AtomicInteger delivering = new AtomicInteger();
 
     GrantCallbacks(LockTable table, NlmPeer peer, ExecutorService executor, NlmSettings settings, Consumer<Waiter> delivered) {
         this.table = table;
@@ -165,6 +167,11 @@ final class GrantCallbacks {
         return waiters.size();
     }
 
+    /** Grants being offered to clients right now (for tests and checks). */
+    int delivering() {
+        return delivering.get();
+    }
+
     /** Sends a *_MSG call's answer ({@code resProcedure}) to the caller's lock manager, off the caller's thread. */
     void sendResult(Requester to, int resProcedure, Consumer<XdrWriter> result) {
         executor.execute(() -> {
@@ -186,7 +193,14 @@ final class GrantCallbacks {
     private void offer(FileLock lock, Waiter w) {
         Offer o = new Offer(w);
         offers.put(lock, o);
-        executor.execute(() -> deliver(lock, o));
+        delivering.incrementAndGet();
+        executor.execute(() -> {
+            try {
+                deliver(lock, o);
+            } finally {
+                delivering.decrementAndGet();
+            }
+        });
     }
 
     private void deliver(FileLock lock, Offer o) {

@@ -237,6 +237,11 @@ public final class NlmService implements AutoCloseable {
         return callbacks.waiting();
     }
 
+    /** Grants being offered to clients right now (tests). */
+    int grantsBeingOffered() {
+        return callbacks.delivering();
+    }
+
     private void grantedToWaiter(Pending p) {
         callbacks.granted(p);
     }

@@ -13,7 +13,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +32,8 @@ final class CallbackHost implements AutoCloseable {
     record Received(int version, int procedure, NlmXdr.TestArgs granted, NlmXdr.Res res) {}
 
     final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
+    /** Per client host name: one permit per NLM_GRANTED answered GRANTED. */
+    final Map<String, Semaphore> grantsByHost = new ConcurrentHashMap<>();
     volatile NlmStatus grantedAnswer = NlmStatus.GRANTED;
     /** When set, GRANTED is never answered (the handler waits until the host closes). */
     volatile boolean silent;
@@ -67,7 +72,11 @@ final class CallbackHost implements AutoCloseable {
                 if (silent) {
                     closing.await();
                 }
-                NlmXdr.writeRes(res, call.version(), a.cookie(), grantedAnswer);
+                NlmStatus answer = grantedAnswer;
+                if (answer == NlmStatus.GRANTED) {
+                    grants(a.lock().callerName()).release();
+                }
+                NlmXdr.writeRes(res, call.version(), a.cookie(), answer);
             });
             b.procedure(v, Nlm.PROC_GRANTED_MSG, "GRANTED_MSG", (call, args, res) -> {
                 NlmXdr.TestArgs a = NlmXdr.readTestArgs(args, call.version());
@@ -94,6 +103,10 @@ final class CallbackHost implements AutoCloseable {
         } catch (IOException e) {
             received.add(new Received(version, -1, null, null));
         }
+    }
+
+    Semaphore grants(String host) {
+        return grantsByHost.computeIfAbsent(host, h -> new Semaphore(0));
     }
 
     /** The next call received, within {@code timeout}. */
