@@ -5,10 +5,7 @@ import io.depot.nfs.xdr.XdrWriter;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -25,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * Tells clients that a blocked lock is now theirs (NLM_GRANTED, or NLM_GRANTED_MSG when the
  * client asked with LOCK_MSG), and sends the *_RES answers of *_MSG calls.
  *
- * <p>A blocked request is {@linkplain #register registered} with who asked (address, version,
+ * <p>A blocking request is {@linkplain #expect registered} with who asked (address, version,
  * whether asynchronously). When the lock table grants it, the grant is offered to the client on a
  * callback thread (off the table's monitor and the event loop), up to the configured number of
  * attempts. A client that refuses it (its process stopped waiting) or never answers does not get
@@ -68,9 +65,7 @@ final class GrantCallbacks {
     private final int attempts;
     private final long timeoutMillis;
     private final Consumer<Waiter> delivered;
-    // Under this object's monitor: waiting requests, and grants that came before their registration.
-    private final Map<FileLock, Waiter> waiters = new HashMap<>();
-    private final Set<FileLock> grantedEarly = new HashSet<>();
+    private final Map<FileLock, Waiter> waiters = new ConcurrentHashMap<>();
     private final Map<FileLock, Offer> offers = new ConcurrentHashMap<>();
     private final Map<Long, CompletableFuture<NlmStatus>> grantedResults = new ConcurrentHashMap<>();
     private final AtomicLong cookies = new AtomicLong(System.nanoTime());
@@ -85,32 +80,30 @@ final class GrantCallbacks {
         this.delivered = delivered;
     }
 
-    /** A blocked request and who asked; a resent one replaces the earlier registration. */
-    void register(Pending pending, Waiter waiter) {
-        boolean early;
-        synchronized (this) {
-            early = grantedEarly.remove(pending.request());
-            if (!early) {
-                waiters.put(pending.request(), waiter);
-            }
-        }
-        if (early) {
-            offer(pending.request(), waiter);
-        }
+    /**
+     * Who asks for {@code lock} with a blocking request, registered before the table is asked (so
+     * a grant right after queueing finds it); a resent request replaces the earlier registration.
+     */
+    void expect(FileLock lock, Waiter waiter) {
+        waiters.put(lock, waiter);
+    }
+
+    /** The request was granted at once or refused: no callback will be needed for this registration. */
+    void unexpect(FileLock lock, Waiter waiter) {
+        waiters.remove(lock, waiter);
     }
 
     /** The table's grant listener: offers the grant to the client that waits for it. */
     void granted(Pending pending) {
-        Waiter w;
-        synchronized (this) {
-            w = waiters.remove(pending.request());
-            if (w == null) {
-                // granted between the table queueing it and its registration: register offers it
-                grantedEarly.add(pending.request());
-                return;
-            }
+        FileLock lock = pending.request();
+        Waiter w = waiters.remove(lock);
+        if (w == null) {
+            // nobody to tell (its host was forgotten meanwhile): do not let it leak
+            table.unlock(lock.fileId(), lock.owner(), lock.range());
+            log.debug("released {}: granted with no client waiting for it", lock);
+            return;
         }
-        offer(pending.request(), w);
+        offer(lock, w);
     }
 
     /** The client asked for {@code lock} again and is answered GRANTED: an offer under way must not release it. */
@@ -126,10 +119,7 @@ final class GrantCallbacks {
      * is still under way, releases it (the client no longer expects it).
      */
     void cancel(FileLock lock) {
-        synchronized (this) {
-            waiters.remove(lock);
-            grantedEarly.remove(lock);
-        }
+        waiters.remove(lock);
         Offer o = offers.remove(lock);
         if (o != null && o.settle()) {
             table.unlock(lock.fileId(), lock.owner(), lock.range());
@@ -139,10 +129,7 @@ final class GrantCallbacks {
 
     /** {@code host} rebooted: forgets its requests and stops offering it grants (the table has released its locks). */
     void forgetHost(String host) {
-        synchronized (this) {
-            waiters.keySet().removeIf(l -> l.owner().host().equals(host));
-            grantedEarly.removeIf(l -> l.owner().host().equals(host));
-        }
+        waiters.keySet().removeIf(l -> l.owner().host().equals(host));
         offers.entrySet().removeIf(e -> {
             if (!e.getKey().owner().host().equals(host)) {
                 return false;
@@ -163,7 +150,7 @@ final class GrantCallbacks {
     }
 
     /** Requests waiting for a callback (for tests and checks). */
-    synchronized int waiting() {
+    int waiting() {
         return waiters.size();
     }
 

@@ -93,8 +93,8 @@ public final class NlmService implements AutoCloseable {
      */
     public void hostRebooted(String host) {
         String h = HostNames.normalise(host);
-        callbacks.forgetHost(h);
         int locks = table.releaseAll(h);
+        callbacks.forgetHost(h);
         int shared = shares.releaseAll(h);
         monitored.remove(h);
         grace.hostGone(h);
@@ -161,7 +161,14 @@ public final class NlmService implements AutoCloseable {
         // A reclaim after the grace period is an ordinary request: granted if nothing conflicts.
         FileLock request = a.lock().on(file.getAsLong(), a.exclusive());
         callbacks.confirm(request);
+        GrantCallbacks.Waiter waiter = new GrantCallbacks.Waiter(a.lock(), a.exclusive(), from, monitoredLock);
+        if (a.block()) {
+            callbacks.expect(request, waiter);
+        }
         LockResult result = table.lock(request, a.block());
+        if (!(result instanceof LockResult.Blocked)) {
+            callbacks.unexpect(request, waiter);
+        }
         switch (result) {
             case LockResult.Granted granted -> {
                 log.debug("granted {}", request);
@@ -175,7 +182,6 @@ public final class NlmService implements AutoCloseable {
                 return NlmStatus.DENIED;
             }
             case LockResult.Blocked blocked -> {
-                callbacks.register(blocked.pending(), new GrantCallbacks.Waiter(a.lock(), a.exclusive(), from, monitoredLock));
                 log.debug("blocked {}", request);
                 return NlmStatus.BLOCKED;
             }
