@@ -85,6 +85,20 @@ public final class GracePeriod {
         return !ended.get();
     }
 
+    /**
+     * Whether a LOCK or SHARE from {@code host} may be served now: any once the grace period has
+     * ended, only a reclaim (which counts as the host's) while it lasts.
+     */
+    public boolean admits(boolean reclaim, String host) {
+        if (!active()) {
+            return true;
+        }
+        if (reclaim) {
+            reclaimed(host);
+        }
+        return reclaim;
+    }
+
     /** A reclaim came from {@code host}. */
     public void reclaimed(String host) {
         lastProgress = clock.getAsLong();

@@ -151,12 +151,8 @@ public final class NlmService implements AutoCloseable {
         if (file.isEmpty()) {
             return NlmStatus.STALE_FH;
         }
-        GracePeriod g = grace;
-        if (g.active()) {
-            if (!a.reclaim()) {
-                return NlmStatus.DENIED_GRACE_PERIOD;
-            }
-            g.reclaimed(a.lock().callerName());
+        if (!grace.admits(a.reclaim(), a.lock().callerName())) {
+            return NlmStatus.DENIED_GRACE_PERIOD;
         }
         // A reclaim after the grace period is an ordinary request: granted if nothing conflicts.
         FileLock request = a.lock().on(file.getAsLong(), a.exclusive());
@@ -215,12 +211,8 @@ public final class NlmService implements AutoCloseable {
         if (file.isEmpty()) {
             return NlmStatus.STALE_FH;
         }
-        GracePeriod g = grace;
-        if (g.active()) {
-            if (!a.reclaim()) {
-                return NlmStatus.DENIED_GRACE_PERIOD;
-            }
-            g.reclaimed(s.callerName());
+        if (!grace.admits(a.reclaim(), s.callerName())) {
+            return NlmStatus.DENIED_GRACE_PERIOD;
         }
         ShareReservation r = new ShareReservation(file.getAsLong(), HostNames.normalise(s.callerName()), s.oh(), s.access(), s.mode());
         return shares.share(r).map(held -> {
