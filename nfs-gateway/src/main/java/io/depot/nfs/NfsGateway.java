@@ -26,9 +26,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Depot's NFSv3 service over one pool: the datastore (namespace in the pool's settings, files as
- * volumes), MOUNT, NFS and the lock manager (NLM) on one TCP port (NLM also on UDP), advertised
- * through the portmapper. What the appliance
- * and tests drive:
+ * volumes), MOUNT, NFS and the lock manager (NLM) on one TCP port (also served over UDP, for lock
+ * managers that call that way), advertised through the portmapper. What the appliance and tests
+ * drive:
  *
  * <pre>{@code
  * try (NfsGateway nfs = NfsGateway.start(pool, NfsGatewaySettings.defaults())) { ... }
@@ -124,7 +124,7 @@ public final class NfsGateway implements AutoCloseable {
         store.close();
     }
 
-    /** Where NFS and MOUNT listen. */
+    /** Where NFS, MOUNT and NLM listen. */
     public InetSocketAddress address() { return address; }
 
     public PortAdvertiser.Mode portmapperMode() { return advertiser.mode(); }
