@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The client host's side of NLM callbacks, on a loopback port: a portmapper that maps NLM v1, v3
- * and v4 (TCP) to the same port, and a client lock manager that answers NLM_GRANTED as the test
+ * and v4 (TCP, or UDP only) to the same port, and a client lock manager that answers NLM_GRANTED as the test
  * says (or not at all), answers GRANTED_MSG with a GRANTED_RES call to the server, and records
  * every callback and *_RES it receives.
  */
@@ -44,17 +44,25 @@ final class CallbackHost implements AutoCloseable {
     final int port;
 
     CallbackHost() {
+        this(Portmap.IPPROTO_TCP);
+    }
+
+    /** A host whose lock manager is registered for {@code protocol} only (IPPROTO_TCP or IPPROTO_UDP). */
+    CallbackHost(int protocol) {
         PortmapRegistry registry = new PortmapRegistry();
         rpc.register(PortmapProgram.create(registry));
         rpc.register(program());
         try {
             port = rpc.listen(new InetSocketAddress("127.0.0.1", 0)).getPort();
+            if (protocol == Portmap.IPPROTO_UDP) {
+                rpc.listenUdp(new InetSocketAddress("127.0.0.1", port));
+            }
         } catch (IOException e) {
             rpc.close();
             throw new UncheckedIOException(e);
         }
         for (int v : new int[] {Nlm.VERSION_1, Nlm.VERSION_3, Nlm.VERSION_4}) {
-            registry.set(new Mapping(Nlm.PROGRAM, v, Portmap.IPPROTO_TCP, port));
+            registry.set(new Mapping(Nlm.PROGRAM, v, protocol, port));
         }
     }
 

@@ -178,4 +178,20 @@ class NlmBlockingLockTest {
             assertEquals(0, server.nlm.lockCount());
         }
     }
+
+    @Test
+    void aClientRegisteredForUdpOnlyIsCalledBackOverUdp() throws Exception {
+        try (CallbackHost udpHost = new CallbackHost(io.depot.nfs.portmap.Portmap.IPPROTO_UDP);
+             NlmServer udpServer = new NlmServer(udpHost.settings());
+             NlmClient a = udpServer.client(Nlm.VERSION_4, "hosta"); NlmClient b = udpServer.client(Nlm.VERSION_4, "hostb")) {
+            udpHost.server = udpServer.address;
+            assertEquals(NlmStatus.GRANTED, a.lock(DISK, 1, 0, 10, true, false));
+            assertEquals(NlmStatus.BLOCKED, b.lock(DISK, 2, 0, 10, true, true));
+            assertEquals(NlmStatus.GRANTED, a.unlock(DISK, 1, 0, 10));
+            assertEquals(Nlm.PROC_GRANTED, udpHost.next(WAIT).procedure());
+            pollUntil(() -> udpServer.nlm.grantsBeingOffered() == 0);
+            assertEquals(1, udpServer.nlm.lockCount(), "the answer over UDP was read: the lock is kept");
+            assertEquals(NlmStatus.DENIED, a.lock(DISK, 1, 0, 1, false, false));
+        }
+    }
 }
