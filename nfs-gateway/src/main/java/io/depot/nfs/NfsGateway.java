@@ -11,19 +11,24 @@ import io.depot.nfs.mount.MountProgram;
 import io.depot.nfs.nfs3.Nfs3;
 import io.depot.nfs.nfs3.Nfs3Program;
 import io.depot.nfs.nfs3.NfsExportTable;
+import io.depot.nfs.nlm.HostMonitor;
+import io.depot.nfs.nlm.Nlm;
+import io.depot.nfs.nlm.NlmService;
 import io.depot.nfs.portmap.PortAdvertiser;
 import io.depot.nfs.rpc.RpcServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.Collection;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Depot's NFSv3 service over one pool: the datastore (namespace in the pool's settings, files as
- * volumes), MOUNT and NFS on one TCP port, advertised through the portmapper. What the appliance
- * and tests drive:
+ * volumes), MOUNT, NFS and the lock manager (NLM) on one TCP port (also served over UDP, for lock
+ * managers that call that way), advertised through the portmapper. What the appliance and tests
+ * drive:
  *
  * <pre>{@code
  * try (NfsGateway nfs = NfsGateway.start(pool, NfsGatewaySettings.defaults())) { ... }
@@ -39,9 +44,10 @@ public final class NfsGateway implements AutoCloseable {
     private final InetSocketAddress address;
     private final MountProgram mount;
     private final Nfs3Program nfs;
+    private final NlmService nlm;
 
     private NfsGateway(Datastore datastore, NfsExportTable exports, RpcServer server, PortAdvertiser advertiser, InetSocketAddress address,
-                       MountProgram mount, Nfs3Program nfs) {
+                       MountProgram mount, Nfs3Program nfs, NlmService nlm) {
         this.datastore = datastore;
         this.exports = exports;
         this.server = server;
@@ -49,39 +55,76 @@ public final class NfsGateway implements AutoCloseable {
         this.address = address;
         this.mount = mount;
         this.nfs = nfs;
+        this.nlm = nlm;
     }
 
     /** Opens the pool's datastore (repairing what a crash left), listens, and advertises; throws when the port is taken. */
     public static NfsGateway start(Pool pool, NfsGatewaySettings settings) {
+        return start(pool, settings, HostMonitor.NONE, List.of());
+    }
+
+    /**
+     * As {@link #start(Pool, NfsGatewaySettings)}, with a status monitor: {@code monitor} is told of
+     * each host that takes a monitored lock, and the lock manager's grace period waits for
+     * {@code hostsThatHeldLocks} (the hosts monitored before this start) to reclaim their locks
+     * (none: no grace period). A host's reboot is reported to {@link NlmService#hostRebooted}
+     * through {@link #locks()}.
+     */
+    public static NfsGateway start(Pool pool, NfsGatewaySettings settings, HostMonitor monitor, Collection<String> hostsThatHeldLocks) {
         Datastore store = Datastore.open(pool);
         RpcServer server = RpcServer.builder().build();
+        NlmService nlm = null;
         try {
             NfsExportTable exports = new NfsExportTable(store, pool.catalog(), settings.exports());
             MountProgram mount = new MountProgram(exports, new MountList(1024));
             Nfs3Program nfs = new Nfs3Program(store, exports, pool.uuid().getMostSignificantBits() ^ pool.uuid().getLeastSignificantBits());
+            nlm = new NlmService(exports::fileIdOf, monitor, settings.locking());
+            // before the program is served, so no new lock slips in ahead of a reclaim
+            nlm.beginGracePeriod(hostsThatHeldLocks);
             server.register(mount.program());
             server.register(nfs.program());
+            server.register(nlm.program());
             InetSocketAddress bound = server.listen(settings.bindAddress() == null
                     ? new InetSocketAddress(settings.port()) : new InetSocketAddress(settings.bindAddress(), settings.port()));
             int port = bound.getPort();
+            listenUdpForLockClients(server, bound);
             PortAdvertiser adv = PortAdvertiser.start(server, List.of(
                     new PortAdvertiser.Service(Nfs3.PROGRAM, Nfs3.VERSION, "nfs", port),
                     new PortAdvertiser.Service(Mount.PROGRAM, Mount.VERSION_1, "mount", port),
-                    new PortAdvertiser.Service(Mount.PROGRAM, Mount.VERSION, "mount", port)), settings.portmapper());
+                    new PortAdvertiser.Service(Mount.PROGRAM, Mount.VERSION, "mount", port),
+                    new PortAdvertiser.Service(Nlm.PROGRAM, Nlm.VERSION_1, "nlockmgr", port),
+                    new PortAdvertiser.Service(Nlm.PROGRAM, Nlm.VERSION_3, "nlockmgr", port),
+                    new PortAdvertiser.Service(Nlm.PROGRAM, Nlm.VERSION_4, "nlockmgr", port)), settings.portmapper());
             log.info("NFSv3 gateway on {} exporting {}", bound, settings.exports().stream().map(e -> e.path()).toList());
-            return new NfsGateway(store, exports, server, adv, bound, mount, nfs);
+            return new NfsGateway(store, exports, server, adv, bound, mount, nfs, nlm);
         } catch (IOException e) {
-            server.close();
-            store.close();
+            closeAll(server, nlm, store);
             throw new UncheckedIOException("NFS gateway cannot listen on port " + settings.port() + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            server.close();
-            store.close();
+            closeAll(server, nlm, store);
             throw e;
         }
     }
 
-    /** Where NFS and MOUNT listen. */
+    /** Some lock managers call over UDP: serve every program there too, on the same port number, if it is free. */
+    private static void listenUdpForLockClients(RpcServer server, InetSocketAddress tcp) {
+        try {
+            server.listenUdp(tcp);
+        } catch (IOException e) {
+            log.warn("UDP port {} is taken ({}): NFS lock clients that call over UDP will not reach the lock manager",
+                    tcp.getPort(), e.getMessage());
+        }
+    }
+
+    private static void closeAll(RpcServer server, NlmService nlm, Datastore store) {
+        server.close();
+        if (nlm != null) {
+            nlm.close();
+        }
+        store.close();
+    }
+
+    /** Where NFS, MOUNT and NLM listen. */
     public InetSocketAddress address() { return address; }
 
     public PortAdvertiser.Mode portmapperMode() { return advertiser.mode(); }
@@ -138,6 +181,13 @@ public final class NfsGateway implements AutoCloseable {
         return datastore.importSnapshot(snapshot, path, mode);
     }
 
+    /**
+     * The lock manager: held locks and share reservations for an operator ({@link NlmService#locks},
+     * {@link NlmService#lockCount} for metrics), and {@link NlmService#hostRebooted} for the status
+     * monitor's SM_NOTIFY.
+     */
+    public NlmService locks() { return nlm; }
+
     /** Who has mounted which export (MOUNT's DUMP list: advisory, a client that never unmounts stays). */
     public List<MountList.Entry> mounts() { return mount.mounts().entries(); }
 
@@ -153,7 +203,6 @@ public final class NfsGateway implements AutoCloseable {
     @Override
     public void close() {
         advertiser.close();
-        server.close();
-        datastore.close();
+        closeAll(server, nlm, datastore);
     }
 }

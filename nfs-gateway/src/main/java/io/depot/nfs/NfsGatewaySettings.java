@@ -1,6 +1,7 @@
 package io.depot.nfs;
 
 import io.depot.nfs.nfs3.NfsExport;
+import io.depot.nfs.nlm.NlmSettings;
 import io.depot.nfs.portmap.PortAdvertiser;
 import java.net.InetAddress;
 import java.util.List;
@@ -12,8 +13,10 @@ import java.util.List;
  * @param port        the TCP port of NFS and MOUNT together (2049 by convention; 0: any free port)
  * @param portmapper  where the portmapper is (see {@link PortAdvertiser})
  * @param exports     the exported directories of the datastore (made if missing)
+ * @param locking     the lock manager's grace period and client callbacks (see {@link NlmSettings})
  */
-public record NfsGatewaySettings(InetAddress bindAddress, int port, PortAdvertiser.Config portmapper, List<NfsExport> exports) {
+public record NfsGatewaySettings(InetAddress bindAddress, int port, PortAdvertiser.Config portmapper, List<NfsExport> exports,
+                                 NlmSettings locking) {
     public static final int NFS_PORT = 2049;
 
     public NfsGatewaySettings {
@@ -21,6 +24,12 @@ public record NfsGatewaySettings(InetAddress bindAddress, int port, PortAdvertis
         if (exports.isEmpty()) {
             throw new IllegalArgumentException("an NFS gateway needs at least one export");
         }
+        java.util.Objects.requireNonNull(locking, "locking");
+    }
+
+    /** Settings with the lock manager's defaults ({@link NlmSettings#defaults}). */
+    public NfsGatewaySettings(InetAddress bindAddress, int port, PortAdvertiser.Config portmapper, List<NfsExport> exports) {
+        this(bindAddress, port, portmapper, exports, NlmSettings.defaults());
     }
 
     /**
@@ -33,14 +42,18 @@ public record NfsGatewaySettings(InetAddress bindAddress, int port, PortAdvertis
     }
 
     public NfsGatewaySettings withPort(int p) {
-        return new NfsGatewaySettings(bindAddress, p, portmapper, exports);
+        return new NfsGatewaySettings(bindAddress, p, portmapper, exports, locking);
     }
 
     public NfsGatewaySettings withExports(List<NfsExport> e) {
-        return new NfsGatewaySettings(bindAddress, port, portmapper, e);
+        return new NfsGatewaySettings(bindAddress, port, portmapper, e, locking);
     }
 
     public NfsGatewaySettings withPortmapper(PortAdvertiser.Config c) {
-        return new NfsGatewaySettings(bindAddress, port, c, exports);
+        return new NfsGatewaySettings(bindAddress, port, c, exports, locking);
+    }
+
+    public NfsGatewaySettings withLocking(NlmSettings l) {
+        return new NfsGatewaySettings(bindAddress, port, portmapper, exports, l);
     }
 }

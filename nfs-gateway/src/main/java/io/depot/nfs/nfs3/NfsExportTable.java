@@ -144,6 +144,23 @@ public final class NfsExportTable implements ExportTable {
 
     FileHandle.Codec handles() { return handles; }
 
+    /**
+     * The file a handle names, for the lock manager (which keys locks by it, across exports): its
+     * inode number, or empty when the handle is not one we signed, its export is gone, or the file is.
+     */
+    public java.util.OptionalLong fileIdOf(byte[] handle) {
+        FileHandle h = handles.decode(handle);
+        NfsExport e = h == null ? null : byId.get(h.exportId());
+        try {
+            if (e != null && store.view(h.ino(), root(e)).getattr(h.ino(), h.generation()) != null) {
+                return java.util.OptionalLong.of(h.ino());
+            }
+        } catch (FsException gone) {
+            // stale: removed file, reused inode number, or removed export
+        }
+        return java.util.OptionalLong.empty();
+    }
+
     @Override
     public NfsExport findContaining(String path) {
         NfsExport best = null;

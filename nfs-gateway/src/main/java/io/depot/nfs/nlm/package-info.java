@@ -1,7 +1,9 @@
 /**
- * Network Lock Manager (NLM v4) support, in progress (issue #13). Today only the lock table the
- * protocol will sit on: {@link io.depot.nfs.nlm.LockTable}, byte-range shared/exclusive locks
- * per file with POSIX/NLM conflict rules, blocked waiters and their grant callbacks. The NLM and
- * NSM programs, their portmapper registration and the grace period are not built yet.
+ * The Network Lock Manager (NLM v1, v3 and v4, program 100021): {@link io.depot.nfs.nlm.NlmService}
+ * over the byte-range {@link io.depot.nfs.nlm.LockTable} and the share reservations of
+ * {@link io.depot.nfs.nlm.ShareTable}, with grant callbacks for blocked locks, the
+ * {@link io.depot.nfs.nlm.GracePeriod} after a restart, and the hooks the status monitor (NSM) plugs
+ * into: {@link io.depot.nfs.nlm.HostMonitor} and {@link io.depot.nfs.nlm.NlmService#hostRebooted}.
+ * See docs/nfs.md, "Locking".
  */
 package io.depot.nfs.nlm;
