@@ -135,10 +135,10 @@ public final class RebootNotifier implements AutoCloseable {
             Duration doubled = wait.multipliedBy(2);
             wait = doubled.compareTo(settings.maxRetry()) > 0 ? settings.maxRetry() : doubled;
         }
-        log.warn("NSM: gave up telling client {} (at {}) that Depot restarted, after {} min: {}. If that host still runs "
+        log.warn("NSM: gave up telling client {} (at {}) that Depot restarted, after {} s: {}. If that host still runs "
                 + "programs that held locks on Depot, they believe they hold locks Depot no longer has; restart them (or the "
                 + "host), and check that Depot reaches the host's portmapper (port {}) and rpc.statd over UDP or TCP",
-                host.callerName(), String.join(", ", host.addresses()), settings.giveUpAfter().toMinutes(), why,
+                host.callerName(), String.join(", ", host.addresses()), settings.giveUpAfter().toSeconds(), why,
                 settings.portmapperPort());
         monitor.notifyDone(host);
         return Outcome.GAVE_UP;
