@@ -8,6 +8,8 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The status monitor's records in the pool's catalog, namespace {@code nsm}: our state number
@@ -16,6 +18,7 @@ import java.util.List;
  * number is written durably before Depot serves anything.
  */
 final class NsmStore {
+    private static final Logger log = LoggerFactory.getLogger(NsmStore.class);
     static final String NAMESPACE = "nsm";
     private static final String STATE = "state";
     private static final String HOSTS = "host/";
@@ -52,7 +55,14 @@ final class NsmStore {
 
     List<MonitoredHost> hosts() {
         List<MonitoredHost> out = new ArrayList<>();
-        records.list(HOSTS).values().forEach(v -> out.add(MonitoredHost.decode(v)));
+        records.list(HOSTS).forEach((key, v) -> {
+            try {
+                out.add(MonitoredHost.decode(v));
+            } catch (RuntimeException e) {
+                log.warn("NSM: skipping the unreadable record {} of a monitored host ({}); that client is not told of this restart, "
+                        + "so restart the programs that held locks from it", key, e.getMessage());
+            }
+        });
         return out;
     }
 

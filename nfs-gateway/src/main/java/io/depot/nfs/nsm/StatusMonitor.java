@@ -115,7 +115,7 @@ public final class StatusMonitor {
         String key = MonitoredHost.normalise(callerName);
         synchronized (this) {
             Recorded known = monitored.get(key);
-            if (known != null && known.host().lastAddress().equals(address)) {
+            if (known != null && known.host().addresses().contains(address)) { // a multi-homed host alternating costs nothing
                 return store.isDurable(known.ticket()) ? 0 : known.ticket();
             }
             MonitoredHost before = known != null ? known.host() : toNotify.get(key);

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Depot telling a client of its restart, over real sockets on loopback: the client here is a
  * second Depot status monitor behind its own portmapper (on an ephemeral port), which monitors
- * our Depot as 127.0.0.1. The real rpc.statd takes the notice in {@link StatusMonitorInteropTest}.
+ * our Depot as 127.0.0.1. The real rpc.statd takes the notice in {@code io.depot.nfs.NsmInteropTest}.
  */
 class RebootNotifierTest {
     @TempDir

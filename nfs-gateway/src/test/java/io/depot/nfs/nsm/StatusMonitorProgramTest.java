@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * NSM v1 over real sockets (TCP and UDP on loopback) and a real pool. The refusal of non-local
- * callers needs a second address: {@link StatusMonitorInteropTest} checks it in a namespace.
+ * callers needs a second address: {@code io.depot.nfs.NsmInteropTest} checks it in a namespace.
  */
 class StatusMonitorProgramTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);

@@ -74,6 +74,13 @@ class StatusMonitorTest {
             }
             nsm.monitorAsync("pve1", at("127.0.0.5")).get(0, TimeUnit.SECONDS); // already complete
             assertEquals(afterFirst, pool.catalog().commitCounters().commits(), "a known host costs no commit");
+            nsm.monitor("pve1", at("127.0.0.6")); // a second address: recorded
+            long afterSecond = pool.catalog().commitCounters().commits();
+            assertTrue(afterSecond > afterFirst);
+            for (int i = 0; i < 20; i++) {
+                nsm.monitor("pve1", at(i % 2 == 0 ? "127.0.0.5" : "127.0.0.6"));
+            }
+            assertEquals(afterSecond, pool.catalog().commitCounters().commits(), "a multi-homed host alternating costs no commit");
             nsm.monitorAsync("pve3", at("127.0.0.9")).get(10, TimeUnit.SECONDS);
         }
         try (Pool pool = reopen()) {
@@ -122,6 +129,17 @@ class StatusMonitorTest {
         }
         try (Pool pool = reopen()) {
             assertEquals(Set.of("pve2"), StatusMonitor.open(pool.catalog()).hostsToReclaim());
+        }
+    }
+
+    @Test
+    void anUnreadableHostRecordIsSkippedAndTheRestServed() throws Exception {
+        try (Pool pool = create()) {
+            StatusMonitor.open(pool.catalog()).monitor("pve1", at("127.0.0.5"));
+            pool.catalog().namespace(NsmStore.NAMESPACE).put("host/broken", new byte[] {9, 9, 9});
+        }
+        try (Pool pool = reopen()) {
+            assertEquals(Set.of("pve1"), StatusMonitor.open(pool.catalog()).hostsToReclaim());
         }
     }
 
