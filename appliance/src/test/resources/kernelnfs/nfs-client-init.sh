@@ -74,11 +74,11 @@ zeros() { tr -d '\000' | wc -c; }   # how many bytes of its input are not zero
 dropcaches() { sync; echo 3 > /proc/sys/vm/drop_caches; }
 # waitfor SECONDS COMMAND...: polls the command every 0.1 s until it succeeds or the time is up
 waitfor() {
-  t=$(($1 * 10))
+  local ticks=$(($1 * 10))
   shift
   while ! "$@" 2>/dev/null; do
-    t=$((t - 1))
-    [ $t -le 0 ] && return 1
+    ticks=$((ticks - 1))
+    [ $ticks -le 0 ] && return 1
     sleep 0.1
   done
 }

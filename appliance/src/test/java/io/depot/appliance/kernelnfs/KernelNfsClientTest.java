@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -115,15 +116,22 @@ class KernelNfsClientTest {
                 "rename-over", "hard-link", "symbolic-link", "directory-300-ls-l", "chmod-chown", "statfs", "silly-rename");
     }
 
-    /** The host writes the file with libnfs (nfs-cp) between two opens in the guest: the second open sees it. */
+    /**
+     * Close-to-open against a host-side libnfs writer: the host creates the file with nfs-cp, the
+     * guest reads it, the host changes one byte in place with QEMU's nfs:// driver (qemu-io; nfs-cp
+     * creates EXCLUSIVE and will not overwrite), same size, same file: the guest's next open sees it.
+     */
     @TestFactory
     @Order(4)
     Stream<DynamicTest> closeToOpenConsistencyAgainstAHostWriter() throws Exception {
         Results r = new Results();
-        hostWrites("guest-a/cto.txt", "version-1-aaaa");
+        String url = "nfs://" + DatastoreLab.DATASTORE_IP + "/vmstore/guest-a/cto.txt";
+        Path local = tmp.resolve("host-write.txt");
+        Files.writeString(local, "version-1-aaaa", StandardCharsets.US_ASCII);
+        lab.ok(List.of("nfs-cp", local.toString(), url), 60);
         r.add(a, a.step("cto_read", STEP, "cto-first-open", "cto.txt", "version-1-aaaa"));
-        hostWrites("guest-a/cto.txt", "version-2-bbbb");
-        r.add(a, a.step("cto_read", STEP, "close-to-open", "cto.txt", "version-2-bbbb"));
+        lab.ok(List.of("qemu-io", "-f", "raw", "-c", "write -P 0x32 8 1", url), 60);   // '1' -> '2'
+        r.add(a, a.step("cto_read", STEP, "close-to-open", "cto.txt", "version-2-aaaa"));
         return r.tests(a, "cto-first-open", "close-to-open");
     }
 
@@ -221,20 +229,13 @@ class KernelNfsClientTest {
         hold.addAll(locks);
         hold.addAll(List.of("touch:/tmp/" + tag + ".held", "wait:/tmp/" + tag + ".go", "close"));
         r.add(a, a.step("lock_bg", STEP, hold.toArray(String[]::new)));
-        String okWords = String.join(",", java.util.Collections.nCopies(locks.size() + 1, "ok"));
+        String okWords = String.join(",", Collections.nCopies(locks.size() + 1, "ok"));
         r.add(a, a.step("lock_await", STEP, tag + "-held", tag, okWords, "30"));
         List<String> run = new ArrayList<>(List.of(check, expect, file));
         run.addAll(List.of(ops));
         r.add(a, a.step("lock", STEP, run.toArray(String[]::new)));
         a.step("signal", STEP, "/tmp/" + tag + ".go");
         r.add(a, a.step("lock_finish", STEP, tag + "-released", tag, okWords + ",ok,ok", "30"));
-    }
-
-    /** The host side's writer: libnfs's nfs-cp, in the namespace, straight to the server. */
-    private void hostWrites(String path, String content) throws Exception {
-        Path local = tmp.resolve("host-write.txt");
-        Files.writeString(local, content, StandardCharsets.US_ASCII);
-        lab.ok(List.of("nfs-cp", local.toString(), "nfs://" + DatastoreLab.DATASTORE_IP + "/vmstore/" + path), 60);
     }
 
     /** The checks the guests reported, by guest; each expected one becomes a dynamic test. */

@@ -22,15 +22,25 @@ final class LabNetwork implements AutoCloseable {
 
     private final String name;
     private final List<String> taps = new ArrayList<>();
+    /** Removes the namespace if the test JVM is stopped (SIGTERM, Ctrl-C) before the class ends. */
+    private final Thread cleanup;
 
     private LabNetwork(String name) {
         this.name = name;
+        this.cleanup = new Thread(() -> {
+            try {
+                new ProcessBuilder("ip", "netns", "del", name).start().waitFor(10, TimeUnit.SECONDS);
+            } catch (IOException | InterruptedException e) {
+                // the JVM is going away: nothing left to tell
+            }
+        }, "remove-" + name);
     }
 
     /** Creates the namespace, its loopback and the bridge, and {@code guests} taps named tap0, tap1, ... */
     static LabNetwork create(int guests) throws IOException, InterruptedException {
         LabNetwork net = new LabNetwork("depot-kc-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()));
         ip("netns", "add", net.name);
+        Runtime.getRuntime().addShutdownHook(net.cleanup);
         try {
             net.inside("ip", "link", "set", "lo", "up");
             net.inside("ip", "link", "add", BRIDGE, "type", "bridge");
@@ -73,6 +83,7 @@ final class LabNetwork implements AutoCloseable {
     /** Removes the namespace with its bridge and taps (processes still inside keep only their sockets). */
     @Override
     public void close() throws IOException, InterruptedException {
+        Runtime.getRuntime().removeShutdownHook(cleanup);
         ip("netns", "del", name);
     }
 }

@@ -37,7 +37,7 @@ final class NfsClientFiles {
     static void requireTools() throws IOException, InterruptedException {
         for (String[] tool : new String[][] {{"qemu-system-x86_64", "qemu-system-x86"}, {"busybox", "busybox-static"},
                 {"mount.nfs", "nfs-common"}, {"rpc.statd", "nfs-common"}, {"rpcbind", "rpcbind"}, {"rpcinfo", "rpcbind"},
-                {"nfs-cp", "libnfs-utils"}, {"gcc", "gcc and libc6-dev"}, {"ldd", "libc-bin"}, {"ip", "iproute2"}, {"nsenter", "util-linux"}}) {
+                {"nfs-cp", "libnfs-utils"}, {"qemu-io", "qemu-utils and qemu-block-extra"}, {"gcc", "gcc and libc6-dev"}, {"ldd", "libc-bin"}, {"ip", "iproute2"}, {"nsenter", "util-linux"}}) {
             assertEquals(0, exec(List.of("sh", "-c", "PATH=$PATH:/usr/sbin:/sbin command -v " + tool[0])).exit(),
                     tool[0] + " is missing: install " + tool[1]);
         }
