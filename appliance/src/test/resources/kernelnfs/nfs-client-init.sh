@@ -222,7 +222,7 @@ step_lock_bg() {
   shift 2
   case $f in */*) f=/mnt/$f ;; *) f=$W/$f ;; esac
   rm -f "/tmp/$t.out" "/tmp/$t.rc"
-  (nfscheck "$f" "$@" > "/tmp/$t.out" 2>&1; echo $? > "/tmp/$t.rc") &
+  (nfscheck "$f" "$@" > "/tmp/$t.out" 2>"/tmp/$t.err"; echo $? > "/tmp/$t.rc") 2>/dev/null &
 }
 
 # lock_await CHECK TAG EXPECT SECONDS: waits until the background tool has printed EXPECT (or more), or has ended
