@@ -12,12 +12,12 @@ import java.util.concurrent.TimeUnit;
  * the guest boots to its init under KVM within {@value #PROBE_SECONDS} s or we emulate.
  * The environment variable {@code DEPOT_HV_ACCEL=kvm|tcg} decides instead.
  */
-final class Accelerator {
+public final class Accelerator {
     static final int PROBE_SECONDS = 20;
 
     private Accelerator() {}
 
-    static String choose(GuestImage image, Path scratch) throws IOException, InterruptedException {
+    public static String choose(GuestImage image, Path scratch) throws IOException, InterruptedException {
         String forced = System.getenv("DEPOT_HV_ACCEL");
         if (forced != null && !forced.isBlank()) {
             return forced;

@@ -25,20 +25,23 @@ import java.util.concurrent.TimeUnit;
  * it with {@code nsenter}. Loopback carries two addresses: {@value #DATASTORE_IP}, the datastore
  * network the NFS export admits (a host connecting to it is seen as that address), and 127.0.0.1,
  * which the export does not admit. The namespace lives as long as a holder process ({@code unshare
- * ... cat}) whose input is ours: it ends with the test JVM at the latest.
+ * ... cat}) whose input is ours: it ends with the test JVM at the latest. {@link #startIn} uses a
+ * named namespace ({@code ip netns add}) that the caller made and removes instead.
  */
-final class DatastoreLab implements AutoCloseable {
-    static final String DATASTORE_IP = "10.9.0.1";
+public final class DatastoreLab implements AutoCloseable {
+    public static final String DATASTORE_IP = "10.9.0.1";
     static final String OUTSIDE_IP = "127.0.0.1";
     static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path dir;
     private final Process holder;
+    private final String netns;
     private Server server;
 
-    private DatastoreLab(Path dir, Process holder) {
+    private DatastoreLab(Path dir, Process holder, String netns) {
         this.dir = dir;
         this.holder = holder;
+        this.netns = netns;
     }
 
     static DatastoreLab start(Path dir) throws Exception {
@@ -48,7 +51,17 @@ final class DatastoreLab implements AutoCloseable {
         BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
         String first = out.readLine();
         assertEquals("UP", first, "cannot make the lab's network namespace (needs root: unshare -n, iproute2)");
-        DatastoreLab lab = new DatastoreLab(dir, holder);
+        DatastoreLab lab = new DatastoreLab(dir, holder, "/proc/" + holder.pid() + "/ns/net");
+        lab.startServer();
+        return lab;
+    }
+
+    /**
+     * The server in the named network namespace {@code name} (made with {@code ip netns add}, whose
+     * loopback is up and which has {@value #DATASTORE_IP} on an interface); the caller removes it.
+     */
+    public static DatastoreLab startIn(Path dir, String name) throws Exception {
+        DatastoreLab lab = new DatastoreLab(dir, null, "/run/netns/" + name);
         lab.startServer();
         return lab;
     }
@@ -57,19 +70,19 @@ final class DatastoreLab implements AutoCloseable {
      * The command, run inside the lab's network namespace. It gets SIGKILL if the test JVM dies
      * (setpriv --pdeathsig), so no QEMU or server outlives a crashed run.
      */
-    List<String> inside(List<String> command) {
-        List<String> c = new ArrayList<>(List.of("nsenter", "--net=/proc/" + holder.pid() + "/ns/net", "--",
+    public List<String> inside(List<String> command) {
+        List<String> c = new ArrayList<>(List.of("nsenter", "--net=" + netns, "--",
                 "setpriv", "--pdeathsig", "KILL", "--"));
         c.addAll(command);
         return c;
     }
 
-    Path dir() { return dir; }
+    public Path dir() { return dir; }
 
-    Server server() { return server; }
+    public Server server() { return server; }
 
     /** Starts the server on the lab's data directory (created at the first start). */
-    void startServer() throws Exception {
+    public void startServer() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path log = dir.resolve("server.log");
         // its log goes to standard error (the log file), its standard output carries only answers
@@ -95,18 +108,18 @@ final class DatastoreLab implements AutoCloseable {
     }
 
     /** A clean stop: the server closes its sessions and flushes and closes the pool. */
-    void stopServer() throws IOException, InterruptedException {
+    public void stopServer() throws IOException, InterruptedException {
         server.stop();
     }
 
     /** SIGKILL: the server dies with whatever it had not flushed (what a crash or a power cut leaves). */
-    void killServer() throws InterruptedException {
+    public void killServer() throws InterruptedException {
         server.process.destroyForcibly();
         assertTrue(server.process.waitFor(30, TimeUnit.SECONDS), "the server did not die of SIGKILL");
     }
 
     /** Runs a short command inside the namespace, returns its exit code and output. */
-    Result run(List<String> command, int timeoutSeconds) throws IOException, InterruptedException {
+    public Result run(List<String> command, int timeoutSeconds) throws IOException, InterruptedException {
         Path out = Files.createTempFile(dir, "cmd", ".out");
         Process p = new ProcessBuilder(inside(command)).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         p.getOutputStream().close();
@@ -117,10 +130,11 @@ final class DatastoreLab implements AutoCloseable {
         return new Result(p.exitValue(), Files.readString(out));
     }
 
-    record Result(int exit, String out) {}
+    /** A command's exit code and output. */
+    public record Result(int exit, String out) {}
 
     /** Runs a command that must succeed. */
-    String ok(List<String> command, int timeoutSeconds) throws IOException, InterruptedException {
+    public String ok(List<String> command, int timeoutSeconds) throws IOException, InterruptedException {
         Result r = run(command, timeoutSeconds);
         assertEquals(0, r.exit(), () -> String.join(" ", command) + " failed:\n" + r.out());
         return r.out();
@@ -131,14 +145,16 @@ final class DatastoreLab implements AutoCloseable {
         if (server != null && server.process.isAlive()) {
             server.stop();
         }
-        holder.getOutputStream().close();
-        if (!holder.waitFor(10, TimeUnit.SECONDS)) {
-            holder.destroyForcibly();
+        if (holder != null) {
+            holder.getOutputStream().close();
+            if (!holder.waitFor(10, TimeUnit.SECONDS)) {
+                holder.destroyForcibly();
+            }
         }
     }
 
     /** The running server: a line-per-command control channel over its standard streams. */
-    static final class Server {
+    public static final class Server {
         private final Process process;
         private final Path log;
         private final BufferedReader out;
@@ -152,11 +168,11 @@ final class DatastoreLab implements AutoCloseable {
         }
 
         /** The next line: the server answers promptly or dies (the read then ends with null). */
-        String readLine() throws IOException {
+        public String readLine() throws IOException {
             return out.readLine();
         }
 
-        synchronized String command(String line) throws IOException {
+        public synchronized String command(String line) throws IOException {
             in.write(line + "\n");
             in.flush();
             String answer = out.readLine();
@@ -167,21 +183,21 @@ final class DatastoreLab implements AutoCloseable {
         }
 
         /** Calls the HTTP API; returns the JSON body, insisting on the status. */
-        JsonNode api(int status, String method, String path, String json) throws IOException {
+        public JsonNode api(int status, String method, String path, String json) throws IOException {
             String answer = command("api " + method + " " + path + (json == null ? "" : " " + json));
             String[] w = answer.split(" ", 3);
             assertEquals("HTTP " + status, w[0] + " " + w[1], () -> method + " " + path + " " + json + " answered " + answer);
             return w.length > 2 && !w[2].isBlank() ? JSON.readTree(w[2]) : null;
         }
 
-        String nfs(String command) throws IOException {
+        public String nfs(String command) throws IOException {
             String answer = command(command);
             assertTrue(answer.startsWith("OK"), () -> command + " answered " + answer);
             return answer;
         }
 
         /** Closes its input: a clean shutdown. */
-        void stop() throws IOException, InterruptedException {
+        public void stop() throws IOException, InterruptedException {
             in.close();
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor();

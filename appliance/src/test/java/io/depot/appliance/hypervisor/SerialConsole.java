@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * {@code DEPOT-GUEST FAIL ...} or the end of the stream fails a waiting test at once, with the
  * transcript and what QEMU printed.
  */
-final class SerialConsole {
+public final class SerialConsole {
     static final Pattern WROTE = Pattern.compile("DEPOT-GUEST WROTE (\\d+)$");
 
     private final SocketChannel channel;
@@ -34,7 +34,7 @@ final class SerialConsole {
     private boolean closed;
     private int acknowledged;
 
-    SerialConsole(SocketChannel channel, Path logFile, Supplier<String> diagnostics) throws IOException {
+    public SerialConsole(SocketChannel channel, Path logFile, Supplier<String> diagnostics) throws IOException {
         this.channel = channel;
         this.log = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         this.diagnostics = diagnostics;
@@ -95,12 +95,12 @@ final class SerialConsole {
     synchronized int acknowledged() { return acknowledged; }
 
     /** Lines printed so far. */
-    synchronized int lineCount() { return lines.size(); }
+    public synchronized int lineCount() { return lines.size(); }
 
-    synchronized List<String> lines() { return List.copyOf(lines); }
+    public synchronized List<String> lines() { return List.copyOf(lines); }
 
     /** Waits for the first line from index {@code from} on that contains a match (a kernel message may share the line). */
-    synchronized Matcher await(Pattern p, int from, Duration timeout) throws InterruptedException {
+    public synchronized Matcher await(Pattern p, int from, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         for (int i = from; ; ) {
             for (; i < lines.size(); i++) {
@@ -124,7 +124,7 @@ final class SerialConsole {
         }
     }
 
-    Matcher await(String regex, Duration timeout) throws InterruptedException {
+    public Matcher await(String regex, Duration timeout) throws InterruptedException {
         return await(Pattern.compile(regex), 0, timeout);
     }
 
@@ -148,7 +148,7 @@ final class SerialConsole {
     }
 
     /** Sends a line to the guest (the writer stops at any line). */
-    void send(String line) {
+    public void send(String line) {
         try {
             channel.write(ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.US_ASCII)));
         } catch (IOException e) {
@@ -156,12 +156,12 @@ final class SerialConsole {
         }
     }
 
-    synchronized String transcript() {
+    public synchronized String transcript() {
         List<String> tail = lines.subList(Math.max(0, lines.size() - 60), lines.size());
         return "== console (last " + tail.size() + " of " + lines.size() + " lines)\n" + String.join("\n", tail) + "\n" + diagnostics.get();
     }
 
-    void close() throws IOException {
+    public void close() throws IOException {
         channel.close();
     }
 }

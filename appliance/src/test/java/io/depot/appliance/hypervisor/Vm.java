@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  * serial console and QMP are Unix sockets the test listens on and QEMU connects to at start, so
  * nothing the guest prints is missed. With an incoming port it waits for a live migration.
  */
-final class Vm implements AutoCloseable {
+public final class Vm implements AutoCloseable {
     /** A hypervisor host: its iSCSI initiator name and the address it reaches the datastore through. */
     record Host(String name, String initiatorName, String datastoreIp) {}
 
@@ -116,7 +116,7 @@ final class Vm implements AutoCloseable {
     }
 
     /** Waits (a bounded time, watching the process) for QEMU to connect to one of our sockets. */
-    private static SocketChannel accept(ServerSocketChannel server, Process p, Supplier<String> diagnostics) throws IOException {
+    public static SocketChannel accept(ServerSocketChannel server, Process p, Supplier<String> diagnostics) throws IOException {
         server.configureBlocking(false);
         try (Selector sel = Selector.open()) {
             server.register(sel, SelectionKey.OP_ACCEPT);
