@@ -11,22 +11,21 @@ import io.depot.nfs.mount.MountProgram;
 import io.depot.nfs.nfs3.Nfs3;
 import io.depot.nfs.nfs3.Nfs3Program;
 import io.depot.nfs.nfs3.NfsExportTable;
-import io.depot.nfs.nlm.HostMonitor;
-import io.depot.nfs.nlm.Nlm;
 import io.depot.nfs.nlm.NlmService;
+import io.depot.nfs.nsm.StatusMonitor;
 import io.depot.nfs.portmap.PortAdvertiser;
 import io.depot.nfs.rpc.RpcServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.util.Collection;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Depot's NFSv3 service over one pool: the datastore (namespace in the pool's settings, files as
- * volumes), MOUNT, NFS and the lock manager (NLM) on one TCP port (also served over UDP, for lock
+ * volumes), MOUNT, NFS, the lock manager (NLM) and the status monitor (NSM) on one TCP port (also served over UDP, for lock
  * managers that call that way), advertised through the portmapper. What the appliance and tests
  * drive:
  *
@@ -44,10 +43,10 @@ public final class NfsGateway implements AutoCloseable {
     private final InetSocketAddress address;
     private final MountProgram mount;
     private final Nfs3Program nfs;
-    private final NlmService nlm;
+    private final NetworkLocking locking;
 
     private NfsGateway(Datastore datastore, NfsExportTable exports, RpcServer server, PortAdvertiser advertiser, InetSocketAddress address,
-                       MountProgram mount, Nfs3Program nfs, NlmService nlm) {
+                       MountProgram mount, Nfs3Program nfs, NetworkLocking locking) {
         this.datastore = datastore;
         this.exports = exports;
         this.server = server;
@@ -55,72 +54,68 @@ public final class NfsGateway implements AutoCloseable {
         this.address = address;
         this.mount = mount;
         this.nfs = nfs;
-        this.nlm = nlm;
-    }
-
-    /** Opens the pool's datastore (repairing what a crash left), listens, and advertises; throws when the port is taken. */
-    public static NfsGateway start(Pool pool, NfsGatewaySettings settings) {
-        return start(pool, settings, HostMonitor.NONE, List.of());
+        this.locking = locking;
     }
 
     /**
-     * As {@link #start(Pool, NfsGatewaySettings)}, with a status monitor: {@code monitor} is told of
-     * each host that takes a monitored lock, and the lock manager's grace period waits for
-     * {@code hostsThatHeldLocks} (the hosts monitored before this start) to reclaim their locks
-     * (none: no grace period). A host's reboot is reported to {@link NlmService#hostRebooted}
-     * through {@link #locks()}.
+     * Opens the pool's datastore (repairing what a crash left) and its lock state, listens, and
+     * advertises; throws when the port is taken. Hosts that held locks before this start get a
+     * grace period to reclaim them and are told (SM_NOTIFY) to do so.
      */
-    public static NfsGateway start(Pool pool, NfsGatewaySettings settings, HostMonitor monitor, Collection<String> hostsThatHeldLocks) {
+    public static NfsGateway start(Pool pool, NfsGatewaySettings settings) {
         Datastore store = Datastore.open(pool);
         RpcServer server = RpcServer.builder().build();
-        NlmService nlm = null;
+        NetworkLocking locking = null;
         try {
             NfsExportTable exports = new NfsExportTable(store, pool.catalog(), settings.exports());
             MountProgram mount = new MountProgram(exports, new MountList(1024));
             Nfs3Program nfs = new Nfs3Program(store, exports, pool.uuid().getMostSignificantBits() ^ pool.uuid().getLeastSignificantBits());
-            nlm = new NlmService(exports::fileIdOf, monitor, settings.locking());
-            // before the program is served, so no new lock slips in ahead of a reclaim
-            nlm.beginGracePeriod(hostsThatHeldLocks);
+            locking = NetworkLocking.open(pool, exports, settings.locking());
             server.register(mount.program());
             server.register(nfs.program());
-            server.register(nlm.program());
+            locking.register(server);
             InetSocketAddress bound = server.listen(settings.bindAddress() == null
                     ? new InetSocketAddress(settings.port()) : new InetSocketAddress(settings.bindAddress(), settings.port()));
             int port = bound.getPort();
-            listenUdpForLockClients(server, bound);
-            PortAdvertiser adv = PortAdvertiser.start(server, List.of(
+            boolean udp = listenUdpForLockClients(server, bound);
+            List<PortAdvertiser.Service> services = new ArrayList<>(List.of(
                     new PortAdvertiser.Service(Nfs3.PROGRAM, Nfs3.VERSION, "nfs", port),
                     new PortAdvertiser.Service(Mount.PROGRAM, Mount.VERSION_1, "mount", port),
-                    new PortAdvertiser.Service(Mount.PROGRAM, Mount.VERSION, "mount", port),
-                    new PortAdvertiser.Service(Nlm.PROGRAM, Nlm.VERSION_1, "nlockmgr", port),
-                    new PortAdvertiser.Service(Nlm.PROGRAM, Nlm.VERSION_3, "nlockmgr", port),
-                    new PortAdvertiser.Service(Nlm.PROGRAM, Nlm.VERSION_4, "nlockmgr", port)), settings.portmapper());
+                    new PortAdvertiser.Service(Mount.PROGRAM, Mount.VERSION, "mount", port)));
+            services.addAll(NetworkLocking.services(port, udp));
+            PortAdvertiser adv = PortAdvertiser.start(server, services, settings.portmapper());
+            locking.notifyClients();
             log.info("NFSv3 gateway on {} exporting {}", bound, settings.exports().stream().map(e -> e.path()).toList());
-            return new NfsGateway(store, exports, server, adv, bound, mount, nfs, nlm);
+            return new NfsGateway(store, exports, server, adv, bound, mount, nfs, locking);
         } catch (IOException e) {
-            closeAll(server, nlm, store);
+            closeAll(server, locking, store);
             throw new UncheckedIOException("NFS gateway cannot listen on port " + settings.port() + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            closeAll(server, nlm, store);
+            closeAll(server, locking, store);
             throw e;
         }
     }
 
-    /** Some lock managers call over UDP: serve every program there too, on the same port number, if it is free. */
-    private static void listenUdpForLockClients(RpcServer server, InetSocketAddress tcp) {
+    /**
+     * Lock managers and status monitors call over UDP (a client's statd sends its reboot notice no
+     * other way): serve every program there too, on the same port number, if it is free.
+     */
+    private static boolean listenUdpForLockClients(RpcServer server, InetSocketAddress tcp) {
         try {
             server.listenUdp(tcp);
+            return true;
         } catch (IOException e) {
-            log.warn("UDP port {} is taken ({}): NFS lock clients that call over UDP will not reach the lock manager",
-                    tcp.getPort(), e.getMessage());
+            log.warn("UDP port {} is taken ({}): NFS lock clients that call over UDP will not reach the lock manager, "
+                    + "and clients' reboot notices will not reach the status monitor", tcp.getPort(), e.getMessage());
+            return false;
         }
     }
 
-    private static void closeAll(RpcServer server, NlmService nlm, Datastore store) {
-        server.close();
-        if (nlm != null) {
-            nlm.close();
+    private static void closeAll(RpcServer server, NetworkLocking locking, Datastore store) {
+        if (locking != null) {
+            locking.close();
         }
+        server.close();
         store.close();
     }
 
@@ -186,7 +181,10 @@ public final class NfsGateway implements AutoCloseable {
      * {@link NlmService#lockCount} for metrics), and {@link NlmService#hostRebooted} for the status
      * monitor's SM_NOTIFY.
      */
-    public NlmService locks() { return nlm; }
+    public NlmService locks() { return locking.locks(); }
+
+    /** The status monitor: the client hosts recorded as holding monitored locks, and this run's state number. */
+    public StatusMonitor statusMonitor() { return locking.statusMonitor(); }
 
     /** Who has mounted which export (MOUNT's DUMP list: advisory, a client that never unmounts stays). */
     public List<MountList.Entry> mounts() { return mount.mounts().entries(); }
@@ -203,6 +201,6 @@ public final class NfsGateway implements AutoCloseable {
     @Override
     public void close() {
         advertiser.close();
-        closeAll(server, nlm, datastore);
+        closeAll(server, locking, datastore);
     }
 }

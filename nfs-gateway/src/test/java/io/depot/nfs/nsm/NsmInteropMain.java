@@ -6,6 +6,7 @@ import io.depot.nfs.portmap.Mapping;
 import io.depot.nfs.portmap.PortAdvertiser;
 import io.depot.nfs.portmap.Portmap;
 import io.depot.nfs.portmap.PortmapClient;
+import io.depot.nfs.portmap.RpcbindEntry;
 import io.depot.nfs.portmap.RpcbindLocalClient;
 import io.depot.nfs.rpc.RpcClient;
 import io.depot.nfs.rpc.RpcProgram;
@@ -86,7 +87,7 @@ public final class NsmInteropMain {
             }).procedure(CALLBACK_VERSION, 0, "NULL", (call, a, res) -> a.expectEnd()).build());
             int port = lockd.listenUdp(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).getPort();
             try (RpcbindLocalClient rpcbind = RpcbindLocalClient.connect(Path.of(Portmap.RPCBIND_SOCKET), TIMEOUT)) {
-                rpcbind.set(CALLBACK_PROGRAM, CALLBACK_VERSION, "udp", RpcbindLocalClient.universalAddress(InetAddress.getLoopbackAddress(), port), "nsm-test");
+                rpcbind.set(new RpcbindEntry(CALLBACK_PROGRAM, CALLBACK_VERSION, "udp", "127.0.0.1." + (port >> 8) + "." + (port & 0xff), "nsm-test"));
             }
             System.out.println("MON " + monitorAtStatd("127.0.0.1", CLIENT_NAME));
 
