@@ -62,6 +62,7 @@ public final class DepotMetrics implements AutoCloseable {
         }
         if (nfs != null) {
             nfs.observeCalls(new NfsMeters(registry));
+            NfsMeters.lockGauges(registry, nfs);
         }
     }
 

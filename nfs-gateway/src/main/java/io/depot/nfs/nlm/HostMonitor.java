@@ -6,8 +6,10 @@ import java.net.InetSocketAddress;
  * Where the lock manager reports the hosts it must hear about when they reboot: the status
  * monitor (NSM), which remembers them in the pool, tells them (SM_NOTIFY) when Depot restarts so
  * they reclaim their locks, and calls {@link NlmService#hostRebooted} when one of them reboots.
- * Called once per host, off the request path, when a monitored lock (LOCK, not NM_LOCK) is first
- * granted to it, and again after the host rebooted and locks again.
+ * Called once per host when a monitored lock (LOCK, not NM_LOCK) is first granted to it, and again
+ * after the host rebooted and locks again; the grant is answered only once this returns (on a
+ * worker or callback thread, never the event loop), so it may block until the host is durably
+ * recorded.
  */
 @FunctionalInterface
 public interface HostMonitor {

@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -41,7 +42,8 @@ public final class NlmService implements AutoCloseable {
     private final ShareTable shares = new ShareTable();
     private final ExecutorService callbackThreads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("nlm-callback-", 0).factory());
     private final GrantCallbacks callbacks;
-    private final Set<String> monitored = ConcurrentHashMap.newKeySet();
+    // host -> its recording by the monitor (done once durable); a host's later locks wait for the same one
+    private final ConcurrentHashMap<String, CompletableFuture<Void>> monitored = new ConcurrentHashMap<>();
     private volatile GracePeriod grace = GracePeriod.none();
 
     /**
@@ -127,7 +129,7 @@ public final class NlmService implements AutoCloseable {
 
     /** The hosts reported to the {@link HostMonitor} and not rebooted since. */
     public Set<String> monitoredHosts() {
-        return Set.copyOf(monitored);
+        return Set.copyOf(monitored.keySet());
     }
 
     // ------------------------------------------------------------------ the procedures
@@ -250,19 +252,29 @@ public final class NlmService implements AutoCloseable {
         }
     }
 
-    /** Tells the monitor of {@code host} the first time it holds a monitored lock, on a callback thread. */
+    /**
+     * Tells the monitor of {@code host} the first time it holds a monitored lock, and waits until
+     * the host is recorded (durably, for the status monitor) before the grant is answered: a lock
+     * whose reply left Depot always belongs to a host that will be told to reclaim it after a
+     * restart. Only a host's first lock in a run waits; concurrent first locks share the wait.
+     * Runs on the caller's worker or callback thread, never the event loop.
+     */
     private void monitorOnce(String host, InetSocketAddress client) {
-        if (monitored.add(host)) {
-            callbackThreads.execute(() -> {
-                try {
-                    monitor.monitor(host, client);
-                } catch (RuntimeException e) {
-                    monitored.remove(host);
-                    log.warn("status monitor refused to monitor NLM client {} ({}): its locks will not be reclaimed after a restart",
-                            host, e.toString());
-                }
-            });
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> recording = monitored.putIfAbsent(host, mine);
+        if (recording == null) {
+            try {
+                monitor.monitor(host, client);
+                mine.complete(null);
+            } catch (RuntimeException e) {
+                monitored.remove(host, mine);
+                mine.complete(null); // the lock stands; only its reclaim after a restart is lost
+                log.warn("status monitor refused to monitor NLM client {} ({}): its locks will not be reclaimed after a restart",
+                        host, e.toString());
+            }
+            return;
         }
+        recording.join();
     }
 
     /** Polls an active grace period once a second so its end is logged when it comes, not at the next request. */
