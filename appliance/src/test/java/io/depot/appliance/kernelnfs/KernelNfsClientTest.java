@@ -205,9 +205,52 @@ class KernelNfsClientTest {
                         "blocked-lock-woken-by-unlock"));
     }
 
-    /** A holds a lock across a server kill -9 and restart: it reclaims it, so B still cannot take it after the grace period. */
+    /**
+     * Live migration from host A to host B, handing the disk's image lock over as QEMU does: the
+     * destination opens the image inactive (consistent read only: a shared lock on byte 100) while
+     * the source still runs it read-write (100, 101 and 201); it cannot activate while the source
+     * unshares write (201). At switch-over the source inactivates (drops 101 and 201, keeps 100),
+     * and the destination activates (takes 101 and 201); then the source host is refused the write.
+     */
     @TestFactory
     @Order(8)
+    Stream<DynamicTest> liveMigrationHandsTheImageLockOver() throws Exception {
+        Results r = new Results();
+        // the holders wait for the other host's steps between their own: more than one lock's time
+        a.step("timeout", STEP, "60");
+        b.step("timeout", STEP, "60");
+        r.add(a, a.step("lock_bg", STEP, "src", "shared/vm.img", "ofd:r:100:1", "ofd:r:101:1", "ofd:r:201:1", "touch:/tmp/src.held",
+                "wait:/tmp/src.go", "ofd:u:101:1", "ofd:u:201:1", "touch:/tmp/src.inactive", "wait:/tmp/src.end", "close"));
+        if (!passed(r.add(a, a.step("lock_await", STEP, "migration-source-runs", "src", "ok,ok,ok,ok", "30")), "migration-source-runs")) {
+            return migrationTests(r);   // nothing to hand over: the rest are reported missing, by name
+        }
+        r.add(b, b.step("lock_bg", STEP, "dst", "shared/vm.img", "ofd:r:100:1", "ofdget:w:200:1", "touch:/tmp/dst.in", "wait:/tmp/dst.go",
+                "ofdget:w:201:1", "ofd:r:101:1", "ofd:r:201:1", "touch:/tmp/dst.active", "wait:/tmp/dst.end", "close"));
+        r.add(b, b.step("lock_await", STEP, "migration-destination-opens-inactive", "dst", "ok,unlocked,ok", "30"));
+        r.add(b, b.step("lock", STEP, "migration-destination-waits-for-switchover", "r", "shared/vm.img", "ofdget:w:201:1"));
+        a.step("signal", STEP, "/tmp/src.go");
+        r.add(a, a.step("lock_await", STEP, "migration-source-inactivates", "src", "ok,ok,ok,ok,ok,ok,ok,ok", "30"));
+        b.step("signal", STEP, "/tmp/dst.go");
+        r.add(b, b.step("lock_await", STEP, "migration-destination-activates", "dst", "ok,unlocked,ok,ok,unlocked,ok,ok,ok", "30"));
+        r.add(a, a.step("lock", STEP, "migration-source-refused-after-switchover", "r,EAGAIN", "shared/vm.img", "ofdget:w:201:1", "ofd:w:201:1"));
+        a.step("signal", STEP, "/tmp/src.end");
+        b.step("signal", STEP, "/tmp/dst.end");
+        r.add(a, a.step("lock_finish", STEP, "migration-source-closes", "src", "ok,ok,ok,ok,ok,ok,ok,ok,ok,ok", "30"));
+        r.add(b, b.step("lock_finish", STEP, "migration-destination-closes", "dst", "ok,unlocked,ok,ok,unlocked,ok,ok,ok,ok,ok", "30"));
+        return migrationTests(r);
+    }
+
+    private Stream<DynamicTest> migrationTests(Results r) {
+        return Stream.concat(
+                r.tests(a, "migration-source-runs", "migration-source-inactivates", "migration-source-refused-after-switchover",
+                        "migration-source-closes"),
+                r.tests(b, "migration-destination-opens-inactive", "migration-destination-waits-for-switchover",
+                        "migration-destination-activates", "migration-destination-closes"));
+    }
+
+    /** A holds a lock across a server kill -9 and restart: it reclaims it, so B still cannot take it after the grace period. */
+    @TestFactory
+    @Order(9)
     Stream<DynamicTest> locksReclaimedAfterAServerRestart() throws Exception {
         Results r = new Results();
         a.step("timeout", STEP, GRACE_TIMEOUT);
