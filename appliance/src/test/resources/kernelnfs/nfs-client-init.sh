@@ -251,6 +251,13 @@ step_signal() {
   touch "$1"
 }
 
+# reboot_notice CHECK: what this host's boot would do for NFS locks, without the reboot: sm-notify
+# tells every host its statd monitors (the server) that this host restarted, with a new state
+# number; the server must then drop every lock this host held
+step_reboot_notice() {
+  check "$1" "" timeout 60 sm-notify -f -d
+}
+
 # timeout SECONDS: how long each later lock operation may take
 step_timeout() {
   export NFSCHECK_TIMEOUT=$1

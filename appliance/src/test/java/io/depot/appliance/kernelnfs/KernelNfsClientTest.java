@@ -269,6 +269,34 @@ class KernelNfsClientTest {
         return reclaimTests(r);
     }
 
+    /**
+     * A host that reboots loses its locks: A holds a lock, then does what its boot would do for NFS
+     * (sm-notify: "I restarted", to the server its statd monitors); the server drops A's locks at
+     * once, so B gets the lock A's old process still believes it holds.
+     */
+    @TestFactory
+    @Order(10)
+    Stream<DynamicTest> aRebootedHostLosesItsLocks() throws Exception {
+        Results r = new Results();
+        a.step("timeout", STEP, "60");
+        b.step("timeout", STEP, LOCK_TIMEOUT);
+        r.add(a, a.step("lock_bg", STEP, "rb", "shared/reboot.lock", "setlk:w:0:0", "touch:/tmp/rb.held", "wait:/tmp/rb.go", "close"));
+        if (!passed(r.add(a, a.step("lock_await", STEP, "lock-held-before-reboot", "rb", "ok,ok", "30")), "lock-held-before-reboot")) {
+            return rebootTests(r);
+        }
+        r.add(b, b.step("lock", STEP, "lock-refused-before-reboot", "EAGAIN", "shared/reboot.lock", "setlk:w:0:0"));
+        r.add(a, a.step("reboot_notice", STEP, "reboot-notice-sent"));
+        r.add(b, b.step("lock", STEP, "lock-free-after-reboot-notice", "ok,ok", "shared/reboot.lock", "setlk:w:0:0", "setlk:u:0:0"));
+        a.step("signal", STEP, "/tmp/rb.go");
+        r.add(a, a.step("lock_finish", STEP, "rebooted-holder-closes", "rb", "ok,ok,ok,ok", "30"));
+        return rebootTests(r);
+    }
+
+    private Stream<DynamicTest> rebootTests(Results r) {
+        return Stream.concat(r.tests(a, "lock-held-before-reboot", "reboot-notice-sent", "rebooted-holder-closes"),
+                r.tests(b, "lock-refused-before-reboot", "lock-free-after-reboot-notice"));
+    }
+
     private Stream<DynamicTest> reclaimTests(Results r) {
         return Stream.concat(r.tests(a, "lock-held-before-restart", "reclaimed-lock-unlocked-by-holder"),
                 r.tests(b, "reclaimed-lock-refused-after-grace", "lock-free-after-holder-unlocks"));
