@@ -4,6 +4,7 @@
 #
 #   bench/nfs-bench.sh [--dir DIR] [--rounds 5] [--warmup 1] [--size 1g] [--count-4k 40000]
 #                      [--count-1m 1024] [--meta-threads 4] [--meta-files 1500] [--only REGEX]
+#                      [--dirsync | --no-dirsync]
 #
 # Workloads (all clients are libnfs-based or our own NFSv3 client over TCP):
 #   nfs-cp 1m write / nfs-cp 1m read: libnfs's nfs-cp of a --size file from /dev/shm to the export,
@@ -25,6 +26,12 @@
 # free: Depot serves its embedded portmapper; ganesha registers with an rpcbind started in its
 # namespace. Clients enter the namespace with nsenter. Needs root.
 #
+# --dirsync puts both servers on an ext4 loop-mounted `dirsync` from DIR/ext4.img (lib.sh,
+# bench_dirsync_mount): ganesha's namespace changes are then stable before it replies, as RFC 1813
+# asks and as Depot's are anyway, so the metadata rows compare equally durable servers. It is the
+# default when only metadata rows run (`--only meta`); --no-dirsync turns it off. The data rows are
+# unaffected by dirsync itself (it only covers directory changes), so they keep the plain DIR
+# unless --dirsync is given.
 # DIR (default bench/out/nfs, ignored by git) holds ganesha's export and Depot's pool: it must be on
 # the disk you want to measure and needs about 4x --size free. /dev/shm needs 2x --size.
 # Extra JVM flags for the Depot server go in BENCH_JVM_OPTS (see bench/iscsi-bench.sh), extra
@@ -39,10 +46,13 @@ set -euo pipefail
 bench_defaults bench/out/nfs
 meta_threads=4
 meta_files=1500
+dirsync=
 while (($#)); do
     case "$1" in
         --meta-threads) meta_threads=$2; shift ;;
         --meta-files) meta_files=$2; shift ;;
+        --dirsync) dirsync=1; shift; continue ;;
+        --no-dirsync) dirsync=0; shift; continue ;;
         *) bench_option "$@"; shift ;;
     esac
     shift
@@ -55,8 +65,17 @@ compgen -G '/usr/lib/*/ganesha/libfsalvfs.so' >/dev/null \
     || { echo "nfs-bench: ganesha's VFS FSAL is missing: apt-get install -y nfs-ganesha-vfs" >&2; exit 1; }
 (( EUID == 0 )) || { echo "nfs-bench: needs root (network namespaces, port 111)" >&2; exit 1; }
 
+workloads=("nfs-cp 1m write" "nfs-cp 1m read" "4k randwrite QD32" "4k randread QD32" "1m seqwrite QD8" "1m seqread QD8"
+    "meta create" "meta lookup" "meta getattr" "meta remove")
+data_rows=0
+for w in "${workloads[@]}"; do
+    [[ "$w" != "meta "* && ( -z "$only" || "$w" =~ $only ) ]] && data_rows=1
+done
+[[ -n "$dirsync" ]] || dirsync=$(( ! data_rows ))
+
 # ---- build the Depot side, scratch, servers, cleanup ------------------------------------------
-bench_prepare nfs-gateway ganesha depot
+bench_prepare nfs-gateway
+plain_dir=$dir
 src=/dev/shm/nfs-bench-src.$$
 dst=/dev/shm/nfs-bench-dst.$$
 ganesha_pid=
@@ -74,8 +93,14 @@ cleanup() {
     [[ -f "$dir/ganesha/rpcbind.pid" ]] && rpcbind_pid=$(cat "$dir/ganesha/rpcbind.pid")
     [[ -n "$rpcbind_pid" ]] && kill "$rpcbind_pid" 2>/dev/null || true
     rm -f "$src" "$dst" ${results:+"$results"}
+    if ((dirsync)); then bench_dirsync_umount "$plain_dir"; fi
 }
 trap cleanup EXIT
+if ((dirsync)); then
+    dir=$(bench_dirsync_mount "$plain_dir" "$(( 4 * size_bytes + (4 << 30) ))")
+fi
+rm -rf "${dir:?}/ganesha" "$dir/depot"
+mkdir -p "$dir/ganesha" "$dir/depot"
 
 echo "starting nfs-ganesha in its own network namespace..." >&2
 bench_start_ganesha "$dir/ganesha"
@@ -143,8 +168,6 @@ meta_bench() { # SIDE
         | grep -E '^(create|lookup|getattr|remove) '
 }
 
-workloads=("nfs-cp 1m write" "nfs-cp 1m read" "4k randwrite QD32" "4k randread QD32" "1m seqwrite QD8" "1m seqread QD8"
-    "meta create" "meta lookup" "meta getattr" "meta remove")
 declare -A unit=([nfs-cp]=MiB/s [4k]=IOPS [1m]=IOPS [meta]=ops/s)
 declare -A target=([nfs-cp]=">= 1.5" [4k]=">= 1.5" [1m]=">= 1.5" [meta]=">= 1.0")
 run_workload() { # NAME SIDE
@@ -165,15 +188,12 @@ bench_machine "$dir"
 echo "- nfs-ganesha $(dpkg-query -W -f '${Version}' nfs-ganesha 2>/dev/null || echo '?') (VFS FSAL); $(qemu-img --version | head -n1); libnfs-utils $(dpkg-query -W -f '${Version}' libnfs-utils 2>/dev/null || echo '?')"
 echo "- FSINFO: depot $fsinfo; ganesha $fsinfo_g"
 echo "- File/image size $size; 4 KiB runs: $count_4k requests, stride $step_4k bytes; 1 MiB runs: $count_1m requests; metadata: $meta_threads connections x $meta_files files"
+echo "- Storage: $( ((dirsync)) && echo "ext4 loop-mounted dirsync ($(findmnt -n -o OPTIONS "$dir")) over $plain_dir/ext4.img, both servers" || echo "$dir as it is, both servers")"
 echo "- Load average at start: $(bench_load)"
 start=$(date +%s)
 
 # The image and the source file serve the data rows only: a metadata-only run skips them, as the
 # writeback of the filled images would otherwise compete with the metadata rounds for the disk.
-data_rows=0
-for w in "${workloads[@]}"; do
-    [[ "$w" != "meta "* && ( -z "$only" || "$w" =~ $only ) ]] && data_rows=1
-done
 if ((data_rows)); then
     echo "preparing: $size of random data in /dev/shm, an image of $size on each server filled with 1 MiB writes..." >&2
     head -c "$size_bytes" /dev/urandom >"$src"
