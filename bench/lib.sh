@@ -188,6 +188,8 @@ bench_start_ganesha() {
 # Bind_addr is left out: ganesha resolves it with AI_ADDRCONFIG, which finds nothing when loopback
 # is the only interface. The namespace has nothing but loopback anyway.
 NFS_CORE_PARAM { Protocols = 3; NFS_Port = 2049; MNT_Port = 20048; Enable_NLM = $nlm; Enable_RQUOTA = false; }
+# A fresh server has nothing to reclaim: no grace period (its locks would be DENIED_GRACE_PERIOD).
+NFSV4 { Graceless = true; }
 EXPORT {
     Export_Id = 1; Path = $dir/export; Pseudo = /x; Access_Type = RW; Squash = No_Root_Squash;
     Protocols = 3; MaxRead = 1048576; MaxWrite = 1048576; PrefRead = 1048576; PrefWrite = 1048576;
