@@ -220,7 +220,8 @@ bench_table_head() {
 }
 
 # bench_row WORKLOAD PEER GOAL [UNIT]: the table row of WORKLOAD from $results: medians of depot's
-# and PEER's rate, MiB/s and CPU per request, depot/PEER against GOAL (">= 1.5"), min-max of the
+# and PEER's rate, MiB/s and CPU per request, depot/PEER against GOAL (">= 1.5", or "<= 1.0" for a
+# latency, where lower is better), min-max of the
 # rates. With UNIT, a unit column follows the workload (and ops/s rows show no MiB/s).
 bench_row() {
     awk -F'\t' -v w="$1" -v peer="$2" -v goal="$3" -v u="${4-}" '
@@ -235,7 +236,7 @@ bench_row() {
             if (nd == 0 || np == 0) exit
             mdi = median(di, nd); mpi = median(pi, np); mdm = median(dm, nd); mpm = median(pm, np); mdc = median(dc, nd); mpc = median(pc, np)
             ratio = mdi / mpi
-            split(goal, g, " "); met = (ratio >= g[2]) ? "yes" : "**no**"
+            split(goal, g, " "); met = (g[1] == "<=" ? ratio <= g[2] : ratio >= g[2]) ? "yes" : "**no**"
             mibd = u == "ops/s" ? "-" : sprintf("%.1f", mdm); mibp = u == "ops/s" ? "-" : sprintf("%.1f", mpm)
             printf "| %s |%s %s | %s | %s | %s | %.2f | %s | %s | %s-%s | %s-%s | %s | %s |\n", w, u == "" ? "" : " " u " |", fmt(mdi), fmt(mpi), mibd, mibp, ratio, goal, met, fmt(di[1]), fmt(di[nd]), fmt(pi[1]), fmt(pi[np]), fmt(mdc), fmt(mpc)
         }' "$results"
