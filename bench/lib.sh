@@ -237,7 +237,7 @@ bench_row() {
             mdi = median(di, nd); mpi = median(pi, np); mdm = median(dm, nd); mpm = median(pm, np); mdc = median(dc, nd); mpc = median(pc, np)
             ratio = mdi / mpi
             split(goal, g, " "); met = (g[1] == "<=" ? ratio <= g[2] : ratio >= g[2]) ? "yes" : "**no**"
-            mibd = u == "ops/s" ? "-" : sprintf("%.1f", mdm); mibp = u == "ops/s" ? "-" : sprintf("%.1f", mpm)
+            mibd = u == "ops/s" || u == "us" ? "-" : sprintf("%.1f", mdm); mibp = u == "ops/s" || u == "us" ? "-" : sprintf("%.1f", mpm)
             printf "| %s |%s %s | %s | %s | %s | %.2f | %s | %s | %s-%s | %s-%s | %s | %s |\n", w, u == "" ? "" : " " u " |", fmt(mdi), fmt(mpi), mibd, mibp, ratio, goal, met, fmt(di[1]), fmt(di[nd]), fmt(pi[1]), fmt(pi[np]), fmt(mdc), fmt(mpc)
         }' "$results"
 }
