@@ -170,13 +170,26 @@ bench_netns='ip link set lo up && mount -t tmpfs tmpfs /run && exec "$@"'
 # bench_start_ganesha DIR: nfs-ganesha (VFS FSAL, export DIR/export as /x, READ and WRITE up to
 # 1 MiB as Depot's rtmax/wtmax) with an rpcbind in its own network namespace; sets ganesha_pid.
 # Logs, pid files and the configuration go to DIR.
+#
+# bench_start_ganesha DIR nlm [ENTER...]: the same with ganesha's lock manager (NLM) on and an
+# rpc.statd beside it (monitored locks need one; its state goes to DIR/statd), in the namespace
+# ENTER... gives (default: a private one, `unshare -n -m`; e.g. `ip netns exec NAME unshare -m`).
 bench_start_ganesha() {
-    local dir=$1
+    local dir=$1 nlm=false statd=:
+    if [[ "${2-}" == nlm ]]; then
+        nlm=true
+        # shellcheck disable=SC2016
+        statd='mkdir -p "$0/statd/sm" "$0/statd/sm.bak" && rpc.statd -F --no-notify -P "$0/statd" >"$0/statd.log" 2>&1 & echo $! >"$0/statd.pid"'
+    fi
+    local -a enter=(unshare -n -m)
+    (($# > 2)) && enter=("${@:3}")
     mkdir -p "$dir/export"
     cat >"$dir/ganesha.conf" <<EOF
 # Bind_addr is left out: ganesha resolves it with AI_ADDRCONFIG, which finds nothing when loopback
 # is the only interface. The namespace has nothing but loopback anyway.
-NFS_CORE_PARAM { Protocols = 3; NFS_Port = 2049; MNT_Port = 20048; Enable_NLM = false; Enable_RQUOTA = false; }
+NFS_CORE_PARAM { Protocols = 3; NFS_Port = 2049; MNT_Port = 20048; Enable_NLM = $nlm; Enable_RQUOTA = false; }
+# A fresh server has nothing to reclaim: no grace period (its locks would be DENIED_GRACE_PERIOD).
+NFSV4 { Graceless = true; }
 EXPORT {
     Export_Id = 1; Path = $dir/export; Pseudo = /x; Access_Type = RW; Squash = No_Root_Squash;
     Protocols = 3; MaxRead = 1048576; MaxWrite = 1048576; PrefRead = 1048576; PrefWrite = 1048576;
@@ -184,9 +197,10 @@ EXPORT {
 }
 EOF
     # shellcheck disable=SC2016
-    unshare -n -m bash -c 'ip link set lo up && mount -t tmpfs tmpfs /run || exit 1
+    "${enter[@]}" bash -c 'ip link set lo up && mount -t tmpfs tmpfs /run || exit 1
         rpcbind -f -w & echo $! >"$0/rpcbind.pid"
         for _ in $(seq 50); do [[ -S /run/rpcbind.sock ]] && break; sleep 0.1; done
+        '"$statd"'
         exec ganesha.nfsd -F -f "$0/ganesha.conf" -L "$0/ganesha.log" -p "$0/ganesha.pid"' "$dir" \
         >"$dir/stdout.log" 2>&1 &
     ganesha_pid=$!
@@ -206,7 +220,8 @@ bench_table_head() {
 }
 
 # bench_row WORKLOAD PEER GOAL [UNIT]: the table row of WORKLOAD from $results: medians of depot's
-# and PEER's rate, MiB/s and CPU per request, depot/PEER against GOAL (">= 1.5"), min-max of the
+# and PEER's rate, MiB/s and CPU per request, depot/PEER against GOAL (">= 1.5", or "<= 1.0" for a
+# latency, where lower is better), min-max of the
 # rates. With UNIT, a unit column follows the workload (and ops/s rows show no MiB/s).
 bench_row() {
     awk -F'\t' -v w="$1" -v peer="$2" -v goal="$3" -v u="${4-}" '
@@ -221,8 +236,37 @@ bench_row() {
             if (nd == 0 || np == 0) exit
             mdi = median(di, nd); mpi = median(pi, np); mdm = median(dm, nd); mpm = median(pm, np); mdc = median(dc, nd); mpc = median(pc, np)
             ratio = mdi / mpi
-            split(goal, g, " "); met = (ratio >= g[2]) ? "yes" : "**no**"
-            mibd = u == "ops/s" ? "-" : sprintf("%.1f", mdm); mibp = u == "ops/s" ? "-" : sprintf("%.1f", mpm)
+            split(goal, g, " "); met = (g[1] == "<=" ? ratio <= g[2] : ratio >= g[2]) ? "yes" : "**no**"
+            mibd = u == "ops/s" || u == "us" ? "-" : sprintf("%.1f", mdm); mibp = u == "ops/s" || u == "us" ? "-" : sprintf("%.1f", mpm)
             printf "| %s |%s %s | %s | %s | %s | %.2f | %s | %s | %s-%s | %s-%s | %s | %s |\n", w, u == "" ? "" : " " u " |", fmt(mdi), fmt(mpi), mibd, mibp, ratio, goal, met, fmt(di[1]), fmt(di[nd]), fmt(pi[1]), fmt(pi[np]), fmt(mdc), fmt(mpc)
         }' "$results"
+}
+
+# ---- equal durability: an ext4 mounted dirsync ------------------------------------------------
+# RFC 1813 wants a namespace change (CREATE, REMOVE, RENAME, ...) on stable storage before the
+# reply. Depot syncs it; ganesha's VFS FSAL leaves it to the file system, which on a default mount
+# acknowledges from the page cache. On ext4 mounted dirsync every directory change is synchronous,
+# so ganesha then keeps the same promise. bench_dirsync_mount DIR SIZE makes DIR/ext4.img (sparse,
+# SIZE), formats it ext4, loop-mounts it dirsync on DIR/fs and prints DIR/fs; bench_dirsync_umount
+# DIR undoes it (call it from the script's EXIT trap, after the servers are stopped). Needs root,
+# e2fsprogs (mkfs.ext4) and util-linux (losetup, mount).
+bench_dirsync_mount() {
+    local d=$1 size=$2 tool
+    for tool in mkfs.ext4 losetup mount umount; do
+        command -v "$tool" >/dev/null || { echo "$bench: $tool not found: apt-get install -y e2fsprogs util-linux mount" >&2; return 1; }
+    done
+    bench_dirsync_umount "$d"
+    mkdir -p "$d/fs"
+    truncate -s "$size" "$d/ext4.img"
+    mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$d/ext4.img" >&2 || { echo "$bench: mkfs.ext4 $d/ext4.img failed" >&2; return 1; }
+    mount -o loop,dirsync "$d/ext4.img" "$d/fs" || { echo "$bench: cannot loop-mount $d/ext4.img (needs root and /dev/loop*)" >&2; return 1; }
+    echo "$d/fs"
+}
+bench_dirsync_umount() {
+    local d=$1
+    if mountpoint -q "$d/fs" 2>/dev/null; then
+        umount "$d/fs" 2>/dev/null || umount -l "$d/fs" || echo "$bench: could not unmount $d/fs" >&2
+    fi
+    rm -f "$d/ext4.img"
+    rmdir "$d/fs" 2>/dev/null || true
 }

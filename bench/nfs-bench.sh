@@ -4,6 +4,7 @@
 #
 #   bench/nfs-bench.sh [--dir DIR] [--rounds 5] [--warmup 1] [--size 1g] [--count-4k 40000]
 #                      [--count-1m 1024] [--meta-threads 4] [--meta-files 1500] [--only REGEX]
+#                      [--lock-ops 2000] [--lock-nm] [--dirsync | --no-dirsync]
 #
 # Workloads (all clients are libnfs-based or our own NFSv3 client over TCP):
 #   nfs-cp 1m write / nfs-cp 1m read: libnfs's nfs-cp of a --size file from /dev/shm to the export,
@@ -16,6 +17,11 @@
 #     every block once, far apart). No flushes (cache=writeback), so writes are UNSTABLE, no COMMIT.
 #   meta create / lookup / getattr / remove: NfsMetaBench, --meta-threads connections with one call
 #     in flight each, --meta-files names per thread in one fresh directory, each phase timed alone.
+#   nlm lock-unlock / nlm contended: NlmLockBench over NLM v4. lock-unlock: --meta-threads lock
+#     owners, each LOCK (exclusive, non-blocking, monitored; NM_LOCK with --lock-nm) + UNLOCK of its
+#     own file, --lock-ops pairs each (one op = one pair). contended: two owners handing one range
+#     back and forth (A locks, B denied, A unlocks, B locks, B unlocks = one op), --lock-ops / 2 ops.
+#     ganesha runs with its NLM on and an rpc.statd in its namespace for the monitored locks.
 # The image is filled with 1 MiB writes before anything is measured. Each round runs every workload
 # on both servers back to back, alternating which goes first; the table gives medians of --rounds
 # rounds after --warmup rounds, with the CPU time the server process used per request.
@@ -25,6 +31,12 @@
 # free: Depot serves its embedded portmapper; ganesha registers with an rpcbind started in its
 # namespace. Clients enter the namespace with nsenter. Needs root.
 #
+# --dirsync puts both servers on an ext4 loop-mounted `dirsync` from DIR/ext4.img (lib.sh,
+# bench_dirsync_mount): ganesha's namespace changes are then stable before it replies, as RFC 1813
+# asks and as Depot's are anyway, so the metadata rows compare equally durable servers. It is the
+# default when only metadata and lock rows run (`--only "meta|nlm"`); --no-dirsync turns it off. The data rows are
+# unaffected by dirsync itself (it only covers directory changes), so they keep the plain DIR
+# unless --dirsync is given.
 # DIR (default bench/out/nfs, ignored by git) holds ganesha's export and Depot's pool: it must be on
 # the disk you want to measure and needs about 4x --size free. /dev/shm needs 2x --size.
 # Extra JVM flags for the Depot server go in BENCH_JVM_OPTS (see bench/iscsi-bench.sh), extra
@@ -39,10 +51,17 @@ set -euo pipefail
 bench_defaults bench/out/nfs
 meta_threads=4
 meta_files=1500
+dirsync=
+lock_ops=2000
+lock_nm=
 while (($#)); do
     case "$1" in
         --meta-threads) meta_threads=$2; shift ;;
         --meta-files) meta_files=$2; shift ;;
+        --lock-ops) lock_ops=$2; shift ;;
+        --lock-nm) lock_nm=1; shift; continue ;;
+        --dirsync) dirsync=1; shift; continue ;;
+        --no-dirsync) dirsync=0; shift; continue ;;
         *) bench_option "$@"; shift ;;
     esac
     shift
@@ -55,8 +74,17 @@ compgen -G '/usr/lib/*/ganesha/libfsalvfs.so' >/dev/null \
     || { echo "nfs-bench: ganesha's VFS FSAL is missing: apt-get install -y nfs-ganesha-vfs" >&2; exit 1; }
 (( EUID == 0 )) || { echo "nfs-bench: needs root (network namespaces, port 111)" >&2; exit 1; }
 
+workloads=("nfs-cp 1m write" "nfs-cp 1m read" "4k randwrite QD32" "4k randread QD32" "1m seqwrite QD8" "1m seqread QD8"
+    "meta create" "meta lookup" "meta getattr" "meta remove" "nlm lock-unlock" "nlm contended")
+data_rows=0
+for w in "${workloads[@]}"; do
+    [[ "$w" != "meta "* && "$w" != "nlm "* && ( -z "$only" || "$w" =~ $only ) ]] && data_rows=1
+done
+[[ -n "$dirsync" ]] || dirsync=$(( ! data_rows ))
+
 # ---- build the Depot side, scratch, servers, cleanup ------------------------------------------
-bench_prepare nfs-gateway ganesha depot
+bench_prepare nfs-gateway
+plain_dir=$dir
 src=/dev/shm/nfs-bench-src.$$
 dst=/dev/shm/nfs-bench-dst.$$
 ganesha_pid=
@@ -73,12 +101,19 @@ cleanup() {
     done
     [[ -f "$dir/ganesha/rpcbind.pid" ]] && rpcbind_pid=$(cat "$dir/ganesha/rpcbind.pid")
     [[ -n "$rpcbind_pid" ]] && kill "$rpcbind_pid" 2>/dev/null || true
-    rm -f "$src" "$dst" ${results:+"$results"}
+    [[ -f "$dir/ganesha/statd.pid" ]] && kill "$(cat "$dir/ganesha/statd.pid")" 2>/dev/null || true
+    rm -f "$src" "$dst" "$plain_dir/client.out" ${results:+"$results"}
+    if ((dirsync)); then bench_dirsync_umount "$plain_dir"; fi
 }
 trap cleanup EXIT
+if ((dirsync)); then
+    dir=$(bench_dirsync_mount "$plain_dir" "$(( 4 * size_bytes + (4 << 30) ))")
+fi
+rm -rf "${dir:?}/ganesha" "$dir/depot"
+mkdir -p "$dir/ganesha" "$dir/depot"
 
 echo "starting nfs-ganesha in its own network namespace..." >&2
-bench_start_ganesha "$dir/ganesha"
+bench_start_ganesha "$dir/ganesha" nlm
 
 echo "starting the Depot NFS gateway in its own network namespace..." >&2
 # -Xmx2g and AlwaysPreTouch as engine-bench.sh: heap growth stays out of the measurements.
@@ -139,14 +174,23 @@ nfs_cp() { # SIDE write|read ROUND
 meta_bench() { # SIDE
     in_ns "$1" "$java" -Xms512m -Xmx512m -cp "$classpath" io.depot.nfs.bench.NfsMetaBench \
         --export "${export[$1]}" --threads "$meta_threads" --files "$meta_files" \
-        --warmup-files $(( meta_files / 5 )) --server-pid "${pid[$1]}" --clk-tck "$ticks_per_second" 2>"$dir/meta-$1.err" \
+        --warmup-files $(( meta_files / 5 )) --server-pid "${pid[$1]}" --clk-tck "$ticks_per_second" 2>"$plain_dir/meta-$1.err" \
         | grep -E '^(create|lookup|getattr|remove) '
 }
 
-workloads=("nfs-cp 1m write" "nfs-cp 1m read" "4k randwrite QD32" "4k randread QD32" "1m seqwrite QD8" "1m seqread QD8"
-    "meta create" "meta lookup" "meta getattr" "meta remove")
-declare -A unit=([nfs-cp]=MiB/s [4k]=IOPS [1m]=IOPS [meta]=ops/s)
-declare -A target=([nfs-cp]=">= 1.5" [4k]=">= 1.5" [1m]=">= 1.5" [meta]=">= 1.0")
+# Prints "PHASE OPS_PER_SECOND OPS CPU_US_PER_OP" lines (lock-unlock, contended).
+lock_bench() { # SIDE
+    in_ns "$1" "$java" -Xms256m -Xmx256m -cp "$classpath" io.depot.nfs.nlm.NlmLockBench \
+        --export "${export[$1]}" --threads "$meta_threads" --ops "$lock_ops" --contended-ops $(( lock_ops / 2 )) \
+        --warmup-ops $(( lock_ops / 5 )) ${lock_nm:+--nm} --server-pid "${pid[$1]}" --clk-tck "$ticks_per_second" 2>"$plain_dir/lock-$1.err" \
+        | grep -E '^(lock-unlock|contended) '
+}
+
+declare -A unit=([nfs-cp]=MiB/s [4k]=IOPS [1m]=IOPS [meta]=ops/s [nlm]=ops/s)
+declare -A target=([nfs-cp]=">= 1.5" [4k]=">= 1.5" [1m]=">= 1.5" [meta]=">= 1.0" [nlm]=">= 1.0")
+# The client runs that print several rows, by their first row.
+declare -A client_run=(["meta create"]=meta_bench ["nlm lock-unlock"]=lock_bench)
+declare -A client_log=([meta]=meta [nlm]=lock)
 run_workload() { # NAME SIDE
     case "$1" in
         "nfs-cp 1m write") nfs_cp "$2" write "$round" ;;
@@ -164,16 +208,13 @@ fsinfo_g=$(in_ns ganesha "$java" -cp "$classpath" io.depot.nfs.bench.NfsMetaBenc
 bench_machine "$dir"
 echo "- nfs-ganesha $(dpkg-query -W -f '${Version}' nfs-ganesha 2>/dev/null || echo '?') (VFS FSAL); $(qemu-img --version | head -n1); libnfs-utils $(dpkg-query -W -f '${Version}' libnfs-utils 2>/dev/null || echo '?')"
 echo "- FSINFO: depot $fsinfo; ganesha $fsinfo_g"
-echo "- File/image size $size; 4 KiB runs: $count_4k requests, stride $step_4k bytes; 1 MiB runs: $count_1m requests; metadata: $meta_threads connections x $meta_files files"
+echo "- File/image size $size; 4 KiB runs: $count_4k requests, stride $step_4k bytes; 1 MiB runs: $count_1m requests; metadata: $meta_threads connections x $meta_files files; locks: $meta_threads owners x $lock_ops pairs, $(( lock_ops / 2 )) contended cycles, $( [[ -n "$lock_nm" ]] && echo NM_LOCK || echo "LOCK (monitored)")"
+echo "- Storage: $( ((dirsync)) && echo "ext4 loop-mounted dirsync ($(findmnt -n -o OPTIONS "$dir")) over $plain_dir/ext4.img, both servers" || echo "$dir as it is, both servers")"
 echo "- Load average at start: $(bench_load)"
 start=$(date +%s)
 
 # The image and the source file serve the data rows only: a metadata-only run skips them, as the
 # writeback of the filled images would otherwise compete with the metadata rounds for the disk.
-data_rows=0
-for w in "${workloads[@]}"; do
-    [[ "$w" != "meta "* && ( -z "$only" || "$w" =~ $only ) ]] && data_rows=1
-done
 if ((data_rows)); then
     echo "preparing: $size of random data in /dev/shm, an image of $size on each server filled with 1 MiB writes..." >&2
     head -c "$size_bytes" /dev/urandom >"$src"
@@ -190,16 +231,22 @@ for ((r = 1 - warmup; r <= rounds; r++)); do
     for w in "${workloads[@]}"; do
         [[ -n "$only" && ! "$w" =~ $only ]] && continue
         [[ "$w" == "meta "* && "$w" != "meta create" ]] && continue   # one client run gives all four phases
+        [[ "$w" == "nlm "* && "$w" != "nlm lock-unlock" ]] && continue   # and both lock rows
         for side in "${order[@]}"; do
-            if [[ "$w" == "meta create" ]]; then
+            if [[ -n "${client_run[$w]-}" ]]; then
                 # Neither server pays for what the other left in the page cache: ganesha's namespace
                 # changes reach the disk only at writeback (it never syncs), which would otherwise
                 # land in the middle of Depot's synced changes, and the other way round for data.
                 sync
+                if ! "${client_run[$w]}" "$side" >"$plain_dir/client.out"; then
+                    echo "nfs-bench: the ${w%% *} client failed on $side:" >&2
+                    tail -n 20 "$plain_dir/${client_log[${w%% *}]}-$side.err" "$dir/$side"/*.log >&2
+                    exit 1
+                fi
                 while read -r phase ops_s ops cpu_us; do
-                    echo "  meta $phase on $side: $ops_s ops/s, server CPU $cpu_us us per op" >&2
-                    ((r >= 1)) && printf '%s\t%s\t%s\t%s\t%s\n' "meta $phase" "$side" "$ops_s" "$ops_s" "$cpu_us" >>"$results"
-                done < <(meta_bench "$side")
+                    echo "  ${w%% *} $phase on $side: $ops_s ops/s, server CPU $cpu_us us per op" >&2
+                    ((r >= 1)) && printf '%s\t%s\t%s\t%s\t%s\n' "${w%% *} $phase" "$side" "$ops_s" "$ops_s" "$cpu_us" >>"$results"
+                done <"$plain_dir/client.out"
                 continue
             fi
             bench_measure "$w" "$side" "$r" "${unit[${w%% *}]}"
@@ -212,9 +259,10 @@ bench_table_head ganesha units
 for w in "${workloads[@]}"; do
     [[ -n "$only" && ! "$w" =~ $only ]] && continue
     [[ -n "$only" && "$w" == "meta "* && ! "meta create" =~ $only ]] && continue
+    [[ -n "$only" && "$w" == "nlm "* && ! "nlm lock-unlock" =~ $only ]] && continue
     bench_row "$w" ganesha "${target[${w%% *}]}" "${unit[${w%% *}]}"
 done
 echo
 echo "- Median of $rounds interleaved rounds after $warmup warm-up round(s); depot/ganesha is the ratio of the medians."
-echo "- CPU us/req: CPU time (user+system, all threads) of the server process per request (per MiB for nfs-cp, per call for meta); clients not counted."
+echo "- CPU us/req: CPU time (user+system, all threads) of the server process per request (per MiB for nfs-cp, per call for meta, per op for nlm); clients not counted."
 echo "- Load average at end: $(bench_load); wall time $(( $(date +%s) - start )) s"

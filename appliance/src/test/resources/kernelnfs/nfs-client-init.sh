@@ -263,6 +263,40 @@ step_timeout() {
   export NFSCHECK_TIMEOUT=$1
 }
 
+# ---- bench/kernel-client-bench.sh (KernelClientBench): timed rows, not checks ------------------
+# bench_mount SERVER EXPORT: /mnt (re)mounted from SERVER:EXPORT with default options
+step_bench_mount() {
+  umount /mnt 2>/dev/null
+  check bench-mount "$1:$2" timeout 120 mount.nfs "$1:$2" /mnt
+  BD=/mnt/bench-$NAME-$(date +%s)
+  mkdir -p "$BD/create" "$BD/create4k" || say "CHECK bench-mount FAIL cannot make $BD"
+}
+# the kernel client's own count and times per NFS procedure (/proc/self/mountstats: ops, rtt and
+# execute milliseconds, summed), as "PROC ops rtt_ms exe_ms" lines
+opstats() { awk '$1 ~ /^[A-Z_]+:$/ && NF >= 9 && $2 > 0 { print $1, $2, $8, $9 }' /proc/self/mountstats; }
+# bench ROW N: one timed row (nfscheck bench); "CHECK bench-ROW PASS RESULT | PROC:ops:rtt_ms:exe_ms ..."
+# with the procedures the row sent, from mountstats before and after
+step_bench() {
+  case $1 in
+    create|create4k) path=$BD/$1 ;;
+    remove) path=$BD/create ;;
+    lock) path=$BD/lockfile ;;
+    *) path=$BD/seq ;;
+  esac
+  opstats > /tmp/ops.before
+  got=$(nfscheck bench "$1" "$path" "$2" 2>&1)
+  opstats > /tmp/ops.after
+  ops=$(awk 'NR == FNR { o[$1] = $2; r[$1] = $3; e[$1] = $4; next }
+             $2 > o[$1] { printf "%s%d:%d:%d ", $1, $2 - o[$1], $3 - r[$1], $4 - e[$1] }' /tmp/ops.before /tmp/ops.after)
+  case $got in
+    [0-9]*) say "CHECK bench-$1 PASS $got | $ops" ;;
+    *) say "CHECK bench-$1 FAIL $(echo "$got" | tr '\n' ' ')" ;;
+  esac
+}
+step_bench_clean() {
+  rm -rf "$BD"
+}
+
 say "READY name=$NAME"
 exec 3< /dev/ttyS0
 stty -F /dev/ttyS0 -echo 2>/dev/null

@@ -16,6 +16,7 @@
  *     touch:PATH          creates PATH (tells another process on this guest that we got here)
  *     wait:PATH           waits until PATH exists (another process got somewhere)
  *     close               closes FILE (every OFD and flock lock of it goes)
+ *   nfscheck bench WHAT PATH N       a timed loop for bench/kernel-client-bench.sh (see bench_main)
  * A lock operation prints "ok" or the errno's name (EAGAIN, ENOLCK, ...). Each operation has
  * $NFSCHECK_TIMEOUT seconds (default 20): SIGALRM, left at its default action, kills the tool even
  * in a killable wait inside the NFS client, so a hung lock ends as exit status 142.
@@ -98,7 +99,105 @@ static int lockop(int fd, int cmd, int getcmd, const char *spec) {
     return 0;
 }
 
+static double now_us(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+static int by_value(const void *a, const void *b) {
+    double x = *(const double *) a, y = *(const double *) b;
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * nfscheck bench WHAT PATH N: N timed operations, then one line "OPS_PER_SECOND MEDIAN_US P90_US"
+ * (per operation, clock_gettime around each), or "MIB_PER_SECOND" for the throughput ones.
+ *   create     PATH is a directory: open(PATH/c-I, O_CREAT|O_EXCL|O_WRONLY) + close
+ *   create4k   the same with a 4 KiB write before the close (cp of a small file)
+ *   remove     unlink(PATH/c-I), the files create left
+ *   lock       PATH is a file: fcntl F_SETLK write lock of bytes 0-99, then F_UNLCK (one pair)
+ *   write      PATH is a file: N MiB written in 1 MiB writes, then close (buffered: the close
+ *   writedirect   flushes); writedirect with O_DIRECT
+ *   read / readdirect   N MiB read back in 1 MiB reads (read: after dropping the page cache)
+ */
+static int bench_main(const char *what, const char *path, long n) {
+    static char block[1 << 20] __attribute__((aligned(4096)));
+    memset(block, 0x5a, sizeof block);
+    int throughput = strncmp(what, "write", 5) == 0 || strncmp(what, "read", 4) == 0;
+    if (throughput) {
+        int direct = strstr(what, "direct") != NULL, writing = what[0] == 'w';
+        if (!writing && !direct) {
+            int f = open("/proc/sys/vm/drop_caches", O_WRONLY);
+            sync();
+            if (f < 0 || write(f, "3\n", 2) != 2) {
+                perror("drop_caches");
+                return 1;
+            }
+            close(f);
+        }
+        double t0 = now_us();
+        int fd = open(path, (writing ? O_WRONLY | O_CREAT | O_TRUNC : O_RDONLY) | (direct ? O_DIRECT : 0), 0644);
+        if (fd < 0) {
+            perror(path);
+            return 1;
+        }
+        for (long i = 0; i < n; i++) {
+            ssize_t r = writing ? write(fd, block, sizeof block) : read(fd, block, sizeof block);
+            if (r != (ssize_t) sizeof block) {
+                perror(writing ? "write" : "read");
+                return 1;
+            }
+        }
+        if (close(fd) != 0) {
+            perror("close");
+            return 1;
+        }
+        printf("%.1f\n", n / ((now_us() - t0) / 1e6));
+        return 0;
+    }
+    double *lat = calloc(n, sizeof *lat);
+    char name[4096];
+    int fd = -1;
+    if (strcmp(what, "lock") == 0 && (fd = open(path, O_RDWR | O_CREAT, 0644)) < 0) {
+        perror(path);
+        return 1;
+    }
+    double start = now_us();
+    for (long i = 0; i < n; i++) {
+        snprintf(name, sizeof name, "%s/c-%ld", path, i);
+        double t0 = now_us();
+        int ok;
+        if (strncmp(what, "create", 6) == 0) {
+            int f = open(name, O_CREAT | O_EXCL | O_WRONLY, 0644);
+            ok = f >= 0 && (strcmp(what, "create4k") != 0 || write(f, block, 4096) == 4096) && close(f) == 0;
+        } else if (strcmp(what, "remove") == 0) {
+            ok = unlink(name) == 0;
+        } else if (strcmp(what, "lock") == 0) {
+            struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 100};
+            ok = fcntl(fd, F_SETLK, &fl) == 0;
+            fl.l_type = F_UNLCK;
+            ok = ok && fcntl(fd, F_SETLK, &fl) == 0;
+        } else {
+            fprintf(stderr, "unknown bench %s\n", what);
+            return 2;
+        }
+        if (!ok) {
+            printf("FAILED %s at %ld: %s\n", what, i, errname(errno));
+            return 1;
+        }
+        lat[i] = now_us() - t0;
+    }
+    double total = now_us() - start;
+    qsort(lat, n, sizeof *lat, by_value);
+    printf("%.1f %.0f %.0f\n", n / (total / 1e6), lat[n / 2], lat[n * 9 / 10]);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 5 && strcmp(argv[1], "bench") == 0) {
+        return bench_main(argv[2], argv[3], strtol(argv[4], NULL, 10));
+    }
     if (argc == 4 && strcmp(argv[1], "pattern") == 0) {
         return pattern(strtoull(argv[2], NULL, 10), strtol(argv[3], NULL, 10));
     }

@@ -167,6 +167,9 @@ public final class DatastoreLab implements AutoCloseable {
             this.in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         }
 
+        /** The server's process id (for its CPU time, in the benches). */
+        public long pid() { return process.pid(); }
+
         /** The next line: the server answers promptly or dies (the read then ends with null). */
         public String readLine() throws IOException {
             return out.readLine();

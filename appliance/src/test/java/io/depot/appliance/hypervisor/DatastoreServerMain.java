@@ -4,6 +4,8 @@ import io.depot.appliance.api.ApiServer;
 import io.depot.appliance.api.ApiToken;
 import io.depot.appliance.daemon.Appliance;
 import io.depot.appliance.api.DepotApi;
+import io.depot.appliance.api.MetricsEndpoint;
+import io.depot.appliance.metrics.DepotMetrics;
 import io.depot.engine.Pool;
 import io.depot.engine.PoolOptions;
 import io.depot.nfs.NfsGateway;
@@ -61,6 +63,8 @@ public final class DatastoreServerMain {
                 .withExports(List.of(NfsExport.of(EXPORT).withRules(List.of(ClientRule.rw(DATASTORE_NET))))));
         ApiToken token = ApiToken.loadOrCreate(dataDir);
         ApiServer api = ApiServer.start(new InetSocketAddress("127.0.0.1", API_PORT), DepotApi.router(new Appliance(pool, iscsi, nfs)), token);
+        DepotMetrics metrics = new DepotMetrics(pool, iscsi, nfs);   // as `depot serve`: /metrics beside the API
+        api.serveMetrics(new MetricsEndpoint(metrics::scrape, DepotMetrics.CONTENT_TYPE));
         String bearer = "Bearer " + ApiToken.read(dataDir.resolve(ApiToken.FILE));
         HttpClient http = HttpClient.newHttpClient();
         System.out.println("READY iscsi=" + iscsi.address() + " nfs=" + nfs.address() + " portmapper=" + nfs.portmapperMode());
@@ -77,6 +81,7 @@ public final class DatastoreServerMain {
             System.out.flush();
         }
         api.close();
+        metrics.close();
         nfs.close();
         iscsi.close();
         pool.close();
