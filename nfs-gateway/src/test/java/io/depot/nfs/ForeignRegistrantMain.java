@@ -11,10 +11,13 @@ import java.time.Duration;
  * Another NFS server as the system rpcbind sees it (what nfs-ganesha or the kernel's nfsd with
  * mountd register, as root through rpcbind's Unix socket): listens on a TCP port and registers
  * NFS v3 and MOUNT v3 there, with no Depot ledger behind them. Prints "READY port=P" and runs
- * until killed. For the portmapper interop scenarios, run in a network namespace of its own.
+ * until killed, or until the process that started it ends (the scenario script kills the subshell
+ * it runs under, not this JVM). For the portmapper interop scenarios, run in a network namespace
+ * of its own.
  */
 public final class ForeignRegistrantMain {
     public static void main(String[] args) throws Exception {
+        ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(0)));
         try (ServerSocket listener = new ServerSocket()) {
             listener.bind(new InetSocketAddress(0));
             int port = listener.getLocalPort();
