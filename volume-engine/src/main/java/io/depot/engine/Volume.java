@@ -67,6 +67,20 @@ public final class Volume {
         return done;
     }
 
+    /**
+     * The bytes {@link #read} would copy, as a {@link ReadPlan} of the pool's data file for a
+     * zero-copy send; any byte alignment. Null if the pool's store cannot be sent from. Not
+     * reported to the volume's observer (the sender knows when the bytes have left).
+     */
+    public ReadPlan plan(long offset, int length) {
+        return pool.engine().reads().head(state, offset, length);
+    }
+
+    /** As {@link #plan}, but null also when it would wait, as {@link #tryRead} declines. */
+    public ReadPlan tryPlan(long offset, int length) {
+        return pool.engine().reads().tryHead(state, offset, length);
+    }
+
     /** Writes {@code src.remaining()} bytes at {@code offset}; durable after the next {@link #flush()}. */
     public void write(long offset, ByteBuffer src) { write(offset, src, false); }
 

@@ -20,6 +20,14 @@ public interface BlockStore extends AutoCloseable {
         return false;
     }
 
+    /**
+     * A read-only channel on the store for zero-copy sends (sendfile), shared and never to be
+     * closed by its users; null when the store has none.
+     */
+    default java.nio.channels.FileChannel sendChannel() {
+        return null;
+    }
+
     /** Writes all of {@code src} at {@code position}. */
     void write(ByteBuffer src, long position);
 

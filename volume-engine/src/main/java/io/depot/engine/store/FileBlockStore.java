@@ -157,16 +157,7 @@ public final class FileBlockStore implements BlockStore {
             return null;
         }
         try {
-            FileChannel ch = residencyChannel;
-            if (ch == null || !ch.isOpen()) {
-                synchronized (residency) {
-                    ch = residencyChannel;
-                    if (ch == null || !ch.isOpen()) {
-                        ch = FileChannel.open(path, StandardOpenOption.READ);
-                        residencyChannel = ch;
-                    }
-                }
-            }
+            FileChannel ch = readOnlyChannel();
             long base = seg << SEGMENT_SHIFT;
             long avail = Math.min(SEGMENT, (blockDevice ? deviceSize : ch.size()) - base);
             // each mapping lives until the GC finds it unreferenced: map a growing tail only in large steps
@@ -177,6 +168,39 @@ public final class FileBlockStore implements BlockStore {
             residency.put(seg, fresh); // a racing caller's mapping is as good
             return fresh;
         } catch (IOException | RuntimeException e) { // closed meanwhile, or mapping refused: cannot tell
+            return null;
+        }
+    }
+
+    /** The read-only channel of residency mappings and sends, (re)opened when needed. */
+    private FileChannel readOnlyChannel() throws IOException {
+        FileChannel ch = residencyChannel;
+        if (ch == null || !ch.isOpen()) {
+            synchronized (residency) {
+                ch = residencyChannel;
+                if (closed) {
+                    throw new ClosedChannelException();
+                }
+                if (ch == null || !ch.isOpen()) {
+                    ch = FileChannel.open(path, StandardOpenOption.READ);
+                    residencyChannel = ch;
+                }
+            }
+        }
+        return ch;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The data file is opened without O_DIRECT, so sendfile(2) from it works (through the page
+     * cache); the channel is the residency mappings' read-only one, reopened if an interrupt closed it.
+     */
+    @Override
+    public FileChannel sendChannel() {
+        try {
+            return readOnlyChannel();
+        } catch (IOException e) {
             return null;
         }
     }
