@@ -1,35 +1,32 @@
 package io.depot.engine;
 
-import java.nio.channels.FileChannel;
+import java.nio.ByteBuffer;
 
 /**
- * A range of a volume or snapshot described instead of copied, for a zero-copy send: segments that
- * are either a run of the pool's data file ({@link #position} at least 0) or zeros (a hole, or past
- * what was ever written), in order, {@link #length()} bytes in all. Clone origins and snapshots are
+ * A range of a volume or snapshot handed out without copying, for a send: segments that are
+ * read-only views of the pool's data file through its mapping, or of shared zeros (a hole, or what
+ * was never written), in order, {@link #length()} bytes in all. Clone origins and snapshots are
  * already resolved to the data file.
  *
  * <p>The plan holds a reader pin from before it looked at any mapping until {@link #close()}: no
- * cluster it names is handed to another volume meanwhile, so sending its runs later can show only
- * this volume's bytes (old or new ones of an overwrite in place). Close it once the last byte has
- * left, or it was never sent; closing twice does nothing.
+ * cluster it names is handed to another volume meanwhile, so its views can show only this volume's
+ * bytes (old or new ones of an overwrite in place). A sender writes the views with write(2), which
+ * copies them into socket buffers at call time, and closes the plan once the last one is written
+ * (or will never be). Not sendfile(2): the socket would keep references to the page-cache pages
+ * after the call returns, past any pin. Closing twice does nothing.
  */
 public interface ReadPlan extends AutoCloseable {
-    /** The pool's data file, read-only and shared: transfer from it, never close it. */
-    FileChannel file();
-
     int segments();
 
-    /** Where segment {@code i} starts in the data file, or -1 if it reads as zeros. */
-    long position(int i);
-
-    int length(int i);
+    /** Segment {@code i}: a read-only view, valid while the plan is open. */
+    ByteBuffer segment(int i);
 
     /** Bytes the plan covers. */
     long length();
 
     /**
-     * Whether all of the plan's data is in the OS page cache now, so sending it cannot wait for
-     * the disk (a hint, as {@link Volume#tryRead}'s; asked with mincore).
+     * Whether all of the plan's data is in the OS page cache now, so reading the views cannot
+     * wait for the disk (a hint, as {@link Volume#tryRead}'s; asked with mincore).
      */
     boolean inPageCache();
 

@@ -68,8 +68,9 @@ public final class Volume {
     }
 
     /**
-     * The bytes {@link #read} would copy, as a {@link ReadPlan} of the pool's data file for a
-     * zero-copy send; any byte alignment. Null if the pool's store cannot be sent from. Not
+     * The bytes {@link #read} would copy, as a {@link ReadPlan}: views of the pool's data file for
+     * a send without a copy through a buffer; any byte alignment. Null if the data file cannot be
+     * mapped there (a store that maps nothing, a tail grown since it was last mapped). Not
      * reported to the volume's observer (the sender knows when the bytes have left).
      */
     public ReadPlan plan(long offset, int length) {

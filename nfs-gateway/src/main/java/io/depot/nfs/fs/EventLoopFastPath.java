@@ -44,12 +44,38 @@ final class EventLoopFastPath implements MemoryFastPath {
 
     @Override
     public ReadResult readFromMemory(Caller caller, long ino, long offset, int count, ByteBuffer dst) {
+        return fromMemory(caller, ino, offset, count,
+                (cur, eof) -> new ReadResult(dst.duplicate().position(0).limit(0), eof, cur),
+                (fd, cur, n) -> fd.volume.tryRead(offset & ~(long) (SECTOR - 1), FileOperations.sectorsOf(dst, offset, n))
+                        ? FileOperations.readResult(dst, offset, n, cur) : null);
+    }
+
+    @Override
+    public PlannedRead planFromMemory(Caller caller, long ino, long offset, int count) {
+        return fromMemory(caller, ino, offset, count, (cur, eof) -> null,
+                (fd, cur, n) -> PlannedRead.ifCached(fd.volume.tryPlan(offset, n), offset, n, cur));
+    }
+
+    /** What an empty read answers: the file's attributes and whether the offset is at or past its end. */
+    @FunctionalInterface
+    private interface Empty<T> {
+        T answer(Inode cur, boolean eof);
+    }
+
+    /** Reads {@code n > 0} bytes of an open file under its shared lock without waiting, or null. */
+    @FunctionalInterface
+    private interface Bytes<T> {
+        T read(OpenFile fd, Inode cur, int n);
+    }
+
+    /** A READ's checks and locks, tried: null when anything would wait or fail (the ordinary path reports it). */
+    private <T> T fromMemory(Caller caller, long ino, long offset, int count, Empty<T> empty, Bytes<T> bytes) {
         Inode i = cache.inode(ino);
         if (i == null || !i.isRegular() || !Permissions.allowsData(i, caller, Permissions.READ) || offset < 0 || count < 0) {
             return null;
         }
         if (i.volume() == null) { // never written: empty
-            return new ReadResult(dst.duplicate().position(0).limit(0), true, i);
+            return empty.answer(i, true);
         }
         OpenFile fd = files.tryUse(ino, i.volume());
         if (fd == null) {
@@ -67,11 +93,9 @@ final class EventLoopFastPath implements MemoryFastPath {
             }
             long size = cur.size();
             if (offset >= size || count == 0) {
-                return new ReadResult(dst.duplicate().position(0).limit(0), offset >= size, cur);
+                return empty.answer(cur, offset >= size);
             }
-            int n = (int) Math.min(count, size - offset);
-            return fd.volume.tryRead(offset & ~(long) (SECTOR - 1), FileOperations.sectorsOf(dst, offset, n))
-                    ? FileOperations.readResult(dst, offset, n, cur) : null;
+            return bytes.read(fd, cur, (int) Math.min(count, size - offset));
         } catch (RuntimeException e) { // the ordinary path reports it
             return null;
         } finally {

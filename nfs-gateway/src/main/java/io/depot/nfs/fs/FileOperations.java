@@ -190,6 +190,30 @@ final class FileOperations {
         }
     }
 
+    /** {@link #read} as a plan (see {@link VirtualFileSystem#plan}): same checks, same lock; the plan's pin outlives the lock. */
+    PlannedRead plan(Caller caller, long ino, long offset, int count) {
+        Inode i = regularFile(ino);
+        if (offset < 0 || count <= 0 || i.volume() == null) {
+            return null; // the copying read answers errors and empty reads
+        }
+        OpenFile fd = open(i);
+        Lock l = fd.lock.readLock();
+        l.lock();
+        try {
+            Inode cur = namespace.getattr(ino);
+            if (offset >= cur.size()) {
+                return null;
+            }
+            int n = (int) Math.min(count, cur.size() - offset);
+            return PlannedRead.ifCached(fd.volume.plan(offset, n), offset, n, cur);
+        } catch (EngineException e) {
+            throw EngineErrors.translate(e);
+        } finally {
+            l.unlock();
+            files.release(fd);
+        }
+    }
+
     /** Where {@link #read} puts the whole sectors holding {@code n} bytes at {@code offset}: from {@code dst}'s start. */
     static ByteBuffer sectorsOf(ByteBuffer dst, long offset, int n) {
         long start = offset & ~(long) (SECTOR - 1);

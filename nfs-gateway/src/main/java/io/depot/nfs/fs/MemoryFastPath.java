@@ -40,6 +40,12 @@ public interface MemoryFastPath {
     ReadResult readFromMemory(Caller caller, long ino, long offset, int count, ByteBuffer dst);
 
     /**
+     * {@link #readFromMemory} as a plan for a zero-copy send (see {@link VirtualFileSystem#plan}),
+     * or null when that declines or there is nothing to plan (an empty read).
+     */
+    PlannedRead planFromMemory(Caller caller, long ino, long offset, int count);
+
+    /**
      * CREATE from memory, or null having changed nothing when that would have to wait (the
      * namespace lock is busy beyond a short wait, an entry or inode is not in memory, the store
      * throttles writers), when the attributes carry a size, or when create would fail.

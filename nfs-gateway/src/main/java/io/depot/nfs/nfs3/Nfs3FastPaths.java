@@ -5,6 +5,7 @@ import io.depot.nfs.fs.Created;
 import io.depot.nfs.fs.Datastore;
 import io.depot.nfs.fs.Inode;
 import io.depot.nfs.fs.MemoryFastPath;
+import io.depot.nfs.fs.PlannedRead;
 import io.depot.nfs.fs.ReadResult;
 import io.depot.nfs.fs.VirtualFileSystem;
 import io.depot.nfs.rpc.RpcCall;
@@ -119,6 +120,13 @@ final class Nfs3FastPaths {
             return false;
         }
         int want = (int) Math.min(count, Nfs3.MAX_IO);
+        if (want >= PlanBuffers.MIN_BYTES && res.acceptsTrailer()) {
+            PlannedRead planned = fast.planFromMemory(Nfs3Targets.caller(call, m.export()), m.inode().ino(), offset, want);
+            if (planned != null) {
+                replies.readPlanned(res, planned);
+                return true;
+            }
+        }
         int room = VirtualFileSystem.readRoom(want);
         ByteBuf buf = res.alloc().directBuffer(room, room);
         ReadResult r = fast.readFromMemory(Nfs3Targets.caller(call, m.export()), m.inode().ino(), offset, want, buf.nioBuffer(0, room));

@@ -11,6 +11,7 @@ import io.depot.nfs.fs.FsStats;
 import io.depot.nfs.fs.Inode;
 import io.depot.nfs.fs.Linked;
 import io.depot.nfs.fs.Permissions;
+import io.depot.nfs.fs.PlannedRead;
 import io.depot.nfs.fs.ReadResult;
 import io.depot.nfs.fs.Renamed;
 import io.depot.nfs.fs.SetAttributes;
@@ -219,6 +220,13 @@ public final class Nfs3Program {
         args.expectEnd();
         Target t = targets.target(call, fh);
         int want = (int) Math.min(count, Nfs3.MAX_IO);
+        if (want >= PlanBuffers.MIN_BYTES && res.acceptsTrailer()) { // no copy of ours: the data file's mapped pages go to the socket
+            PlannedRead planned = t.vfs().plan(t.caller(), t.ino(), offset, want);
+            if (planned != null) {
+                replies.readPlanned(res, planned);
+                return;
+            }
+        }
         // the volume reads straight into a pooled direct buffer that goes to the socket as it is
         int room = VirtualFileSystem.readRoom(want);
         ByteBuf buf = res.alloc().directBuffer(room, room);

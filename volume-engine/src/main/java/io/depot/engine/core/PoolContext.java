@@ -202,6 +202,9 @@ final class PoolContext {
         }
     }
 
+    /** The most {@link #zeros} gives at once. */
+    static final int MAX_ZEROS = ZEROS.capacity();
+
     /** {@code length} read-only zero bytes. */
     static ByteBuffer zeros(int length) {
         return ZEROS.slice(0, length);

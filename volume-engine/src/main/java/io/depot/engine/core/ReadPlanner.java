@@ -1,7 +1,6 @@
 package io.depot.engine.core;
 
 import io.depot.engine.ReadPlan;
-import java.nio.channels.FileChannel;
 
 /**
  * Makes {@link ReadPlan}s: the same mapping walks as the copying reads (head runs, clone origins,
@@ -24,18 +23,17 @@ public final class ReadPlanner {
         boolean run(long start, int length, ReadSink sink);
     }
 
-    /** Records {@code walk} over the sectors around {@code [offset, offset + length)}; null if it declined or there is no file to send from. */
+    /** Records {@code walk} over the sectors around {@code [offset, offset + length)}; null if it declined or a run cannot be mapped. */
     private ReadPlan plan(long offset, int length, Walk walk) {
-        FileChannel file = ctx.blocks.sendChannel();
-        if (file == null || offset < 0 || length < 0) {
+        if (offset < 0 || length < 0) {
             return null;
         }
         long start = offset & ~(long) (SECTOR - 1);
         long end = (offset + length + SECTOR - 1) & ~(long) (SECTOR - 1);
-        PlanRecorder plan = new PlanRecorder(ctx.pins, ctx.blocks, file, offset - start, length);
+        PlanRecorder plan = new PlanRecorder(ctx.pins, ctx.blocks, offset - start, length);
         boolean done = false;
         try {
-            done = walk.run(start, (int) (end - start), plan);
+            done = walk.run(start, (int) (end - start), plan) && plan.map();
             return done ? plan : null;
         } finally {
             if (!done) {
@@ -44,7 +42,7 @@ public final class ReadPlanner {
         }
     }
 
-    /** The head's bytes, as {@link VolumeState#read} would copy them; null if the pool cannot send from a file. */
+    /** The head's bytes, as {@link VolumeState#read} would copy them; null if the data file cannot be mapped there. */
     public ReadPlan head(VolumeState v, long offset, int length) {
         return plan(offset, length, (start, n, sink) -> {
             v.read(start, n, sink);

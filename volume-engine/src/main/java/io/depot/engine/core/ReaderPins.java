@@ -23,6 +23,7 @@ public final class ReaderPins {
     private final TreeMap<Long, Integer> held = new TreeMap<>();
     private final ArrayDeque<Limbo> limbo = new ArrayDeque<>();
     private long limboClusters;
+    private long taken;
     private boolean enforced = true;
 
     private record Limbo(long stamp, RoaringBitmap clusters) {}
@@ -33,6 +34,7 @@ public final class ReaderPins {
 
     /** Takes a pin; give it back with {@link #unpin} exactly once. */
     synchronized long pin() {
+        taken++;
         held.merge(epoch, 1, Integer::sum);
         return epoch;
     }
@@ -92,6 +94,11 @@ public final class ReaderPins {
     /** Pins held now. */
     public synchronized int held() {
         return held.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    /** Pins taken since the pool opened (zero-copy reads planned). */
+    public synchronized long taken() {
+        return taken;
     }
 
     /** Freed clusters waiting for pins to go. */

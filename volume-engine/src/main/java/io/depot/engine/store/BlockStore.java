@@ -20,11 +20,16 @@ public interface BlockStore extends AutoCloseable {
         return false;
     }
 
+    /** Views from {@link #mapped} never cross a multiple of this. */
+    long MAPPING_BOUNDARY = 1L << 30;
+
     /**
-     * A read-only channel on the store for zero-copy sends (sendfile), shared and never to be
-     * closed by its users; null when the store has none.
+     * A read-only view of {@code [position, position + length)} straight from a mapping of the
+     * store (no copy; for a send, whose write(2) copies it into socket buffers at call time), or
+     * null when there is none: the range crosses a {@link #MAPPING_BOUNDARY}, lies past what is
+     * mapped, or the store maps nothing.
      */
-    default java.nio.channels.FileChannel sendChannel() {
+    default java.nio.ByteBuffer mapped(long position, int length) {
         return null;
     }
 

@@ -34,7 +34,7 @@ public final class FileBlockStore implements BlockStore {
      */
     private final ConcurrentHashMap<Long, MappedByteBuffer> residency = new ConcurrentHashMap<>();
     private volatile FileChannel residencyChannel;
-    private static final int SEGMENT_SHIFT = 30;
+    private static final int SEGMENT_SHIFT = Long.numberOfTrailingZeros(MAPPING_BOUNDARY);
     private static final long SEGMENT = 1L << SEGMENT_SHIFT;
     /** A segment mapped short (the file was smaller then) is mapped again only once it grew this much. */
     private static final long REMAP_STEP = 64L << 20;
@@ -193,16 +193,18 @@ public final class FileBlockStore implements BlockStore {
     /**
      * {@inheritDoc}
      *
-     * <p>The data file is opened without O_DIRECT, so sendfile(2) from it works (through the page
-     * cache); the channel is the residency mappings' read-only one, reopened if an interrupt closed it.
+     * <p>A slice of the residency mapping of the range's segment (see {@link #isCached}); the data
+     * file is opened without O_DIRECT, so the mapping and positional I/O share the page cache.
      */
     @Override
-    public FileChannel sendChannel() {
-        try {
-            return readOnlyChannel();
-        } catch (IOException e) {
+    public ByteBuffer mapped(long position, int length) {
+        long seg = position >>> SEGMENT_SHIFT;
+        if (closed || position < 0 || length <= 0 || (position + length - 1) >>> SEGMENT_SHIFT != seg) {
             return null;
         }
+        int from = (int) (position - (seg << SEGMENT_SHIFT));
+        MappedByteBuffer m = residencyMapping(seg, from + length);
+        return m == null ? null : m.slice(from, length);
     }
 
     @Override
