@@ -98,6 +98,26 @@ public final class Volume {
         observer.write(bytes, System.nanoTime() - start);
     }
 
+    /**
+     * Writes as {@link #write(long, ByteBuffer)} does only if that cannot wait: an overwrite in place
+     * of data this volume alone holds, with locks, mappings and pages in memory; returns false
+     * otherwise, {@code src} untouched. For an event loop, with {@link #write} elsewhere as the
+     * fallback.
+     */
+    public boolean tryWrite(long offset, ByteBuffer src) {
+        VolumeIoObserver observer = state.io();
+        if (observer == VolumeIoObserver.NONE) {
+            return state.tryWrite(offset, src);
+        }
+        int bytes = src.remaining();
+        long start = System.nanoTime();
+        boolean done = state.tryWrite(offset, src);
+        if (done) {
+            observer.write(bytes, System.nanoTime() - start);
+        }
+        return done;
+    }
+
     /** Durability barrier: every write completed before this call survives a crash after it returns. */
     public void flush() {
         VolumeIoObserver observer = state.io();

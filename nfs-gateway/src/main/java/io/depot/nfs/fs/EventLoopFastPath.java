@@ -56,6 +56,46 @@ final class EventLoopFastPath implements MemoryFastPath {
                 (fd, cur, n) -> PlannedRead.ifCached(fd.volume.tryPlan(offset, n), offset, n, cur));
     }
 
+    @Override
+    public WriteResult tryWrite(Caller caller, long ino, long offset, ByteBuffer data) {
+        Inode i = cache.inode(ino);
+        int len = data.remaining();
+        if (i == null || !i.isRegular() || i.volume() == null || !Permissions.allowsData(i, caller, Permissions.WRITE)
+                || offset < 0 || len == 0 || ((offset | len) & (SECTOR - 1)) != 0 || offset + len > i.size()) {
+            return null; // an extension, an unaligned or empty write: the ordinary path
+        }
+        OpenFile fd = files.tryUse(ino, i.volume());
+        if (fd == null) {
+            return null;
+        }
+        Lock l = fd.lock.readLock(); // aligned writes share it, as in the ordinary path
+        if (!l.tryLock()) {
+            files.release(fd);
+            return null;
+        }
+        try {
+            if (!fd.volume.tryWrite(offset, data) || !namespace.lockWithoutBlocking()) {
+                return null;
+            }
+            try {
+                Inode before = cache.inode(ino);
+                if (before == null) {
+                    return null;
+                }
+                Inode after = before.modified(NamespaceStore.now()); // within the size: only the times change
+                namespace.cache().putDirty(after);
+                return new WriteResult(new Change(before, after), len, Stability.UNSTABLE);
+            } finally {
+                namespace.unlock(); // nothing stored: an unstable write waits for no sync
+            }
+        } catch (RuntimeException e) { // the ordinary path reports it
+            return null;
+        } finally {
+            l.unlock();
+            files.release(fd);
+        }
+    }
+
     /** What an empty read answers: the file's attributes and whether the offset is at or past its end. */
     @FunctionalInterface
     private interface Empty<T> {

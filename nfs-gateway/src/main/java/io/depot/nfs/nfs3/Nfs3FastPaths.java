@@ -8,6 +8,7 @@ import io.depot.nfs.fs.MemoryFastPath;
 import io.depot.nfs.fs.PlannedRead;
 import io.depot.nfs.fs.ReadResult;
 import io.depot.nfs.fs.VirtualFileSystem;
+import io.depot.nfs.fs.WriteResult;
 import io.depot.nfs.rpc.RpcCall;
 import io.depot.nfs.rpc.RpcDeferredHandler;
 import io.depot.nfs.xdr.XdrReader;
@@ -15,7 +16,7 @@ import io.depot.nfs.xdr.XdrWriter;
 import io.netty.buffer.ByteBuf;
 
 /**
- * The event-loop variants of GETATTR, LOOKUP, READ, CREATE and REMOVE: each answers from memory
+ * The event-loop variants of GETATTR, LOOKUP, READ, WRITE, CREATE and REMOVE: each answers from memory
  * through the datastore's {@link MemoryFastPath}, or declines (false, null) having written
  * nothing, and the procedure then runs on a worker. Only live objects, through exports whose
  * rules need no name lookup, are answered here.
@@ -25,12 +26,14 @@ final class Nfs3FastPaths {
     private final NfsExportTable exports;
     private final FileHandle.Codec handles;
     private final Nfs3Replies replies;
+    private final long writeVerifier;
 
-    Nfs3FastPaths(MemoryFastPath fast, NfsExportTable exports, Nfs3Replies replies) {
+    Nfs3FastPaths(MemoryFastPath fast, NfsExportTable exports, Nfs3Replies replies, long writeVerifier) {
         this.fast = fast;
         this.exports = exports;
         this.handles = exports.handles();
         this.replies = replies;
+        this.writeVerifier = writeVerifier;
     }
 
 
@@ -135,6 +138,36 @@ final class Nfs3FastPaths {
             return false;
         }
         replies.readOk(res, r, buf);
+        return true;
+    }
+
+    /**
+     * WRITE's fast path on the event loop, tried while no call of the connection waits: an
+     * UNSTABLE write that overwrites in place data the file already holds (a VM disk image being
+     * rewritten), with the file's attributes, open file, mappings and pages in memory, through an
+     * export that lets the client write and needs no name lookup. No worker and no handoff back.
+     * Stable writes, extensions, first writes and errors go to {@link Nfs3Program}'s WRITE on a
+     * worker (stable ones keep their one commit there).
+     */
+    boolean writeFromMemory(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = Nfs3Args.readHandle(args);
+        long offset = args.readHyper();
+        long count = args.readUnsignedInt();
+        int stable = args.readInt();
+        ByteBuf data = args.readOpaqueSlice(Integer.MAX_VALUE);
+        args.expectEnd();
+        if (stable != Nfs3.UNSTABLE || count != data.readableBytes() || count > Nfs3.MAX_IO) {
+            return false;
+        }
+        InMemory m = writableInMemory(call, fh);
+        if (m == null) {
+            return false;
+        }
+        WriteResult w = fast.tryWrite(Nfs3Targets.caller(call, m.export()), m.inode().ino(), offset, data.nioBuffer(data.readerIndex(), (int) count));
+        if (w == null) {
+            return false;
+        }
+        replies.written(res, w, writeVerifier);
         return true;
     }
 

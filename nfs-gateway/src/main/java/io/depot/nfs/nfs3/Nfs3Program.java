@@ -54,7 +54,7 @@ public final class Nfs3Program {
         this.fs = fs;
         this.targets = new Nfs3Targets(fs, exports);
         this.replies = new Nfs3Replies(fs, exports.handles(), fsid);
-        this.fastPaths = new Nfs3FastPaths(fs.fastPath(), exports, replies);
+        this.fastPaths = new Nfs3FastPaths(fs.fastPath(), exports, replies, writeVerifier);
     }
 
     public long writeVerifier() { return writeVerifier; }
@@ -69,7 +69,7 @@ public final class Nfs3Program {
                 .procedure(v, Nfs3.PROC_ACCESS, "ACCESS", onHandle(Failure.ATTRIBUTES, this::access))
                 .procedure(v, Nfs3.PROC_READLINK, "READLINK", onHandle(Failure.ATTRIBUTES, this::readlink))
                 .procedureQuickWhenIdle(v, Nfs3.PROC_READ, "READ", onHandle(Failure.ATTRIBUTES, this::read), fastPaths::readFromMemory)
-                .procedure(v, Nfs3.PROC_WRITE, "WRITE", onHandle(Failure.WCC, this::write))
+                .procedure(v, Nfs3.PROC_WRITE, "WRITE", onHandle(Failure.WCC, this::write), fastPaths::writeFromMemory)
                 .nonIdempotentProcedure(v, Nfs3.PROC_CREATE, "CREATE", onHandle(Failure.WCC, this::create), fastPaths::createFromMemory)
                 .nonIdempotentProcedure(v, Nfs3.PROC_MKDIR, "MKDIR", onHandle(Failure.WCC, this::mkdir))
                 .nonIdempotentProcedure(v, Nfs3.PROC_SYMLINK, "SYMLINK", onHandle(Failure.WCC, this::symlink))
@@ -264,15 +264,7 @@ public final class Nfs3Program {
         Target t = targets.target(call, fh);
         t.requireWritable();
         WriteResult w = t.vfs().write(t.caller(), t.ino(), offset, data.nioBuffer(data.readerIndex(), (int) count), how);
-        res.writeInt(Nfs3.OK);
-        replies.wcc(res, w.file());
-        res.writeInt(w.count());
-        res.writeInt(switch (w.committed()) {
-            case UNSTABLE -> Nfs3.UNSTABLE;
-            case DATA_SYNC -> Nfs3.DATA_SYNC;
-            case FILE_SYNC -> Nfs3.FILE_SYNC;
-        });
-        res.writeHyper(writeVerifier);
+        replies.written(res, w, writeVerifier);
     }
 
     /** The arguments after a new object's directory and name; invalid attributes throw an {@link FsException}. */

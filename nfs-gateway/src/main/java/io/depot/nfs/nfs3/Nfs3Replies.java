@@ -6,6 +6,7 @@ import io.depot.nfs.fs.Datastore;
 import io.depot.nfs.fs.Inode;
 import io.depot.nfs.fs.PlannedRead;
 import io.depot.nfs.fs.ReadResult;
+import io.depot.nfs.fs.WriteResult;
 import io.depot.nfs.rpc.BorrowedRecord;
 import io.depot.nfs.xdr.XdrReader;
 import io.depot.nfs.xdr.XdrWriter;
@@ -112,6 +113,19 @@ final class Nfs3Replies {
             throw e;
         }
         res.endWith(data);
+    }
+
+    /** WRITE3resok. */
+    void written(XdrWriter res, WriteResult w, long verifier) {
+        res.writeInt(Nfs3.OK);
+        wcc(res, w.file());
+        res.writeInt(w.count());
+        res.writeInt(switch (w.committed()) {
+            case UNSTABLE -> Nfs3.UNSTABLE;
+            case DATA_SYNC -> Nfs3.DATA_SYNC;
+            case FILE_SYNC -> Nfs3.FILE_SYNC;
+        });
+        res.writeHyper(verifier);
     }
 
     /** The common result of CREATE, MKDIR, SYMLINK, MKNOD: post_op_fh3, post_op_attr, wcc_data. */

@@ -179,11 +179,16 @@ final class PoolContext {
     }
 
     void writePhysical(long phys, int within, int length, ByteBuffer src) {
+        writePositioned(position(phys, within), length, src);
+    }
+
+    /** Writes {@code length} bytes of {@code src} (advancing it) at {@code position} of the data file. */
+    void writePositioned(long position, int length, ByteBuffer src) {
         pipeline.throwIfFailed();
         int limit = src.limit();
         src.limit(src.position() + length);
         try {
-            blocks.write(src, (phys << clusterShift) + within);
+            blocks.write(src, position);
             pipeline.noteDataWrite();
         } finally {
             src.limit(limit);

@@ -289,6 +289,9 @@ public final class VolumeState {
         return NonBlockingRead.tryRead(this, ctx, offset, dst);
     }
 
+    /** Writes as {@link #write} does (not FUA), but only as an overwrite in place that cannot wait: see {@link NonBlockingWrite}. */
+    public boolean tryWrite(long offset, ByteBuffer src) { return NonBlockingWrite.tryWrite(this, ctx, offset, src); }
+
     private long headValue(long cluster) {
         return cache.page(pages, cluster).values[(int) (cluster & (MapPage.SIZE - 1))];
     }
