@@ -54,15 +54,21 @@ public final class Volume {
      * memory, with {@link #read} elsewhere as the fallback. Bad ranges also return false.
      */
     public boolean tryRead(long offset, ByteBuffer dst) {
+        return observedTry(dst.remaining(), () -> state.tryRead(offset, dst), true);
+    }
+
+    /** Runs a try-operation of {@code bytes}, reporting it to the observer only when it was done. */
+    private boolean observedTry(int bytes, java.util.function.BooleanSupplier op, boolean read) {
         VolumeIoObserver observer = state.io();
         if (observer == VolumeIoObserver.NONE) {
-            return state.tryRead(offset, dst);
+            return op.getAsBoolean();
         }
-        int bytes = dst.remaining();
         long start = System.nanoTime();
-        boolean done = state.tryRead(offset, dst);
-        if (done) {
+        boolean done = op.getAsBoolean();
+        if (done && read) {
             observer.read(bytes, System.nanoTime() - start);
+        } else if (done) {
+            observer.write(bytes, System.nanoTime() - start);
         }
         return done;
     }
@@ -105,17 +111,7 @@ public final class Volume {
      * fallback.
      */
     public boolean tryWrite(long offset, ByteBuffer src) {
-        VolumeIoObserver observer = state.io();
-        if (observer == VolumeIoObserver.NONE) {
-            return state.tryWrite(offset, src);
-        }
-        int bytes = src.remaining();
-        long start = System.nanoTime();
-        boolean done = state.tryWrite(offset, src);
-        if (done) {
-            observer.write(bytes, System.nanoTime() - start);
-        }
-        return done;
+        return observedTry(src.remaining(), () -> state.tryWrite(offset, src), false);
     }
 
     /** Durability barrier: every write completed before this call survives a crash after it returns. */

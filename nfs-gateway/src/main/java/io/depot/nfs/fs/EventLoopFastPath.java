@@ -44,7 +44,7 @@ final class EventLoopFastPath implements MemoryFastPath {
 
     @Override
     public ReadResult readFromMemory(Caller caller, long ino, long offset, int count, ByteBuffer dst) {
-        return fromMemory(caller, ino, offset, count,
+        return fromMemory(caller, ino, offset, count, Permissions.READ,
                 (cur, eof) -> new ReadResult(dst.duplicate().position(0).limit(0), eof, cur),
                 (fd, cur, n) -> fd.volume.tryRead(offset & ~(long) (SECTOR - 1), FileOperations.sectorsOf(dst, offset, n))
                         ? FileOperations.readResult(dst, offset, n, cur) : null);
@@ -52,29 +52,20 @@ final class EventLoopFastPath implements MemoryFastPath {
 
     @Override
     public PlannedRead planFromMemory(Caller caller, long ino, long offset, int count) {
-        return fromMemory(caller, ino, offset, count, (cur, eof) -> null,
+        return fromMemory(caller, ino, offset, count, Permissions.READ, (cur, eof) -> null,
                 (fd, cur, n) -> PlannedRead.ifCached(fd.volume.tryPlan(offset, n), offset, n, cur));
     }
 
     @Override
     public WriteResult tryWrite(Caller caller, long ino, long offset, ByteBuffer data) {
-        Inode i = cache.inode(ino);
         int len = data.remaining();
-        if (i == null || !i.isRegular() || i.volume() == null || !Permissions.allowsData(i, caller, Permissions.WRITE)
-                || offset < 0 || len == 0 || ((offset | len) & (SECTOR - 1)) != 0 || offset + len > i.size()) {
-            return null; // an extension, an unaligned or empty write: the ordinary path
+        if (((offset | len) & (SECTOR - 1)) != 0) {
+            return null; // a read-modify-write of edge sectors: the ordinary path, under the exclusive lock
         }
-        OpenFile fd = files.tryUse(ino, i.volume());
-        if (fd == null) {
-            return null;
-        }
-        Lock l = fd.lock.readLock(); // aligned writes share it, as in the ordinary path
-        if (!l.tryLock()) {
-            files.release(fd);
-            return null;
-        }
-        try {
-            if (!fd.volume.tryWrite(offset, data) || !namespace.lockWithoutBlocking()) {
+        // aligned writes share the file's lock, as in the ordinary path; an empty write or one
+        // reaching past the size (an extension) is left to it
+        return fromMemory(caller, ino, offset, len, Permissions.WRITE, (cur, eof) -> null, (fd, cur, n) -> {
+            if (n != len || !fd.volume.tryWrite(offset, data) || !namespace.lockWithoutBlocking()) {
                 return null;
             }
             try {
@@ -88,12 +79,7 @@ final class EventLoopFastPath implements MemoryFastPath {
             } finally {
                 namespace.unlock(); // nothing stored: an unstable write waits for no sync
             }
-        } catch (RuntimeException e) { // the ordinary path reports it
-            return null;
-        } finally {
-            l.unlock();
-            files.release(fd);
-        }
+        });
     }
 
     /** What an empty read answers: the file's attributes and whether the offset is at or past its end. */
@@ -102,16 +88,19 @@ final class EventLoopFastPath implements MemoryFastPath {
         T answer(Inode cur, boolean eof);
     }
 
-    /** Reads {@code n > 0} bytes of an open file under its shared lock without waiting, or null. */
+    /** Reads or writes {@code n > 0} bytes (at most what is left of the file) of an open file under its shared lock without waiting, or null. */
     @FunctionalInterface
     private interface Bytes<T> {
         T read(OpenFile fd, Inode cur, int n);
     }
 
-    /** A READ's checks and locks, tried: null when anything would wait or fail (the ordinary path reports it). */
-    private <T> T fromMemory(Caller caller, long ino, long offset, int count, Empty<T> empty, Bytes<T> bytes) {
+    /**
+     * A READ's or WRITE's checks and the file's shared lock, tried: null when anything would wait or
+     * fail (the ordinary path reports it). {@code want}: the permission the caller needs on the data.
+     */
+    private <T> T fromMemory(Caller caller, long ino, long offset, int count, int want, Empty<T> empty, Bytes<T> bytes) {
         Inode i = cache.inode(ino);
-        if (i == null || !i.isRegular() || !Permissions.allowsData(i, caller, Permissions.READ) || offset < 0 || count < 0) {
+        if (i == null || !i.isRegular() || !Permissions.allowsData(i, caller, want) || offset < 0 || count < 0) {
             return null;
         }
         if (i.volume() == null) { // never written: empty

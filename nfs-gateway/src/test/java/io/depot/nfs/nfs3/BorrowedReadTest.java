@@ -145,6 +145,16 @@ class BorrowedReadTest {
         return fh;
     }
 
+    /** Sends a READ of each MiB of file {@code fh} from {@code slow}, which reads no reply: they wait in the server, pinned. */
+    private static void stallReadsOf(Setup s, StalledReader slow, byte[] fh) throws IOException {
+        long planned = s.pins().taken();
+        for (int i = 0; i < FILES_MIB; i++) {
+            slow.read(fh, (long) i * MIB, MIB);
+        }
+        await("the READs planned", () -> s.pins().taken() >= planned + FILES_MIB);
+        assertTrue(s.pins().held() > 0, "a 4 KiB receive buffer cannot take 4 MiB: replies wait, pinned");
+    }
+
     /** Stalls four READs of A, removes A, writes B, then reads the stalled replies: what they carry. */
     private byte[][] stalledRepliesAfterReuse(Setup s, boolean pinned) throws IOException {
         s.pins().enforce(pinned);
@@ -152,12 +162,7 @@ class BorrowedReadTest {
             byte[] root = c.mount("/depot");
             byte[] a = writeFile(c, root, "a", 1);
             assertArrayEquals(content(1, 0, MIB), c.read(a, 0, MIB), "read once: in the page cache and the mapping cache");
-            long planned = s.pins().taken();
-            for (int i = 0; i < FILES_MIB; i++) {
-                slow.read(a, (long) i * MIB, MIB);
-            }
-            await("four READs planned", () -> s.pins().taken() >= planned + FILES_MIB);
-            assertTrue(s.pins().held() > 0, "a 4 KiB receive buffer cannot take 4 MiB: replies wait, pinned");
+            stallReadsOf(s, slow, a);
             assertEquals(Nfs3.OK, c.remove(root, "a"));
             await("A's clusters freed durably", () -> {
                 s.pool().flush();
@@ -204,13 +209,8 @@ class BorrowedReadTest {
             byte[] root = c.mount("/depot");
             byte[] a = writeFile(c, root, "a", 1);
             c.read(a, 0, MIB);
-            long planned = s.pins().taken();
             try (StalledReader slow = new StalledReader(s.server())) {
-                for (int i = 0; i < FILES_MIB; i++) {
-                    slow.read(a, (long) i * MIB, MIB);
-                }
-                await("four READs planned", () -> s.pins().taken() >= planned + FILES_MIB);
-                assertTrue(s.pins().held() > 0, "replies wait, pinned");
+                stallReadsOf(s, slow, a);
                 assertEquals(Nfs3.OK, c.remove(root, "a"));
                 await("A's clusters in limbo", () -> {
                     s.pool().flush();

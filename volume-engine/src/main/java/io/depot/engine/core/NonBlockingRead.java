@@ -29,15 +29,24 @@ final class NonBlockingRead {
      * back to {@link VolumeState#read} elsewhere.
      */
     static boolean tryRead(VolumeState v, PoolContext ctx, long offset, int length, ReadSink dst) {
+        return underTriedLocks(v, ctx, offset, length, () -> length == 0 || readRuns(v, ctx, offset, length, dst));
+    }
+
+    /**
+     * Runs {@code io} on a sector-aligned range inside the volume with the volume's I/O lock and the
+     * range's stripe locks taken only if they are free now; false (without running it) otherwise or
+     * for a bad range (the blocking path answers with the proper error).
+     */
+    static boolean underTriedLocks(VolumeState v, PoolContext ctx, long offset, int length, java.util.function.BooleanSupplier io) {
         if (!v.tryEnterIo()) {
             return false;
         }
         try {
             if (v.isDeleted() || offset < 0 || offset > v.sizeBytes() - length || ((offset | length) & 511) != 0) {
-                return false; // read() answers with the proper error
+                return false;
             }
             if (length == 0) {
-                return true;
+                return io.getAsBoolean();
             }
             ReentrantLock[] locks = ctx.stripesFor(v.id(), offset >>> ctx.clusterShift, (offset + length - 1) >>> ctx.clusterShift);
             int held = 0;
@@ -45,7 +54,7 @@ final class NonBlockingRead {
                 while (held < locks.length && locks[held].tryLock()) {
                     held++;
                 }
-                return held == locks.length && readRuns(v, ctx, offset, length, dst);
+                return held == locks.length && io.getAsBoolean();
             } finally {
                 for (int i = held - 1; i >= 0; i--) {
                     locks[i].unlock();

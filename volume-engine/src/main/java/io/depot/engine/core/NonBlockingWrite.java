@@ -1,7 +1,6 @@
 package io.depot.engine.core;
 
 import java.nio.ByteBuffer;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The head write that never waits, for callers on an event loop (the NFS gateway answers an
@@ -23,28 +22,7 @@ final class NonBlockingWrite {
      */
     static boolean tryWrite(VolumeState v, PoolContext ctx, long offset, ByteBuffer src) {
         int length = src.remaining();
-        if (length == 0 || ((offset | length) & 511) != 0 || !v.tryEnterIo()) {
-            return false;
-        }
-        try {
-            if (v.isDeleted() || offset < 0 || offset > v.sizeBytes() - length) {
-                return false;
-            }
-            ReentrantLock[] locks = ctx.stripesFor(v.id(), offset >>> ctx.clusterShift, (offset + length - 1) >>> ctx.clusterShift);
-            int held = 0;
-            try {
-                while (held < locks.length && locks[held].tryLock()) {
-                    held++;
-                }
-                return held == locks.length && writeInPlace(v, ctx, offset, length, src);
-            } finally {
-                for (int i = held - 1; i >= 0; i--) {
-                    locks[i].unlock();
-                }
-            }
-        } finally {
-            v.exitIo();
-        }
+        return length > 0 && NonBlockingRead.underTriedLocks(v, ctx, offset, length, () -> writeInPlace(v, ctx, offset, length, src));
     }
 
     /** Checks every cluster first, then writes each run of consecutive physical clusters. */
