@@ -19,12 +19,14 @@ final class EventLoopFastPath implements MemoryFastPath {
     private final NamespaceCache cache;
     private final LiveFileSystem live;
     private final OpenFiles files;
+    private final FileOperations data;
 
-    EventLoopFastPath(NamespaceStore namespace, LiveFileSystem live, OpenFiles files) {
+    EventLoopFastPath(NamespaceStore namespace, LiveFileSystem live, OpenFiles files, FileOperations data) {
         this.namespace = namespace;
         this.cache = namespace.cache();
         this.live = live;
         this.files = files;
+        this.data = data;
     }
 
     @Override
@@ -131,6 +133,11 @@ final class EventLoopFastPath implements MemoryFastPath {
             l.unlock();
             files.release(fd);
         }
+    }
+
+    @Override
+    public Pending<Change> trySetattr(Caller caller, long ino, SetAttributes attributes, Long guardCtime) {
+        return data.trySetattr(caller, ino, attributes, guardCtime);
     }
 
     @Override

@@ -54,6 +54,12 @@ public interface MemoryFastPath {
     WriteResult tryWrite(Caller caller, long ino, long offset, ByteBuffer data);
 
     /**
+     * SETATTR of anything but the size from memory, or null having changed nothing when that would
+     * have to wait (as {@link #tryCreate}) or SETATTR would fail.
+     */
+    Pending<Change> trySetattr(Caller caller, long ino, SetAttributes attributes, Long guardCtime);
+
+    /**
      * CREATE from memory, or null having changed nothing when that would have to wait (the
      * namespace lock is busy beyond a short wait, an entry or inode is not in memory, the store
      * throttles writers), when the attributes carry a size, or when create would fail.

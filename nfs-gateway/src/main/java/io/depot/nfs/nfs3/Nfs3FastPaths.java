@@ -7,6 +7,7 @@ import io.depot.nfs.fs.Inode;
 import io.depot.nfs.fs.MemoryFastPath;
 import io.depot.nfs.fs.PlannedRead;
 import io.depot.nfs.fs.ReadResult;
+import io.depot.nfs.fs.SetAttributes;
 import io.depot.nfs.fs.VirtualFileSystem;
 import io.depot.nfs.fs.WriteResult;
 import io.depot.nfs.rpc.RpcCall;
@@ -16,7 +17,7 @@ import io.depot.nfs.xdr.XdrWriter;
 import io.netty.buffer.ByteBuf;
 
 /**
- * The event-loop variants of GETATTR, LOOKUP, READ, WRITE, CREATE and REMOVE: each answers from memory
+ * The event-loop variants of GETATTR, SETATTR, LOOKUP, READ, WRITE, CREATE and REMOVE: each answers from memory
  * through the datastore's {@link MemoryFastPath}, or declines (false, null) having written
  * nothing, and the procedure then runs on a worker. Only live objects, through exports whose
  * rules need no name lookup, are answered here.
@@ -187,6 +188,31 @@ final class Nfs3FastPaths {
     /** The gate of a reply that reports namespace change {@code ticket}: open once it is durable (§4.7). */
     private RpcDeferredHandler.Gate durable(long ticket) {
         return release -> fast.whenDurable(ticket, release::release);
+    }
+
+    /**
+     * SETATTR's fast path on the event loop (the kernel client's follows every exclusive CREATE):
+     * anything but a size, on a live object whose attributes are in memory, through an export that
+     * lets the client write and needs no name lookup. The reply waits until the change is durable,
+     * without a worker. Sizes and anything else (errors included) go to {@link Nfs3Program}'s
+     * SETATTR on a worker.
+     */
+    RpcDeferredHandler.Gate setattrFromMemory(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = Nfs3Args.readHandle(args);
+        SetAttributes attrs = Nfs3Args.readSattr(args); // anything it refuses is answered by the worker
+        Long ctimeGuard = Nfs3Args.readGuard(args);
+        args.expectEnd();
+        InMemory m = writableInMemory(call, fh);
+        if (m == null) {
+            return null;
+        }
+        MemoryFastPath.Pending<Change> p = fast.trySetattr(Nfs3Targets.caller(call, m.export()), m.inode().ino(), attrs, ctimeGuard);
+        if (p == null) {
+            return null;
+        }
+        res.writeInt(Nfs3.OK);
+        replies.wcc(res, p.result());
+        return durable(p.ticket());
     }
 
     /**

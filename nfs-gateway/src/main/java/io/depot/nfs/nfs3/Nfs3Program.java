@@ -64,7 +64,7 @@ public final class Nfs3Program {
         return RpcProgram.builder(Nfs3.PROGRAM, "nfs")
                 .procedure(v, Nfs3.PROC_NULL, "NULL", (call, args, res) -> args.expectEnd())
                 .procedure(v, Nfs3.PROC_GETATTR, "GETATTR", onHandle(Failure.STATUS, this::getattr), fastPaths::getattrFromMemory)
-                .nonIdempotentProcedure(v, Nfs3.PROC_SETATTR, "SETATTR", onHandle(Failure.WCC, this::setattr))
+                .nonIdempotentProcedure(v, Nfs3.PROC_SETATTR, "SETATTR", onHandle(Failure.WCC, this::setattr), fastPaths::setattrFromMemory)
                 .procedure(v, Nfs3.PROC_LOOKUP, "LOOKUP", onHandle(Failure.ATTRIBUTES, this::lookup), fastPaths::lookupFromMemory)
                 .procedure(v, Nfs3.PROC_ACCESS, "ACCESS", onHandle(Failure.ATTRIBUTES, this::access))
                 .procedure(v, Nfs3.PROC_READLINK, "READLINK", onHandle(Failure.ATTRIBUTES, this::readlink))
@@ -147,12 +147,7 @@ public final class Nfs3Program {
     /** SETATTR (§3.3.2): invalid attributes are answered before the guard is read. */
     private void setattr(RpcCall call, byte[] fh, XdrReader args, XdrWriter res) {
         SetAttributes attrs = Nfs3Args.readSattr(args);
-        Long ctimeGuard = null;
-        if (args.readBoolean()) {
-            long s = args.readUnsignedInt();
-            long ns = args.readUnsignedInt();
-            ctimeGuard = s * 1_000_000_000L + ns;
-        }
+        Long ctimeGuard = Nfs3Args.readGuard(args);
         args.expectEnd();
         Target t = targets.target(call, fh);
         t.requireWritable();
