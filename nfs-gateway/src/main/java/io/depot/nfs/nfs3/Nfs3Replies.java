@@ -99,7 +99,7 @@ final class Nfs3Replies {
         res.writeOpaque(buf);
     }
 
-    /** READ3resok from a plan: the data goes as file regions after the XDR (see {@link PlanBuffers}); owns the plan. */
+    /** READ3resok from a plan: the data goes as borrowed views after the XDR (see {@link PlanBuffers}); owns the plan. */
     void readPlanned(XdrWriter res, PlannedRead r) {
         BorrowedRecord data = PlanBuffers.of(r.plan(), XdrReader.padded(r.count()) - r.count());
         try {

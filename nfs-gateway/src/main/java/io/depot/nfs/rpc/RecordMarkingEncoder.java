@@ -24,12 +24,12 @@ public final class RecordMarkingEncoder extends ChannelOutboundHandlerAdapter {
         if (msg instanceof ByteBuf record) {
             ctx.write(header(ctx, record.readableBytes()), ctx.voidPromise());
             ctx.write(record, promise);
-        } else if (msg instanceof BorrowedRecord spliced) {
+        } else if (msg instanceof BorrowedRecord borrowed) {
             try {
-                ctx.write(header(ctx, spliced.length()), ctx.voidPromise());
-                spliced.writeParts(ctx, promise);
+                ctx.write(header(ctx, borrowed.length()), ctx.voidPromise());
+                borrowed.writeParts(ctx, promise);
             } finally {
-                spliced.release();
+                borrowed.release();
             }
         } else {
             ctx.write(msg, promise);

@@ -6,6 +6,7 @@ import io.depot.nfs.xdr.XdrWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.netty.util.ReferenceCounted;
 import java.net.InetSocketAddress;
 import java.util.Collection;
 import java.util.List;
@@ -220,8 +221,13 @@ public final class RpcDispatcher {
     /** The reply {@code w} wrote: its buffer, or a {@link BorrowedRecord} when it ended with one. */
     private static Object finish(XdrWriter w) {
         ByteBuf head = w.finish();
-        Object trailer = w.takeTrailer();
-        return trailer instanceof BorrowedRecord spliced ? spliced.withHead(head) : head;
+        ReferenceCounted trailer = w.takeTrailer();
+        if (trailer == null || trailer instanceof BorrowedRecord) {
+            return trailer == null ? head : ((BorrowedRecord) trailer).withHead(head);
+        }
+        head.release();
+        trailer.release();
+        throw new IllegalStateException("a trailer this transport cannot send: " + trailer.getClass().getName());
     }
 
     /** Where {@link #tryDeferred} delivers a call's outcome, once, on any thread. */
