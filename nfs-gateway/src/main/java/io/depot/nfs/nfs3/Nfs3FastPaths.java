@@ -143,7 +143,8 @@ final class Nfs3FastPaths {
     }
 
     /**
-     * WRITE's fast path on the event loop, tried while no call of the connection waits: an
+     * WRITE's fast path on the event loop, tried when the connection is idle (as READ's: with
+     * several WRITEs in flight, workers copy them into the page cache side by side): an
      * UNSTABLE write that overwrites in place data the file already holds (a VM disk image being
      * rewritten), with the file's attributes, open file, mappings and pages in memory, through an
      * export that lets the client write and needs no name lookup. No worker and no handoff back.
@@ -157,8 +158,8 @@ final class Nfs3FastPaths {
         int stable = args.readInt();
         ByteBuf data = args.readOpaqueSlice(Integer.MAX_VALUE);
         args.expectEnd();
-        if (stable != Nfs3.UNSTABLE || count != data.readableBytes() || count > Nfs3.MAX_IO) {
-            return false;
+        if (stable != Nfs3.UNSTABLE || count != data.readableBytes() || count > Nfs3.MAX_IO || data.nioBufferCount() != 1) {
+            return false; // a record in fragments would have to be gathered first: the worker's job
         }
         InMemory m = writableInMemory(call, fh);
         if (m == null) {

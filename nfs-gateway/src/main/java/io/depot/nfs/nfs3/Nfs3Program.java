@@ -69,7 +69,7 @@ public final class Nfs3Program {
                 .procedure(v, Nfs3.PROC_ACCESS, "ACCESS", onHandle(Failure.ATTRIBUTES, this::access))
                 .procedure(v, Nfs3.PROC_READLINK, "READLINK", onHandle(Failure.ATTRIBUTES, this::readlink))
                 .procedureQuickWhenIdle(v, Nfs3.PROC_READ, "READ", onHandle(Failure.ATTRIBUTES, this::read), fastPaths::readFromMemory)
-                .procedure(v, Nfs3.PROC_WRITE, "WRITE", onHandle(Failure.WCC, this::write), fastPaths::writeFromMemory)
+                .procedureQuickWhenIdle(v, Nfs3.PROC_WRITE, "WRITE", onHandle(Failure.WCC, this::write), fastPaths::writeFromMemory)
                 .nonIdempotentProcedure(v, Nfs3.PROC_CREATE, "CREATE", onHandle(Failure.WCC, this::create), fastPaths::createFromMemory)
                 .nonIdempotentProcedure(v, Nfs3.PROC_MKDIR, "MKDIR", onHandle(Failure.WCC, this::mkdir))
                 .nonIdempotentProcedure(v, Nfs3.PROC_SYMLINK, "SYMLINK", onHandle(Failure.WCC, this::symlink))
@@ -258,8 +258,20 @@ public final class Nfs3Program {
         };
         Target t = targets.target(call, fh);
         t.requireWritable();
-        WriteResult w = t.vfs().write(t.caller(), t.ino(), offset, data.nioBuffer(data.readerIndex(), (int) count), how);
-        replies.written(res, w, writeVerifier);
+        int n = (int) count;
+        if (data.nioBufferCount() == 1) { // the record as received: written from where it lies
+            replies.written(res, t.vfs().write(t.caller(), t.ino(), offset, data.nioBuffer(data.readerIndex(), n), how), writeVerifier);
+            return;
+        }
+        // a record that came in fragments: gathered once into a pooled direct buffer, where
+        // nioBuffer() would merge it into a fresh heap buffer the JDK then copies again
+        ByteBuf merged = res.alloc().directBuffer(n, n);
+        try {
+            merged.writeBytes(data, data.readerIndex(), n);
+            replies.written(res, t.vfs().write(t.caller(), t.ino(), offset, merged.nioBuffer(0, n), how), writeVerifier);
+        } finally {
+            merged.release();
+        }
     }
 
     /** The arguments after a new object's directory and name; invalid attributes throw an {@link FsException}. */

@@ -20,7 +20,6 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -72,14 +71,8 @@ class BorrowedReadTest {
         }
 
         void read(byte[] fh, long offset, int count) throws IOException {
-            byte[] machine = "stalled".getBytes(StandardCharsets.US_ASCII);
-            ByteBuffer b = ByteBuffer.allocate(256);
-            b.putInt(0).putInt(++xid).putInt(0).putInt(2).putInt(Nfs3.PROGRAM).putInt(3).putInt(Nfs3.PROC_READ);
-            // AUTH_SYS: stamp, machine name (7 bytes + 1 of padding), uid 0, gid 0, no groups
-            b.putInt(1).putInt(28).putInt(1).putInt(machine.length).put(machine).put(new byte[1]).putInt(0).putInt(0).putInt(0);
-            b.putInt(0).putInt(0); // verifier AUTH_NONE
-            b.putInt(fh.length).put(fh).put(new byte[(4 - fh.length % 4) % 4]).putLong(offset).putInt(count);
-            b.putInt(0, 0x8000_0000 | (b.position() - 4)).flip();
+            byte[] call = RawCalls.call(++xid, Nfs3.PROC_READ, a -> a.writeOpaque(fh).writeHyper(offset).writeInt(count));
+            ByteBuffer b = ByteBuffer.allocate(4 + call.length).putInt(0x8000_0000 | call.length).put(call).flip();
             while (b.hasRemaining()) {
                 ch.write(b);
             }
