@@ -163,6 +163,9 @@ public final class Pool implements AutoCloseable {
 
     public PoolUsage usage() { return engine.usage(); }
 
+    /** The reader pins of zero-copy reads ({@link Volume#plan}) and the freed clusters they hold back. */
+    public io.depot.engine.core.ReaderPins readerPins() { return engine.reads().pins(); }
+
     /**
      * Waits until the background reclaim of deleted volumes is done, so {@link #usage()} shows their
      * space as free; false if it is still running at the timeout.

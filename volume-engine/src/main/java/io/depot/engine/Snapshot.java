@@ -37,6 +37,11 @@ public final class Snapshot {
         ref.volume().readSnapshot(ref.epoch(), ref.record().sizeBytes(), offset, dst);
     }
 
+    /** The bytes {@link #read} would copy, as a {@link ReadPlan} (see {@link Volume#plan}). */
+    public ReadPlan plan(long offset, int length) {
+        return pool.engine().reads().snapshot(ref, offset, length);
+    }
+
     /** Writing to a snapshot is refused. */
     public void write(long offset, ByteBuffer src) {
         throw new ReadOnlyException("snapshot " + this + " is read-only");

@@ -54,17 +54,38 @@ public final class Volume {
      * memory, with {@link #read} elsewhere as the fallback. Bad ranges also return false.
      */
     public boolean tryRead(long offset, ByteBuffer dst) {
+        return observedTry(dst.remaining(), () -> state.tryRead(offset, dst), true);
+    }
+
+    /** Runs a try-operation of {@code bytes}, reporting it to the observer only when it was done. */
+    private boolean observedTry(int bytes, java.util.function.BooleanSupplier op, boolean read) {
         VolumeIoObserver observer = state.io();
         if (observer == VolumeIoObserver.NONE) {
-            return state.tryRead(offset, dst);
+            return op.getAsBoolean();
         }
-        int bytes = dst.remaining();
         long start = System.nanoTime();
-        boolean done = state.tryRead(offset, dst);
-        if (done) {
+        boolean done = op.getAsBoolean();
+        if (done && read) {
             observer.read(bytes, System.nanoTime() - start);
+        } else if (done) {
+            observer.write(bytes, System.nanoTime() - start);
         }
         return done;
+    }
+
+    /**
+     * The bytes {@link #read} would copy, as a {@link ReadPlan}: views of the pool's data file for
+     * a send without a copy through a buffer; any byte alignment. Null if the data file cannot be
+     * mapped there (a store that maps nothing, a tail grown since it was last mapped). Not
+     * reported to the volume's observer (the sender knows when the bytes have left).
+     */
+    public ReadPlan plan(long offset, int length) {
+        return pool.engine().reads().head(state, offset, length);
+    }
+
+    /** As {@link #plan}, but null also when it would wait, as {@link #tryRead} declines. */
+    public ReadPlan tryPlan(long offset, int length) {
+        return pool.engine().reads().tryHead(state, offset, length);
     }
 
     /** Writes {@code src.remaining()} bytes at {@code offset}; durable after the next {@link #flush()}. */
@@ -81,6 +102,16 @@ public final class Volume {
         long start = System.nanoTime();
         state.write(offset, src, fua);
         observer.write(bytes, System.nanoTime() - start);
+    }
+
+    /**
+     * Writes as {@link #write(long, ByteBuffer)} does only if that cannot wait: an overwrite in place
+     * of data this volume alone holds, with locks, mappings and pages in memory; returns false
+     * otherwise, {@code src} untouched. For an event loop, with {@link #write} elsewhere as the
+     * fallback.
+     */
+    public boolean tryWrite(long offset, ByteBuffer src) {
+        return observedTry(src.remaining(), () -> state.tryWrite(offset, src), false);
     }
 
     /** Durability barrier: every write completed before this call survives a crash after it returns. */

@@ -40,6 +40,12 @@ class AccessCheckedFs implements VirtualFileSystem {
     }
 
     @Override
+    public PlannedRead plan(Caller caller, long ino, long offset, int count) {
+        requireOnData(caller, ino, Permissions.READ, "read");
+        return inner.plan(caller, ino, offset, count);
+    }
+
+    @Override
     public WriteResult write(Caller caller, long ino, long offset, ByteBuffer data, Stability stability) {
         requireOnData(caller, ino, Permissions.WRITE, "write");
         return inner.write(caller, ino, offset, data, stability);

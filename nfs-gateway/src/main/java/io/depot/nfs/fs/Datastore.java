@@ -78,7 +78,7 @@ public final class Datastore extends AccessCheckedFs implements AutoCloseable {
         this.files = p.files();
         this.live = p.live();
         this.data = p.data();
-        this.fastPath = new EventLoopFastPath(namespace, live, files);
+        this.fastPath = new EventLoopFastPath(namespace, live, files, data);
         this.snapshots = new ExportSnapshots(namespace, volumes, live, pool);
         this.clones = new FileClones(namespace, live, volumes);
     }

@@ -87,50 +87,7 @@ final class FileOperations {
             if (fd == null && a.size() != null && a.size() != before.size()) {
                 return null;
             }
-            if (guardCtime != null && guardCtime != before.ctime()) {
-                throw new FsException.NotSync("ctime changed");
-            }
-            boolean owner = Permissions.isOwnerOrRoot(before, caller);
-            if (a.mode() != null && !owner) {
-                throw new FsException.NotPermitted("only the owner or root may change the mode");
-            }
-            if (a.uid() != null && a.uid() != before.uid() && !caller.isRoot()) {
-                throw new FsException.NotPermitted("only root may change the owner");
-            }
-            if (a.gid() != null && a.gid() != before.gid() && !caller.isRoot()
-                    && !(caller.uid() == before.uid() && caller.inGroup(a.gid()))) {
-                throw new FsException.NotPermitted("the owner may only give the file to a group of theirs");
-            }
-            boolean clientTime = (a.atime() != null && a.atime() != SetAttributes.SERVER_TIME)
-                    || (a.mtime() != null && a.mtime() != SetAttributes.SERVER_TIME);
-            if (clientTime && !owner) {
-                throw new FsException.NotPermitted("only the owner or root may set times");
-            }
-            if ((a.atime() != null || a.mtime() != null) && !owner && !Permissions.allows(before, caller, Permissions.WRITE)) {
-                throw new FsException.AccessDenied("setting times needs write permission");
-            }
-            if (a.size() != null && !Permissions.allowsData(before, caller, Permissions.WRITE)) {
-                throw new FsException.AccessDenied("truncate: permission denied");
-            }
-            long now = now();
-            Inode after = before;
-            if (a.mode() != null) {
-                after = after.withMode(a.mode());
-            }
-            if (a.uid() != null || a.gid() != null) {
-                after = after.withOwner(a.uid() != null ? a.uid() : after.uid(), a.gid() != null ? a.gid() : after.gid());
-            }
-            if (a.size() != null) {
-                if (a.size() != before.size()) {
-                    fd.resize(before.size(), a.size());
-                    after = after.withSize(a.size()).modified(now);
-                } else {
-                    after = after.modified(now); // POSIX truncate to the same size still updates the times
-                }
-            }
-            long at = a.atime() == null ? after.atime() : a.atime() == SetAttributes.SERVER_TIME ? now : a.atime();
-            long mt = a.mtime() == null ? after.mtime() : a.mtime() == SetAttributes.SERVER_TIME ? now : a.mtime();
-            after = after.withTimes(at, mt, now);
+            Inode after = withAttributes(caller, before, a, guardCtime, fd);
             NamespaceStore.Txn t = namespace.new Txn();
             t.put(after);
             t.commit();
@@ -140,6 +97,81 @@ final class FileOperations {
         } finally {
             namespace.endChange();
         }
+    }
+
+    /**
+     * SETATTR of anything but the size, from memory without waiting, for the event loop: the change
+     * made as {@link #setattr} makes it, to be reported once its ticket is durable; null having
+     * changed nothing when the namespace lock is busy beyond a short wait, the inode is not cached,
+     * the store would stall, or SETATTR would fail (the worker then answers).
+     */
+    MemoryFastPath.Pending<Change> trySetattr(Caller caller, long ino, SetAttributes a, Long guardCtime) {
+        if (a.size() != null || !namespace.lockWithoutBlocking()) {
+            return null;
+        }
+        try {
+            Inode before = namespace.cache().inode(ino);
+            if (before == null) {
+                return null;
+            }
+            Inode after = withAttributes(caller, before, a, guardCtime, null);
+            NamespaceStore.Txn t = namespace.new Txn();
+            t.put(after);
+            t.commit(namespace.memoryReads);
+            return new MemoryFastPath.Pending<>(new Change(before, after), namespace.log().lastTicket());
+        } catch (NamespaceStore.WouldBlock | FsException | EngineException e) {
+            return null;
+        } finally {
+            namespace.unlock();
+        }
+    }
+
+    /** SETATTR's checks and the attributes it gives {@code before}; a size change goes to {@code fd}. Under the namespace lock. */
+    private Inode withAttributes(Caller caller, Inode before, SetAttributes a, Long guardCtime, OpenFile fd) {
+        if (guardCtime != null && guardCtime != before.ctime()) {
+            throw new FsException.NotSync("ctime changed");
+        }
+        boolean owner = Permissions.isOwnerOrRoot(before, caller);
+        if (a.mode() != null && !owner) {
+            throw new FsException.NotPermitted("only the owner or root may change the mode");
+        }
+        if (a.uid() != null && a.uid() != before.uid() && !caller.isRoot()) {
+            throw new FsException.NotPermitted("only root may change the owner");
+        }
+        if (a.gid() != null && a.gid() != before.gid() && !caller.isRoot()
+                && !(caller.uid() == before.uid() && caller.inGroup(a.gid()))) {
+            throw new FsException.NotPermitted("the owner may only give the file to a group of theirs");
+        }
+        boolean clientTime = (a.atime() != null && a.atime() != SetAttributes.SERVER_TIME)
+                || (a.mtime() != null && a.mtime() != SetAttributes.SERVER_TIME);
+        if (clientTime && !owner) {
+            throw new FsException.NotPermitted("only the owner or root may set times");
+        }
+        if ((a.atime() != null || a.mtime() != null) && !owner && !Permissions.allows(before, caller, Permissions.WRITE)) {
+            throw new FsException.AccessDenied("setting times needs write permission");
+        }
+        if (a.size() != null && !Permissions.allowsData(before, caller, Permissions.WRITE)) {
+            throw new FsException.AccessDenied("truncate: permission denied");
+        }
+        long now = now();
+        Inode after = before;
+        if (a.mode() != null) {
+            after = after.withMode(a.mode());
+        }
+        if (a.uid() != null || a.gid() != null) {
+            after = after.withOwner(a.uid() != null ? a.uid() : after.uid(), a.gid() != null ? a.gid() : after.gid());
+        }
+        if (a.size() != null) {
+            if (a.size() != before.size()) {
+                fd.resize(before.size(), a.size());
+                after = after.withSize(a.size()).modified(now);
+            } else {
+                after = after.modified(now); // POSIX truncate to the same size still updates the times
+            }
+        }
+        long at = a.atime() == null ? after.atime() : a.atime() == SetAttributes.SERVER_TIME ? now : a.atime();
+        long mt = a.mtime() == null ? after.mtime() : a.mtime() == SetAttributes.SERVER_TIME ? now : a.mtime();
+        return after.withTimes(at, mt, now);
     }
 
     byte[] readlink(Caller caller, long ino) {
@@ -182,6 +214,30 @@ final class FileOperations {
             long start = offset & ~(long) (SECTOR - 1);
             fd.volume.read(start, sectorsOf(dst, offset, n));
             return readResult(dst, offset, n, cur);
+        } catch (EngineException e) {
+            throw EngineErrors.translate(e);
+        } finally {
+            l.unlock();
+            files.release(fd);
+        }
+    }
+
+    /** {@link #read} as a plan (see {@link VirtualFileSystem#plan}): same checks, same lock; the plan's pin outlives the lock. */
+    PlannedRead plan(Caller caller, long ino, long offset, int count) {
+        Inode i = regularFile(ino);
+        if (offset < 0 || count <= 0 || i.volume() == null) {
+            return null; // the copying read answers errors and empty reads
+        }
+        OpenFile fd = open(i);
+        Lock l = fd.lock.readLock();
+        l.lock();
+        try {
+            Inode cur = namespace.getattr(ino);
+            if (offset >= cur.size()) {
+                return null;
+            }
+            int n = (int) Math.min(count, cur.size() - offset);
+            return PlannedRead.ifCached(fd.volume.plan(offset, n), offset, n, cur);
         } catch (EngineException e) {
             throw EngineErrors.translate(e);
         } finally {

@@ -106,6 +106,9 @@ final class LiveFileSystem implements InodeTree {
     public ReadResult read(Caller caller, long ino, long offset, int count, ByteBuffer dst) { return data.read(caller, ino, offset, count, dst); }
 
     @Override
+    public PlannedRead plan(Caller caller, long ino, long offset, int count) { return data.plan(caller, ino, offset, count); }
+
+    @Override
     public WriteResult write(Caller caller, long ino, long offset, ByteBuffer src, Stability stability) {
         return data.write(caller, ino, offset, src, stability);
     }

@@ -40,6 +40,26 @@ public interface MemoryFastPath {
     ReadResult readFromMemory(Caller caller, long ino, long offset, int count, ByteBuffer dst);
 
     /**
+     * {@link #readFromMemory} as a plan for a zero-copy send (see {@link VirtualFileSystem#plan}),
+     * or null when that declines or there is nothing to plan (an empty read).
+     */
+    PlannedRead planFromMemory(Caller caller, long ino, long offset, int count);
+
+    /**
+     * An UNSTABLE WRITE from memory, or null when that could wait, would do more than overwrite
+     * the file's own data in place (extend it, allocate, copy on write), or would fail: the same
+     * checks and result as {@link VirtualFileSystem#write}. The bytes may have been written when it
+     * declines (then the ordinary write writes them again).
+     */
+    WriteResult tryWrite(Caller caller, long ino, long offset, ByteBuffer data);
+
+    /**
+     * SETATTR of anything but the size from memory, or null having changed nothing when that would
+     * have to wait (as {@link #tryCreate}) or SETATTR would fail.
+     */
+    Pending<Change> trySetattr(Caller caller, long ino, SetAttributes attributes, Long guardCtime);
+
+    /**
      * CREATE from memory, or null having changed nothing when that would have to wait (the
      * namespace lock is busy beyond a short wait, an entry or inode is not in memory, the store
      * throttles writers), when the attributes carry a size, or when create would fail.

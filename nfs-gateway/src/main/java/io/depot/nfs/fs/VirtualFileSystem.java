@@ -37,6 +37,15 @@ public interface VirtualFileSystem {
      */
     ReadResult read(Caller caller, long ino, long offset, int count, ByteBuffer dst);
 
+    /**
+     * What {@link #read} would return, as a plan of the pool's data file for a zero-copy send; null
+     * when {@link #read} should answer instead (nothing to send from a file, bytes not in the page
+     * cache, a tree that does not plan). Errors are thrown as by {@link #read}.
+     */
+    default PlannedRead plan(Caller caller, long ino, long offset, int count) {
+        return null;
+    }
+
     /** Up to {@code count} bytes at {@code offset} in a buffer of their own. */
     default ReadResult read(Caller caller, long ino, long offset, int count) {
         if (count < 0) {

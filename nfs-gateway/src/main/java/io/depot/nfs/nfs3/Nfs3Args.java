@@ -62,6 +62,16 @@ final class Nfs3Args {
         };
     }
 
+    /** sattrguard3 (§3.3.2): the ctime the object must still have, in nanoseconds, or null for no guard. */
+    static Long readGuard(XdrReader args) {
+        if (!args.readBoolean()) {
+            return null;
+        }
+        long s = args.readUnsignedInt();
+        long ns = args.readUnsignedInt();
+        return s * 1_000_000_000L + ns;
+    }
+
     /** symlinkdata3 (§3.3.10): the new link's attributes and what it points to. */
     record SymlinkData(SetAttributes attrs, byte[] target) {}
 

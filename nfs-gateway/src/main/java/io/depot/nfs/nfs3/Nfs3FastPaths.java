@@ -5,8 +5,11 @@ import io.depot.nfs.fs.Created;
 import io.depot.nfs.fs.Datastore;
 import io.depot.nfs.fs.Inode;
 import io.depot.nfs.fs.MemoryFastPath;
+import io.depot.nfs.fs.PlannedRead;
 import io.depot.nfs.fs.ReadResult;
+import io.depot.nfs.fs.SetAttributes;
 import io.depot.nfs.fs.VirtualFileSystem;
+import io.depot.nfs.fs.WriteResult;
 import io.depot.nfs.rpc.RpcCall;
 import io.depot.nfs.rpc.RpcDeferredHandler;
 import io.depot.nfs.xdr.XdrReader;
@@ -14,7 +17,7 @@ import io.depot.nfs.xdr.XdrWriter;
 import io.netty.buffer.ByteBuf;
 
 /**
- * The event-loop variants of GETATTR, LOOKUP, READ, CREATE and REMOVE: each answers from memory
+ * The event-loop variants of GETATTR, SETATTR, LOOKUP, READ, WRITE, CREATE and REMOVE: each answers from memory
  * through the datastore's {@link MemoryFastPath}, or declines (false, null) having written
  * nothing, and the procedure then runs on a worker. Only live objects, through exports whose
  * rules need no name lookup, are answered here.
@@ -24,12 +27,14 @@ final class Nfs3FastPaths {
     private final NfsExportTable exports;
     private final FileHandle.Codec handles;
     private final Nfs3Replies replies;
+    private final long writeVerifier;
 
-    Nfs3FastPaths(MemoryFastPath fast, NfsExportTable exports, Nfs3Replies replies) {
+    Nfs3FastPaths(MemoryFastPath fast, NfsExportTable exports, Nfs3Replies replies, long writeVerifier) {
         this.fast = fast;
         this.exports = exports;
         this.handles = exports.handles();
         this.replies = replies;
+        this.writeVerifier = writeVerifier;
     }
 
 
@@ -119,6 +124,13 @@ final class Nfs3FastPaths {
             return false;
         }
         int want = (int) Math.min(count, Nfs3.MAX_IO);
+        if (want >= PlanBuffers.MIN_BYTES && res.acceptsTrailer()) {
+            PlannedRead planned = fast.planFromMemory(Nfs3Targets.caller(call, m.export()), m.inode().ino(), offset, want);
+            if (planned != null) {
+                replies.readPlanned(res, planned);
+                return true;
+            }
+        }
         int room = VirtualFileSystem.readRoom(want);
         ByteBuf buf = res.alloc().directBuffer(room, room);
         ReadResult r = fast.readFromMemory(Nfs3Targets.caller(call, m.export()), m.inode().ino(), offset, want, buf.nioBuffer(0, room));
@@ -127,6 +139,37 @@ final class Nfs3FastPaths {
             return false;
         }
         replies.readOk(res, r, buf);
+        return true;
+    }
+
+    /**
+     * WRITE's fast path on the event loop, tried when the connection is idle (as READ's: with
+     * several WRITEs in flight, workers copy them into the page cache side by side): an
+     * UNSTABLE write that overwrites in place data the file already holds (a VM disk image being
+     * rewritten), with the file's attributes, open file, mappings and pages in memory, through an
+     * export that lets the client write and needs no name lookup. No worker and no handoff back.
+     * Stable writes, extensions, first writes and errors go to {@link Nfs3Program}'s WRITE on a
+     * worker (stable ones keep their one commit there).
+     */
+    boolean writeFromMemory(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = Nfs3Args.readHandle(args);
+        long offset = args.readHyper();
+        long count = args.readUnsignedInt();
+        int stable = args.readInt();
+        ByteBuf data = args.readOpaqueSlice(Integer.MAX_VALUE);
+        args.expectEnd();
+        if (stable != Nfs3.UNSTABLE || count != data.readableBytes() || count > Nfs3.MAX_IO || data.nioBufferCount() != 1) {
+            return false; // a record in fragments would have to be gathered first: the worker's job
+        }
+        InMemory m = writableInMemory(call, fh);
+        if (m == null) {
+            return false;
+        }
+        WriteResult w = fast.tryWrite(Nfs3Targets.caller(call, m.export()), m.inode().ino(), offset, data.nioBuffer(data.readerIndex(), (int) count));
+        if (w == null) {
+            return false;
+        }
+        replies.written(res, w, writeVerifier);
         return true;
     }
 
@@ -146,6 +189,31 @@ final class Nfs3FastPaths {
     /** The gate of a reply that reports namespace change {@code ticket}: open once it is durable (§4.7). */
     private RpcDeferredHandler.Gate durable(long ticket) {
         return release -> fast.whenDurable(ticket, release::release);
+    }
+
+    /**
+     * SETATTR's fast path on the event loop (the kernel client's follows every exclusive CREATE):
+     * anything but a size, on a live object whose attributes are in memory, through an export that
+     * lets the client write and needs no name lookup. The reply waits until the change is durable,
+     * without a worker. Sizes and anything else (errors included) go to {@link Nfs3Program}'s
+     * SETATTR on a worker.
+     */
+    RpcDeferredHandler.Gate setattrFromMemory(RpcCall call, XdrReader args, XdrWriter res) {
+        byte[] fh = Nfs3Args.readHandle(args);
+        SetAttributes attrs = Nfs3Args.readSattr(args); // anything it refuses is answered by the worker
+        Long ctimeGuard = Nfs3Args.readGuard(args);
+        args.expectEnd();
+        InMemory m = writableInMemory(call, fh);
+        if (m == null) {
+            return null;
+        }
+        MemoryFastPath.Pending<Change> p = fast.trySetattr(Nfs3Targets.caller(call, m.export()), m.inode().ino(), attrs, ctimeGuard);
+        if (p == null) {
+            return null;
+        }
+        res.writeInt(Nfs3.OK);
+        replies.wcc(res, p.result());
+        return durable(p.ticket());
     }
 
     /**

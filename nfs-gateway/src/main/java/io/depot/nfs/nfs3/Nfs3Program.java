@@ -11,6 +11,7 @@ import io.depot.nfs.fs.FsStats;
 import io.depot.nfs.fs.Inode;
 import io.depot.nfs.fs.Linked;
 import io.depot.nfs.fs.Permissions;
+import io.depot.nfs.fs.PlannedRead;
 import io.depot.nfs.fs.ReadResult;
 import io.depot.nfs.fs.Renamed;
 import io.depot.nfs.fs.SetAttributes;
@@ -53,7 +54,7 @@ public final class Nfs3Program {
         this.fs = fs;
         this.targets = new Nfs3Targets(fs, exports);
         this.replies = new Nfs3Replies(fs, exports.handles(), fsid);
-        this.fastPaths = new Nfs3FastPaths(fs.fastPath(), exports, replies);
+        this.fastPaths = new Nfs3FastPaths(fs.fastPath(), exports, replies, writeVerifier);
     }
 
     public long writeVerifier() { return writeVerifier; }
@@ -63,12 +64,12 @@ public final class Nfs3Program {
         return RpcProgram.builder(Nfs3.PROGRAM, "nfs")
                 .procedure(v, Nfs3.PROC_NULL, "NULL", (call, args, res) -> args.expectEnd())
                 .procedure(v, Nfs3.PROC_GETATTR, "GETATTR", onHandle(Failure.STATUS, this::getattr), fastPaths::getattrFromMemory)
-                .nonIdempotentProcedure(v, Nfs3.PROC_SETATTR, "SETATTR", onHandle(Failure.WCC, this::setattr))
+                .nonIdempotentProcedure(v, Nfs3.PROC_SETATTR, "SETATTR", onHandle(Failure.WCC, this::setattr), fastPaths::setattrFromMemory)
                 .procedure(v, Nfs3.PROC_LOOKUP, "LOOKUP", onHandle(Failure.ATTRIBUTES, this::lookup), fastPaths::lookupFromMemory)
                 .procedure(v, Nfs3.PROC_ACCESS, "ACCESS", onHandle(Failure.ATTRIBUTES, this::access))
                 .procedure(v, Nfs3.PROC_READLINK, "READLINK", onHandle(Failure.ATTRIBUTES, this::readlink))
                 .procedureQuickWhenIdle(v, Nfs3.PROC_READ, "READ", onHandle(Failure.ATTRIBUTES, this::read), fastPaths::readFromMemory)
-                .procedure(v, Nfs3.PROC_WRITE, "WRITE", onHandle(Failure.WCC, this::write))
+                .procedureQuickWhenIdle(v, Nfs3.PROC_WRITE, "WRITE", onHandle(Failure.WCC, this::write), fastPaths::writeFromMemory)
                 .nonIdempotentProcedure(v, Nfs3.PROC_CREATE, "CREATE", onHandle(Failure.WCC, this::create), fastPaths::createFromMemory)
                 .nonIdempotentProcedure(v, Nfs3.PROC_MKDIR, "MKDIR", onHandle(Failure.WCC, this::mkdir))
                 .nonIdempotentProcedure(v, Nfs3.PROC_SYMLINK, "SYMLINK", onHandle(Failure.WCC, this::symlink))
@@ -146,12 +147,7 @@ public final class Nfs3Program {
     /** SETATTR (§3.3.2): invalid attributes are answered before the guard is read. */
     private void setattr(RpcCall call, byte[] fh, XdrReader args, XdrWriter res) {
         SetAttributes attrs = Nfs3Args.readSattr(args);
-        Long ctimeGuard = null;
-        if (args.readBoolean()) {
-            long s = args.readUnsignedInt();
-            long ns = args.readUnsignedInt();
-            ctimeGuard = s * 1_000_000_000L + ns;
-        }
+        Long ctimeGuard = Nfs3Args.readGuard(args);
         args.expectEnd();
         Target t = targets.target(call, fh);
         t.requireWritable();
@@ -219,6 +215,13 @@ public final class Nfs3Program {
         args.expectEnd();
         Target t = targets.target(call, fh);
         int want = (int) Math.min(count, Nfs3.MAX_IO);
+        if (want >= PlanBuffers.MIN_BYTES && res.acceptsTrailer()) { // no copy of ours: the data file's mapped pages go to the socket
+            PlannedRead planned = t.vfs().plan(t.caller(), t.ino(), offset, want);
+            if (planned != null) {
+                replies.readPlanned(res, planned);
+                return;
+            }
+        }
         // the volume reads straight into a pooled direct buffer that goes to the socket as it is
         int room = VirtualFileSystem.readRoom(want);
         ByteBuf buf = res.alloc().directBuffer(room, room);
@@ -255,16 +258,20 @@ public final class Nfs3Program {
         };
         Target t = targets.target(call, fh);
         t.requireWritable();
-        WriteResult w = t.vfs().write(t.caller(), t.ino(), offset, data.nioBuffer(data.readerIndex(), (int) count), how);
-        res.writeInt(Nfs3.OK);
-        replies.wcc(res, w.file());
-        res.writeInt(w.count());
-        res.writeInt(switch (w.committed()) {
-            case UNSTABLE -> Nfs3.UNSTABLE;
-            case DATA_SYNC -> Nfs3.DATA_SYNC;
-            case FILE_SYNC -> Nfs3.FILE_SYNC;
-        });
-        res.writeHyper(writeVerifier);
+        int n = (int) count;
+        if (data.nioBufferCount() == 1) { // the record as received: written from where it lies
+            replies.written(res, t.vfs().write(t.caller(), t.ino(), offset, data.nioBuffer(data.readerIndex(), n), how), writeVerifier);
+            return;
+        }
+        // a record that came in fragments: gathered once into a pooled direct buffer, where
+        // nioBuffer() would merge it into a fresh heap buffer the JDK then copies again
+        ByteBuf merged = res.alloc().directBuffer(n, n);
+        try {
+            merged.writeBytes(data, data.readerIndex(), n);
+            replies.written(res, t.vfs().write(t.caller(), t.ino(), offset, merged.nioBuffer(0, n), how), writeVerifier);
+        } finally {
+            merged.release();
+        }
     }
 
     /** The arguments after a new object's directory and name; invalid attributes throw an {@link FsException}. */

@@ -4,7 +4,11 @@ import io.depot.nfs.fs.Change;
 import io.depot.nfs.fs.Created;
 import io.depot.nfs.fs.Datastore;
 import io.depot.nfs.fs.Inode;
+import io.depot.nfs.fs.PlannedRead;
 import io.depot.nfs.fs.ReadResult;
+import io.depot.nfs.fs.WriteResult;
+import io.depot.nfs.rpc.BorrowedRecord;
+import io.depot.nfs.xdr.XdrReader;
 import io.depot.nfs.xdr.XdrWriter;
 import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
@@ -93,6 +97,35 @@ final class Nfs3Replies {
         res.writeInt(data.remaining());
         res.writeBoolean(r.eof());
         res.writeOpaque(buf);
+    }
+
+    /** READ3resok from a plan: the data goes as borrowed views after the XDR (see {@link PlanBuffers}); owns the plan. */
+    void readPlanned(XdrWriter res, PlannedRead r) {
+        BorrowedRecord data = PlanBuffers.of(r.plan(), XdrReader.padded(r.count()) - r.count());
+        try {
+            res.writeInt(Nfs3.OK);
+            postOpAttr(res, r.attributes());
+            res.writeInt(r.count());
+            res.writeBoolean(r.eof());
+            res.writeInt(r.count());
+        } catch (RuntimeException e) {
+            data.release();
+            throw e;
+        }
+        res.endWith(data);
+    }
+
+    /** WRITE3resok. */
+    void written(XdrWriter res, WriteResult w, long verifier) {
+        res.writeInt(Nfs3.OK);
+        wcc(res, w.file());
+        res.writeInt(w.count());
+        res.writeInt(switch (w.committed()) {
+            case UNSTABLE -> Nfs3.UNSTABLE;
+            case DATA_SYNC -> Nfs3.DATA_SYNC;
+            case FILE_SYNC -> Nfs3.FILE_SYNC;
+        });
+        res.writeHyper(verifier);
     }
 
     /** The common result of CREATE, MKDIR, SYMLINK, MKNOD: post_op_fh3, post_op_attr, wcc_data. */

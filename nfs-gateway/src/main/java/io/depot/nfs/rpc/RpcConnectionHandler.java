@@ -60,7 +60,7 @@ final class RpcConnectionHandler extends ChannelInboundHandlerAdapter {
             case RpcDispatcher.Drop d -> log.debug("dropping a record from {}: {}", remote, d.why());
             case RpcDispatcher.Call c -> {
                 boolean idle = outstanding == 0 && waiting.isEmpty() && !answeredThisRead;
-                ByteBuf quick = waiting.isEmpty() && (idle || !c.procedure().quickWhenIdle())
+                Object quick = waiting.isEmpty() && (idle || !c.procedure().quickWhenIdle())
                         ? dispatcher.tryQuick(c, ctx.alloc()) : null;
                 if (quick != null) {
                     answeredThisRead = true;
@@ -110,14 +110,14 @@ final class RpcConnectionHandler extends ChannelInboundHandlerAdapter {
 
     /** On a worker thread. */
     private void run(ChannelHandlerContext ctx, RpcDispatcher.Call c) {
-        ByteBuf reply = null;
+        Object reply = null;
         try {
-            reply = dispatcher.execute(c, ctx.alloc());
+            reply = dispatcher.execute(c, ctx.alloc(), true);
         } catch (Throwable t) {
             log.error("RPC call {} failed outside its handler; closing the connection", c.call(), t);
             ctx.channel().close();
         } finally {
-            ByteBuf r = reply;
+            Object r = reply;
             try {
                 ctx.executor().execute(() -> finished(ctx, r));
             } catch (RejectedExecutionException e) { // event loop gone: the server is shutting down
@@ -140,7 +140,7 @@ final class RpcConnectionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void finished(ChannelHandlerContext ctx, ByteBuf reply) {
+    private void finished(ChannelHandlerContext ctx, Object reply) {
         outstanding--;
         if (reply != null) {
             ctx.writeAndFlush(reply); // on a closed channel Netty fails the write and releases the buffer

@@ -6,6 +6,7 @@ import io.depot.nfs.xdr.XdrWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.netty.util.ReferenceCounted;
 import java.net.InetSocketAddress;
 import java.util.Collection;
 import java.util.List;
@@ -181,19 +182,19 @@ public final class RpcDispatcher {
     }
 
     /**
-     * Tries the procedure's fast path (on the event loop). Returns the reply (owned by the
-     * caller; the record is released; the observer told, as by {@link #execute}), or null when
-     * the fast path declined: the call and its record are then as they were, for {@link #execute}
-     * on a worker.
+     * Tries the procedure's fast path (on the event loop of a stream connection). Returns the reply
+     * (a ByteBuf or a {@link BorrowedRecord}, owned by the caller; the record is released; the
+     * observer told, as by {@link #execute}), or null when the fast path declined: the call and
+     * its record are then as they were, for {@link #execute} on a worker.
      */
-    public ByteBuf tryQuick(Call c, ByteBufAllocator alloc) {
+    public Object tryQuick(Call c, ByteBufAllocator alloc) {
         RpcQuickHandler quick = c.procedure().quick();
         if (quick == null) {
             return null;
         }
         RpcCall call = c.call();
         int mark = c.record().readerIndex();
-        XdrWriter w = new XdrWriter(alloc);
+        XdrWriter w = new XdrWriter(alloc, true);
         boolean answered = false;
         try {
             RpcReplies.acceptedHeader(w, call.xid(), Rpc.SUCCESS);
@@ -214,7 +215,19 @@ public final class RpcDispatcher {
         }
         c.record().release();
         c.observer().completed(System.nanoTime() - c.arrivedNanos());
-        return w.finish();
+        return finish(w);
+    }
+
+    /** The reply {@code w} wrote: its buffer, or a {@link BorrowedRecord} when it ended with one. */
+    private static Object finish(XdrWriter w) {
+        ByteBuf head = w.finish();
+        ReferenceCounted trailer = w.takeTrailer();
+        if (trailer == null || trailer instanceof BorrowedRecord) {
+            return trailer == null ? head : ((BorrowedRecord) trailer).withHead(head);
+        }
+        head.release();
+        trailer.release();
+        throw new IllegalStateException("a trailer this transport cannot send: " + trailer.getClass().getName());
     }
 
     /** Where {@link #tryDeferred} delivers a call's outcome, once, on any thread. */
@@ -300,11 +313,18 @@ public final class RpcDispatcher {
         return true;
     }
 
+    /** {@link #execute(Call, ByteBufAllocator, boolean)} for a datagram: the reply is a ByteBuf. */
+    public ByteBuf execute(Call c, ByteBufAllocator alloc) {
+        return (ByteBuf) execute(c, alloc, false);
+    }
+
     /**
      * Runs the handler and returns the reply (owned by the caller), or null when the call is a
-     * retransmission of one still executing. Releases the call's record. Runs on a worker thread.
+     * retransmission of one still executing. On a {@code stream} the reply may be a
+     * {@link BorrowedRecord} (only an idempotent procedure's: the duplicate request cache keeps
+     * buffers). Releases the call's record. Runs on a worker thread.
      */
-    public ByteBuf execute(Call c, ByteBufAllocator alloc) {
+    public Object execute(Call c, ByteBufAllocator alloc, boolean stream) {
         try {
             DuplicateRequestCache.Key key = null;
             if (!c.procedure().idempotent() && drc != null) {
@@ -319,10 +339,10 @@ public final class RpcDispatcher {
                     return Unpooled.wrappedBuffer(replay.reply());
                 }
             }
-            ByteBuf reply = run(c, alloc);
+            Object reply = run(c, alloc, stream && c.procedure().idempotent());
             c.observer().completed(System.nanoTime() - c.arrivedNanos());
             if (key != null) {
-                drc.complete(key, reply);
+                drc.complete(key, (ByteBuf) reply);
             }
             return reply;
         } finally {
@@ -330,13 +350,13 @@ public final class RpcDispatcher {
         }
     }
 
-    private ByteBuf run(Call c, ByteBufAllocator alloc) {
+    private Object run(Call c, ByteBufAllocator alloc, boolean trailers) {
         RpcCall call = c.call();
-        XdrWriter w = new XdrWriter(alloc);
+        XdrWriter w = new XdrWriter(alloc, trailers);
         try {
             RpcReplies.acceptedHeader(w, call.xid(), Rpc.SUCCESS);
             c.procedure().handler().handle(call, new XdrReader(c.record()), w);
-            return w.finish();
+            return finish(w);
         } catch (XdrDecodeException e) {
             w.release();
             log.debug("GARBAGE_ARGS for {} {}: {}", c.procedure().name(), call, e.getMessage());

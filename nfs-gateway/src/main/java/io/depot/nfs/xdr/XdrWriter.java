@@ -3,6 +3,7 @@ package io.depot.nfs.xdr;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
+import io.netty.util.ReferenceCounted;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -18,12 +19,45 @@ public final class XdrWriter {
     private static final int INITIAL = 512;
 
     private final ByteBufAllocator alloc;
+    private final boolean trailers;
     private CompositeByteBuf parts; // only when a payload has been appended
     private ByteBuf current;
+    private ReferenceCounted trailer;
 
     public XdrWriter(ByteBufAllocator alloc) {
+        this(alloc, false);
+    }
+
+    /** @param trailers whether the transport can send a {@link #endWith trailer} (a stream; not a datagram) */
+    public XdrWriter(ByteBufAllocator alloc, boolean trailers) {
         this.alloc = alloc;
+        this.trailers = trailers;
         this.current = alloc.buffer(INITIAL);
+    }
+
+    /** Whether {@link #endWith} may be used. */
+    public boolean acceptsTrailer() {
+        return trailers;
+    }
+
+    /**
+     * Ends the XDR with {@code trailer}: bytes the transport sends after what was written (the
+     * borrowed views of a READ), of the transport's own type. Takes ownership; nothing may be
+     * written after it.
+     */
+    public void endWith(ReferenceCounted trailer) {
+        if (!trailers || this.trailer != null) {
+            trailer.release();
+            throw new IllegalStateException(trailers ? "a trailer was already added" : "this transport takes no trailer");
+        }
+        this.trailer = trailer;
+    }
+
+    /** The trailer, handed to the caller (after {@link #finish()}), or null. */
+    public ReferenceCounted takeTrailer() {
+        ReferenceCounted t = trailer;
+        trailer = null;
+        return t;
     }
 
     /** The allocator replies are built from (for a payload to hand to {@link #writeOpaque(ByteBuf)}). */
@@ -109,6 +143,10 @@ public final class XdrWriter {
 
     /** Drops everything written. */
     public void release() {
+        if (trailer != null) {
+            trailer.release();
+            trailer = null;
+        }
         if (current != null) {
             current.release();
             current = null;

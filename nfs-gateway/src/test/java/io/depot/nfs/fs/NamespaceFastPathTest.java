@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * CREATE and REMOVE made from memory for an event loop ({@link MemoryFastPath#tryCreate},
- * {@link MemoryFastPath#tryRemove}): the same changes as the ordinary calls, declined (nothing
+ * CREATE, SETATTR and REMOVE made from memory for an event loop ({@link MemoryFastPath#tryCreate},
+ * {@link MemoryFastPath#trySetattr}, {@link MemoryFastPath#tryRemove}): the same changes as the ordinary calls, declined (nothing
  * changed) where they would have to wait or fail, and reported durable only once a commit of
  * the pool's catalog covered them. Durability is checked by reopening the pool
  * without the datastore's close (a crash as far as the datastore can tell).
@@ -172,5 +172,31 @@ class NamespaceFastPathTest extends CrashReopenFixture {
         assertEquals(false, told.get(10, TimeUnit.SECONDS));
         assertThrows(StorageIoException.class, () -> pool.catalog().await(never));
         pool = null;
+    }
+
+    @Test
+    void aSetattrFromMemoryChangesWhatTheOrdinaryOneWouldAndIsDurableOnceReported() throws Exception {
+        open();
+        Inode f = fs.create(Caller.ROOT, ROOT, "f", SetAttributes.NONE, CreateMode.EXCLUSIVE, 42).object();
+        long changes = fs.namespaceChanges();
+        Caller alice = new Caller(1000, 1000, new int[0]);
+        assertNull(fs.fastPath().trySetattr(alice, f.ino(), new SetAttributes(0600, null, null, null, null, null), null),
+                "not the owner: the worker answers EPERM");
+        assertNull(fs.fastPath().trySetattr(Caller.ROOT, f.ino(), SetAttributes.size(10), null), "a size: the worker's");
+        assertNull(fs.fastPath().trySetattr(Caller.ROOT, f.ino(), SetAttributes.NONE, f.ctime() + 1), "guard: NOT_SYNC from the worker");
+        assertEquals(changes, fs.namespaceChanges(), "nothing was applied");
+        long t = 1_700_000_000_000_000_000L;
+        MemoryFastPath.Pending<Change> set = fs.fastPath().trySetattr(Caller.ROOT, f.ino(),
+                new SetAttributes(0640, null, null, null, t, t), f.ctime());
+        assertNotNull(set, "the kernel client's SETATTR after an exclusive create: mode and times");
+        assertEquals(0640, set.result().after().mode() & 07777);
+        assertEquals(t, set.result().after().mtime());
+        assertEquals(0640, fs.getattr(f.ino()).mode() & 07777, "visible at once");
+        assertTrue(durable(set.ticket()));
+        crashAndReopen();
+        Inode back = fs.getattr(f.ino());
+        assertEquals(0640, back.mode() & 07777);
+        assertEquals(t, back.atime());
+        assertEquals(t, back.mtime());
     }
 }

@@ -6,60 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.depot.engine.Pool;
-import io.depot.engine.PoolOptions;
-import io.depot.nfs.fs.VirtualFileSystem.CreateMode;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link MemoryFastPath#readFromMemory}, READ's event-loop path: when it answers, the same bytes, eof
  * and attributes as {@link Datastore#read}; when anything could wait or fail, null (and the
  * ordinary read answers).
  */
-class ReadFromMemoryTest {
-    private static final Caller ALICE = new Caller(1000, 1000, new int[0]);
-    private static final int MiB = 1 << 20;
-
-    @TempDir
-    Path tmp;
-    private Pool pool;
-    private Datastore fs;
-
-    @BeforeEach
-    void open() {
-        pool = Pool.create(tmp.resolve("pool"), PoolOptions.ofCapacity(1L << 30));
-        fs = Datastore.open(pool);
-    }
-
-    @AfterEach
-    void close() {
-        fs.close();
-        pool.close();
-    }
-
-    private Inode fileWith(String name, byte[] content, int mode) {
-        Inode f = fs.create(Caller.ROOT, Datastore.ROOT, name, new SetAttributes(mode, null, null, null, null, null),
-                CreateMode.GUARDED, 0).object();
-        if (content.length > 0) {
-            fs.write(Caller.ROOT, f.ino(), 0, ByteBuffer.wrap(content), Stability.FILE_SYNC);
-        }
-        return fs.getattr(f.ino());
-    }
-
-    private static byte[] random(int n, long seed) {
-        byte[] b = new byte[n];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
-
+class ReadFromMemoryTest extends MemoryFastPathFixture {
     private static ByteBuffer room(int count) {
         return ByteBuffer.allocateDirect(VirtualFileSystem.readRoom(count));
     }

@@ -30,7 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * the page cache, or a worker's), while another client writes new files, truncates and removes
  * others in a pool small enough that freed clusters are soon handed to new files. Every 8-byte
  * word of file {@code tag} at offset {@code o} holds {@code tag << 32 | o / 8}; a READ may see
- * that word or zeros (a truncated and re-extended tail), never a word of another tag.
+ * that word or zeros (a truncated and re-extended tail), never a word of another tag. Large READs
+ * go out as views of the pool's data file under a reader pin ({@link BorrowedReadTest}); at the end
+ * no pin is left and no freed cluster is left waiting for one.
  */
 class ConcurrentReadIsolationTest {
     private static final int FILE = 512 * 1024;
@@ -126,6 +128,13 @@ class ConcurrentReadIsolationTest {
                     assertTrue(removed > 100, "removed " + removed);
                     assertTrue(okReads.get() >= 50 && wordsChecked.get() > 1_000_000,
                             okReads.get() + " reads, " + wordsChecked.get() + " words checked");
+                    assertTrue(pool.readerPins().taken() > 0, "large READs were sent from plans");
+                    long deadline = System.nanoTime() + 20_000_000_000L;
+                    while (pool.readerPins().held() > 0 || pool.readerPins().limboClusters() > 0) {
+                        assertTrue(System.nanoTime() < deadline, pool.readerPins().held() + " pins held, "
+                                + pool.readerPins().limboClusters() + " clusters in limbo after the last reply");
+                        Thread.onSpinWait();
+                    }
                 } finally {
                     readers.shutdownNow();
                 }

@@ -196,6 +196,9 @@ public final class ClusterAllocator {
         capacity = Math.max(capacity, capacityClusters);
     }
 
+    /** Whether a used cluster is partly holes in the data file (its first write was partial into a clean cluster). */
+    public synchronized boolean isHoley(long phys) { return holey.contains((int) phys); }
+
     public synchronized long usedClusters() { return used.getLongCardinality(); }
 
     public synchronized long capacityClusters() { return capacity; }

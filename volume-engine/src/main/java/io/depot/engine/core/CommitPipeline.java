@@ -28,7 +28,7 @@ import org.roaringbitmap.RoaringBitmap;
 public final class CommitPipeline {
     private final MetadataStore meta;
     private final BlockStore blocks;
-    private final ClusterAllocator allocator;
+    private final ReaderPins reuse;
     private final ReentrantLock commitLock = new ReentrantLock();
 
     // guarded by "this"
@@ -49,10 +49,11 @@ public final class CommitPipeline {
     private volatile long dataSyncs;
     private volatile long walSyncs;
 
-    public CommitPipeline(MetadataStore meta, BlockStore blocks, ClusterAllocator allocator) {
+    /** @param reuse where durable frees go (through the readers' limbo) */
+    CommitPipeline(MetadataStore meta, BlockStore blocks, ReaderPins reuse) {
         this.meta = meta;
         this.blocks = blocks;
-        this.allocator = allocator;
+        this.reuse = reuse;
     }
 
     /**
@@ -218,7 +219,7 @@ public final class CommitPipeline {
             commits++;   // one with nothing to make durable costs nothing and is not counted
         }
         if (!frees.isEmpty()) {
-            allocator.release(frees);
+            reuse.free(frees);
         }
         commitListener.run();
     }

@@ -53,6 +53,7 @@ public final class Engine implements AutoCloseable {
     private final Clones clones;
     private final Reclaimer reclaimer;
     private final SnapshotDiff diff;
+    private final ReadPlanner reads;
     private final ScheduledExecutorService ticker;
     private final ExecutorService workers;
     private final AtomicBoolean commitRequested = new AtomicBoolean();
@@ -75,6 +76,7 @@ public final class Engine implements AutoCloseable {
         this.clones = new Clones(ctx, volumes, workers);
         this.reclaimer = new Reclaimer(ctx);
         this.diff = new SnapshotDiff(ctx);
+        this.reads = new ReadPlanner(ctx);
     }
 
     private static ThreadFactory daemon(String name) {
@@ -254,6 +256,9 @@ public final class Engine implements AutoCloseable {
     public CommitSyncer commitSyncer() { return syncer; }
 
     public int clusterSize() { return ctx.clusterSize; }
+
+    /** Zero-copy reads: plans of the data file's runs under reader pins. */
+    public ReadPlanner reads() { return reads; }
 
     public PoolRecord poolRecord() { return ctx.poolRecord(); }
 

@@ -11,24 +11,42 @@ import java.util.concurrent.locks.ReentrantLock;
 final class NonBlockingRead {
     private NonBlockingRead() {}
 
+    /** {@link #tryRead(VolumeState, PoolContext, long, int, ReadSink)} into a buffer: false with its position unchanged. */
+    static boolean tryRead(VolumeState v, PoolContext ctx, long offset, ByteBuffer dst) {
+        int start = dst.position();
+        if (tryRead(v, ctx, offset, dst.remaining(), ReadSink.into(ctx.blocks, dst))) {
+            return true;
+        }
+        dst.position(start);
+        return false;
+    }
+
     /**
      * Reads as {@link VolumeState#read} does, but only if nothing on the way can wait: the volume's and the
      * clusters' locks are free now, their mapping pages are cached, every mapped byte is in the OS
-     * page cache, and no cluster reads through a clone origin. Otherwise returns false with
-     * {@code dst}'s position unchanged (bytes past it may have been written). For callers that
-     * must not block (an event loop); they fall back to {@link VolumeState#read} elsewhere.
+     * page cache, and no cluster reads through a clone origin. Otherwise returns false, and what
+     * {@code dst} got is to be dropped. For callers that must not block (an event loop); they fall
+     * back to {@link VolumeState#read} elsewhere.
      */
-    static boolean tryRead(VolumeState v, PoolContext ctx, long offset, ByteBuffer dst) {
-        int length = dst.remaining();
+    static boolean tryRead(VolumeState v, PoolContext ctx, long offset, int length, ReadSink dst) {
+        return underTriedLocks(v, ctx, offset, length, () -> length == 0 || readRuns(v, ctx, offset, length, dst));
+    }
+
+    /**
+     * Runs {@code io} on a sector-aligned range inside the volume with the volume's I/O lock and the
+     * range's stripe locks taken only if they are free now; false (without running it) otherwise or
+     * for a bad range (the blocking path answers with the proper error).
+     */
+    static boolean underTriedLocks(VolumeState v, PoolContext ctx, long offset, int length, java.util.function.BooleanSupplier io) {
         if (!v.tryEnterIo()) {
             return false;
         }
         try {
             if (v.isDeleted() || offset < 0 || offset > v.sizeBytes() - length || ((offset | length) & 511) != 0) {
-                return false; // read() answers with the proper error
+                return false;
             }
             if (length == 0) {
-                return true;
+                return io.getAsBoolean();
             }
             ReentrantLock[] locks = ctx.stripesFor(v.id(), offset >>> ctx.clusterShift, (offset + length - 1) >>> ctx.clusterShift);
             int held = 0;
@@ -36,7 +54,7 @@ final class NonBlockingRead {
                 while (held < locks.length && locks[held].tryLock()) {
                     held++;
                 }
-                return held == locks.length && readRuns(v, ctx, offset, length, dst);
+                return held == locks.length && io.getAsBoolean();
             } finally {
                 for (int i = held - 1; i >= 0; i--) {
                     locks[i].unlock();
@@ -47,12 +65,11 @@ final class NonBlockingRead {
         }
     }
 
-    /** The head's runs read from cached pages and cached bytes only; false (position restored) when it would wait. */
-    private static boolean readRuns(VolumeState v, PoolContext ctx, long offset, int length, ByteBuffer dst) {
+    /** The head's runs read from cached pages and cached bytes only; false when it would wait. */
+    private static boolean readRuns(VolumeState v, PoolContext ctx, long offset, int length, ReadSink dst) {
         MappingCache cache = ctx.cache;
         MappingCache.Directory pages = v.pages();
         int clusterShift = ctx.clusterShift;
-        int start = dst.position();
         int cs = ctx.clusterSize;
         long pos = offset;
         long end = offset + length;
@@ -61,17 +78,15 @@ final class NonBlockingRead {
             int within = (int) (pos & (cs - 1));
             MapPage page = cache.cachedPage(pages, cluster);
             if (page == null) {
-                dst.position(start);
                 return false;
             }
             long value = page.values[(int) (cluster & (MapPage.SIZE - 1))];
             if (!MappingValue.isData(value)) {
                 if (MappingValue.isNone(value) && v.hasOrigin()) { // reads through the origin: not here
-                    dst.position(start);
                     return false;
                 }
                 int n = (int) Math.min(cs - within, end - pos);
-                PoolContext.putZeros(dst, n);
+                dst.zeros(n);
                 pos += n;
                 continue;
             }
@@ -85,10 +100,12 @@ final class NonBlockingRead {
                 }
                 runEnd = Math.min(runEnd + cs, end);
             }
-            if (!ctx.readPhysicalIfCached(phys, within, (int) (runEnd - pos), dst)) {
-                dst.position(start);
+            long at = ctx.position(phys, within);
+            int n = (int) (runEnd - pos);
+            if (!ctx.blocks.isCached(at, n)) {
                 return false;
             }
+            dst.data(at, n);
             pos = runEnd;
         }
         return true;

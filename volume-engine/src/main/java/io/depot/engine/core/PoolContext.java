@@ -31,6 +31,8 @@ final class PoolContext {
     final int clusterShift;
     final long maxVolumeClusters;
     final ClusterAllocator allocator;
+    /** Frees wait here for zero-copy reads that may still send the clusters' bytes. */
+    final ReaderPins pins;
     final CommitPipeline pipeline;
     final MappingCache cache;
     final ClusterBufferPool clusterBuffers;
@@ -54,7 +56,8 @@ final class PoolContext {
         this.maxVolumeClusters = MAX_VOLUME_BYTES >>> clusterShift;
         long dirtyBelow = (blocks.dirtyExtent() + clusterSize - 1) >>> clusterShift;
         this.allocator = new ClusterAllocator(record.capacityBytes() >>> clusterShift, dirtyBelow);
-        this.pipeline = new CommitPipeline(meta, blocks, allocator);
+        this.pins = new ReaderPins(allocator);
+        this.pipeline = new CommitPipeline(meta, blocks, pins);
         this.cache = new MappingCache(meta, pipeline, cacheBytes / (MapPage.SIZE * 16L), commitRequest);
         this.clusterBuffers = new ClusterBufferPool(clusterSize, 64);
         for (int i = 0; i < STRIPES; i++) {
@@ -139,8 +142,30 @@ final class PoolContext {
         } catch (OutOfSpaceException full) {
             // clusters freed since the last commit become reusable once that commit is durable
             pipeline.flush();
-            return allocator.allocate(whole);
+            try {
+                return allocator.allocate(whole);
+            } catch (OutOfSpaceException stillFull) {
+                // and once the zero-copy reads that may still send them are done
+                if (!awaitLimbo()) {
+                    throw stillFull;
+                }
+                return allocator.allocate(whole);
+            }
         }
+    }
+
+    private boolean awaitLimbo() {
+        try {
+            return pins.awaitEmptyLimbo(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Where byte {@code within} of physical cluster {@code phys} lies in the data file. */
+    long position(long phys, int within) {
+        return (phys << clusterShift) + within;
     }
 
     void readPhysical(long phys, int within, int length, ByteBuffer dst) {
@@ -153,21 +178,17 @@ final class PoolContext {
         }
     }
 
-    /** As {@link #readPhysical} if the bytes are in the OS page cache (no disk wait), else false with {@code dst} untouched. */
-    boolean readPhysicalIfCached(long phys, int within, int length, ByteBuffer dst) {
-        if (!blocks.isCached((phys << clusterShift) + within, length)) {
-            return false;
-        }
-        readPhysical(phys, within, length, dst);
-        return true;
+    void writePhysical(long phys, int within, int length, ByteBuffer src) {
+        writePositioned(position(phys, within), length, src);
     }
 
-    void writePhysical(long phys, int within, int length, ByteBuffer src) {
+    /** Writes {@code length} bytes of {@code src} (advancing it) at {@code position} of the data file. */
+    void writePositioned(long position, int length, ByteBuffer src) {
         pipeline.throwIfFailed();
         int limit = src.limit();
         src.limit(src.position() + length);
         try {
-            blocks.write(src, (phys << clusterShift) + within);
+            blocks.write(src, position);
             pipeline.noteDataWrite();
         } finally {
             src.limit(limit);
@@ -185,6 +206,9 @@ final class PoolContext {
             clusterBuffers.release(image);
         }
     }
+
+    /** The most {@link #zeros} gives at once. */
+    static final int MAX_ZEROS = ZEROS.capacity();
 
     /** {@code length} read-only zero bytes. */
     static ByteBuffer zeros(int length) {

@@ -37,8 +37,7 @@ final class SnapshotViews {
      * Reads a snapshot of the volume: what the head held when the snapshot that froze {@code atEpoch}
      * was taken. The caller names the snapshot's size so reads past it are refused.
      */
-    void read(long atEpoch, long snapshotSize, long offset, ByteBuffer dst) {
-        int length = dst.remaining();
+    void read(long atEpoch, long snapshotSize, long offset, int length, ReadSink dst) {
         volume.enterIo();
         try {
             volume.checkAlive();
@@ -58,7 +57,7 @@ final class SnapshotViews {
      * Reads a range of the snapshot that froze {@code atEpoch}, one positional read per run of clusters
      * mapped to consecutive physical clusters (as the head's reads do).
      */
-    private void readRuns(long atEpoch, long offset, int length, ByteBuffer dst) {
+    private void readRuns(long atEpoch, long offset, int length, ReadSink dst) {
         MappingCache.Directory dir = directory(atEpoch);
         int cs = ctx.clusterSize;
         int shift = ctx.clusterShift;
@@ -84,7 +83,7 @@ final class SnapshotViews {
                 }
                 runEnd = Math.min(runEnd + cs, end);
             }
-            ctx.readPhysical(phys, within, (int) (runEnd - pos), dst);
+            dst.data(ctx.position(phys, within), (int) (runEnd - pos));
             pos = runEnd;
         }
     }

@@ -218,7 +218,11 @@ public final class VolumeState {
 
     /** Reads {@code dst.remaining()} bytes of the head at {@code offset}. */
     public void read(long offset, ByteBuffer dst) {
-        int length = dst.remaining();
+        read(offset, dst.remaining(), ReadSink.into(ctx.blocks, dst));
+    }
+
+    /** Walks {@code length} bytes of the head at {@code offset} into {@code dst} (copied or planned). */
+    void read(long offset, int length, ReadSink dst) {
         ioLock.readLock().lock();
         try {
             checkRange(offset, length);
@@ -249,7 +253,7 @@ public final class VolumeState {
      * that are mapped to consecutive physical clusters (the allocator hands them out in order, so
      * sequentially written data usually is).
      */
-    private void readHeadRuns(long offset, int length, ByteBuffer dst) {
+    private void readHeadRuns(long offset, int length, ReadSink dst) {
         int cs = clusterSize;
         long pos = offset;
         long end = offset + length;
@@ -272,7 +276,7 @@ public final class VolumeState {
                 }
                 runEnd = Math.min(runEnd + cs, end);
             }
-            ctx.readPhysical(phys, within, (int) (runEnd - pos), dst);
+            dst.data(ctx.position(phys, within), (int) (runEnd - pos));
             pos = runEnd;
         }
     }
@@ -284,6 +288,9 @@ public final class VolumeState {
     public boolean tryRead(long offset, ByteBuffer dst) {
         return NonBlockingRead.tryRead(this, ctx, offset, dst);
     }
+
+    /** Writes as {@link #write} does (not FUA), but only as an overwrite in place that cannot wait: see {@link NonBlockingWrite}. */
+    public boolean tryWrite(long offset, ByteBuffer src) { return NonBlockingWrite.tryWrite(this, ctx, offset, src); }
 
     private long headValue(long cluster) {
         return cache.page(pages, cluster).values[(int) (cluster & (MapPage.SIZE - 1))];
@@ -389,7 +396,8 @@ public final class VolumeState {
             PoolContext.lockAll(locks);
             try {
                 ByteBuffer current = ByteBuffer.allocate(length);
-                forEachCluster(offset, length, (cluster, within, n) -> readHeadCluster(cluster, within, n, current));
+                ReadSink into = ReadSink.into(ctx.blocks, current);
+                forEachCluster(offset, length, (cluster, within, n) -> readHeadCluster(cluster, within, n, into));
                 current.flip();
                 int mismatch = expected.mismatch(current);
                 if (mismatch >= 0) {
@@ -409,8 +417,10 @@ public final class VolumeState {
 
     /** Reads the snapshot that froze {@code atEpoch} (of {@code snapshotSize} bytes): see {@link SnapshotViews#read}. */
     public void readSnapshot(long atEpoch, long snapshotSize, long offset, ByteBuffer dst) {
-        views.read(atEpoch, snapshotSize, offset, dst);
+        views.read(atEpoch, snapshotSize, offset, dst.remaining(), ReadSink.into(ctx.blocks, dst));
     }
+
+    SnapshotViews views() { return views; }
 
     /**
      * The extent starting at {@code offset} (at most {@code maxLength} long) whose clusters all hold
@@ -474,7 +484,7 @@ public final class VolumeState {
         }
     }
 
-    private void readHeadCluster(long cluster, int within, int length, ByteBuffer dst) {
+    private void readHeadCluster(long cluster, int within, int length, ReadSink dst) {
         ReentrantLock lock = ctx.stripe(id, cluster);
         lock.lock();
         try {
@@ -485,13 +495,13 @@ public final class VolumeState {
     }
 
     /** Reads part of a cluster given its mapping: its data, else the clone origin's, else zeros. */
-    private void readMapped(long v, long cluster, int within, int length, ByteBuffer dst) {
+    private void readMapped(long v, long cluster, int within, int length, ReadSink dst) {
         if (MappingValue.isData(v)) {
-            ctx.readPhysical(MappingValue.phys(v), within, length, dst);
+            dst.data(ctx.position(MappingValue.phys(v), within), length);
         } else if (MappingValue.isNone(v) && origin != null) {
             origin.readClusterAt(originEpoch, cluster, within, length, dst);
         } else {
-            PoolContext.putZeros(dst, length);
+            dst.zeros(length);
         }
     }
 
@@ -500,15 +510,15 @@ public final class VolumeState {
      * born at or before that epoch, else the clone origin, else zeros. Mappings a live snapshot can
      * see never change, so no stripe lock is needed.
      */
-    void readClusterAt(long atEpoch, long cluster, int within, int length, ByteBuffer dst) {
+    void readClusterAt(long atEpoch, long cluster, int within, int length, ReadSink dst) {
         VolumeState o = origin;   // read before the mapping: a flatten that ends meanwhile leaves NONE meaning "the origin's"
         long v = mappingAt(atEpoch, cluster);
         if (MappingValue.isData(v)) {
-            ctx.readPhysical(MappingValue.phys(v), within, length, dst);
+            dst.data(ctx.position(MappingValue.phys(v), within), length);
         } else if (MappingValue.isNone(v) && o != null) {
             o.readClusterAt(originEpoch, cluster, within, length, dst);
         } else {
-            PoolContext.putZeros(dst, length);
+            dst.zeros(length);
         }
     }
 
@@ -649,7 +659,7 @@ public final class VolumeState {
                     if (MappingValue.isData(v)) {
                         ctx.readPhysical(MappingValue.phys(v), 0, cs, image);
                     } else if (readsThrough) {
-                        origin.readClusterAt(originEpoch, cluster, 0, cs, image);
+                        origin.readClusterAt(originEpoch, cluster, 0, cs, ReadSink.into(ctx.blocks, image));
                     } else {
                         PoolContext.putZeros(image, cs);
                     }

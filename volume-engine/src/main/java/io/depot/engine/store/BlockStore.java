@@ -20,6 +20,19 @@ public interface BlockStore extends AutoCloseable {
         return false;
     }
 
+    /** Views from {@link #mapped} never cross a multiple of this. */
+    long MAPPING_BOUNDARY = 1L << 30;
+
+    /**
+     * A read-only view of {@code [position, position + length)} straight from a mapping of the
+     * store (no copy; for a send, whose write(2) copies it into socket buffers at call time), or
+     * null when there is none: the range crosses a {@link #MAPPING_BOUNDARY}, lies past what is
+     * mapped, or the store maps nothing.
+     */
+    default java.nio.ByteBuffer mapped(long position, int length) {
+        return null;
+    }
+
     /** Writes all of {@code src} at {@code position}. */
     void write(ByteBuffer src, long position);
 

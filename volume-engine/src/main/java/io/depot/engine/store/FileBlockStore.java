@@ -34,7 +34,7 @@ public final class FileBlockStore implements BlockStore {
      */
     private final ConcurrentHashMap<Long, MappedByteBuffer> residency = new ConcurrentHashMap<>();
     private volatile FileChannel residencyChannel;
-    private static final int SEGMENT_SHIFT = 30;
+    private static final int SEGMENT_SHIFT = Long.numberOfTrailingZeros(MAPPING_BOUNDARY);
     private static final long SEGMENT = 1L << SEGMENT_SHIFT;
     /** A segment mapped short (the file was smaller then) is mapped again only once it grew this much. */
     private static final long REMAP_STEP = 64L << 20;
@@ -157,16 +157,7 @@ public final class FileBlockStore implements BlockStore {
             return null;
         }
         try {
-            FileChannel ch = residencyChannel;
-            if (ch == null || !ch.isOpen()) {
-                synchronized (residency) {
-                    ch = residencyChannel;
-                    if (ch == null || !ch.isOpen()) {
-                        ch = FileChannel.open(path, StandardOpenOption.READ);
-                        residencyChannel = ch;
-                    }
-                }
-            }
+            FileChannel ch = readOnlyChannel();
             long base = seg << SEGMENT_SHIFT;
             long avail = Math.min(SEGMENT, (blockDevice ? deviceSize : ch.size()) - base);
             // each mapping lives until the GC finds it unreferenced: map a growing tail only in large steps
@@ -179,6 +170,41 @@ public final class FileBlockStore implements BlockStore {
         } catch (IOException | RuntimeException e) { // closed meanwhile, or mapping refused: cannot tell
             return null;
         }
+    }
+
+    /** The read-only channel of residency mappings and sends, (re)opened when needed. */
+    private FileChannel readOnlyChannel() throws IOException {
+        FileChannel ch = residencyChannel;
+        if (ch == null || !ch.isOpen()) {
+            synchronized (residency) {
+                ch = residencyChannel;
+                if (closed) {
+                    throw new ClosedChannelException();
+                }
+                if (ch == null || !ch.isOpen()) {
+                    ch = FileChannel.open(path, StandardOpenOption.READ);
+                    residencyChannel = ch;
+                }
+            }
+        }
+        return ch;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A slice of the residency mapping of the range's segment (see {@link #isCached}); the data
+     * file is opened without O_DIRECT, so the mapping and positional I/O share the page cache.
+     */
+    @Override
+    public ByteBuffer mapped(long position, int length) {
+        long seg = position >>> SEGMENT_SHIFT;
+        if (closed || position < 0 || length <= 0 || (position + length - 1) >>> SEGMENT_SHIFT != seg) {
+            return null;
+        }
+        int from = (int) (position - (seg << SEGMENT_SHIFT));
+        MappedByteBuffer m = residencyMapping(seg, from + length);
+        return m == null ? null : m.slice(from, length);
     }
 
     @Override
