@@ -176,4 +176,9 @@ final class EventLoopFastPath implements MemoryFastPath {
     public void whenDurable(long ticket, Durable done) {
         namespace.log().whenDurable(ticket, done::done);
     }
+
+    @Override
+    public void commitSoon(long ticket) {
+        namespace.log().commitSoon(ticket);
+    }
 }

@@ -95,7 +95,11 @@ final class FileOperations {
         } catch (EngineException e) {
             throw EngineErrors.translate(e);
         } finally {
-            namespace.endChange();
+            if (a.size() == null) {
+                namespace.endChangeSoon(); // attributes only: answered before its commit (see endChangeSoon)
+            } else {
+                namespace.endChange();
+            }
         }
     }
 

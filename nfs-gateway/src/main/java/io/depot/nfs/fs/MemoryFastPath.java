@@ -78,4 +78,7 @@ public interface MemoryFastPath {
      * work on, e.g. to an event loop).
      */
     void whenDurable(long ticket, Durable done);
+
+    /** Makes change {@code ticket} durable soon, no one waiting: for a SETATTR answered before its commit. */
+    void commitSoon(long ticket);
 }

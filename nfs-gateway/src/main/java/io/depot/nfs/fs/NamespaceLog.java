@@ -5,6 +5,9 @@ import io.depot.engine.CatalogNamespace;
 import io.depot.engine.DurabilityCallback;
 import io.depot.engine.EngineException;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -22,9 +25,22 @@ import java.util.concurrent.atomic.AtomicLong;
  * every earlier one durable too (the metadata log is replayed in order after a crash).
  *
  * <p>RFC 1813 §4.7 lets a client assume a modifying procedure's change is on stable storage when
- * the reply arrives: every namespace procedure replies only after its ticket is durable.
+ * the reply arrives: every namespace procedure replies only after its ticket is durable, but for
+ * SETATTR without a size, which is not among §1.6's synchronous procedures ({@link #commitSoon}).
  */
 final class NamespaceLog {
+    /**
+     * How long a change answered before its commit may wait for another change's commit to carry
+     * it: the Linux client's next CREATE comes well within this, so an exclusive create (CREATE,
+     * then SETATTR) costs one commit, not two.
+     */
+    static final long COMMIT_SOON_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    private static final ScheduledExecutorService LATER = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "nfs-commit-soon");
+        t.setDaemon(true);
+        return t;
+    });
+
     /** What {@link #tryApply} answers when it changed nothing. */
     static final long NOT_APPLIED = Catalog.REFUSED;
 
@@ -74,6 +90,23 @@ final class NamespaceLog {
      * COMMIT waits for, whether or not it changed an inode.
      */
     long ticketForAll() { return catalog.ticket(); }
+
+    /**
+     * Makes ticket {@code ticket} durable without anyone waiting for it: by the next commit that
+     * covers it (another change's), or at the latest by one started {@link #COMMIT_SOON_NANOS}
+     * from now. Failures surface to the next change that waits.
+     */
+    void commitSoon(long ticket) {
+        LATER.schedule(() -> {
+            if (!catalog.isDurable(ticket)) {
+                try {
+                    catalog.whenDurable(ticket, durable -> { });
+                } catch (EngineException e) {
+                    // the pool closed meanwhile: its close made every staged change durable or failed
+                }
+            }
+        }, COMMIT_SOON_NANOS, TimeUnit.NANOSECONDS);
+    }
 
     /**
      * Returns once ticket {@code ticket} (and every one before it) is durable.

@@ -156,6 +156,24 @@ final class NamespaceStore {
         awaitDurable(owed);
     }
 
+    /**
+     * Releases the lock without waiting for durability: for a SETATTR that changes no size (mode,
+     * owner, times). RFC 1813 §1.6 names the procedures a server must make durable before replying
+     * (WRITE FILE_SYNC, CREATE, MKDIR, SYMLINK, MKNOD, REMOVE, RMDIR, RENAME, LINK, COMMIT);
+     * SETATTR is not one of them, and the Linux client sends one after every exclusive CREATE, so
+     * waiting for it would cost that create a second commit. The change is visible at once and
+     * durable with the next commit, within {@link NamespaceLog#COMMIT_SOON_NANOS} plus one commit
+     * (see {@link NamespaceLog#commitSoon}); a crash in between loses only these attributes.
+     */
+    void endChangeSoon() {
+        long owed = log.lastTicket();
+        lock.unlock();
+        if (lock.isHeldByCurrentThread()) {
+            return; // an outer change of this thread waits when it ends
+        }
+        log.commitSoon(owed);
+    }
+
     private void awaitDurable(long ticket) {
         try {
             log.awaitDurable(ticket);

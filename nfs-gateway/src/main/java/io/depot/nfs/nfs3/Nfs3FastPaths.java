@@ -194,9 +194,9 @@ final class Nfs3FastPaths {
     /**
      * SETATTR's fast path on the event loop (the kernel client's follows every exclusive CREATE):
      * anything but a size, on a live object whose attributes are in memory, through an export that
-     * lets the client write and needs no name lookup. The reply waits until the change is durable,
-     * without a worker. Sizes and anything else (errors included) go to {@link Nfs3Program}'s
-     * SETATTR on a worker.
+     * lets the client write and needs no name lookup. The reply goes out at once; the change is
+     * durable with the next commit, as on a worker. Sizes and anything else (errors
+     * included) go to {@link Nfs3Program}'s SETATTR on a worker.
      */
     RpcDeferredHandler.Gate setattrFromMemory(RpcCall call, XdrReader args, XdrWriter res) {
         byte[] fh = Nfs3Args.readHandle(args);
@@ -213,7 +213,10 @@ final class Nfs3FastPaths {
         }
         res.writeInt(Nfs3.OK);
         replies.wcc(res, p.result());
-        return durable(p.ticket());
+        // not among RFC 1813's synchronous procedures: answered now, durable with the next commit
+        // (NamespaceStore.endChangeSoon says why)
+        fast.commitSoon(p.ticket());
+        return release -> release.release(true);
     }
 
     /**

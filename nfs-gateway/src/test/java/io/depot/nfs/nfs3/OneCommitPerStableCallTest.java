@@ -103,6 +103,33 @@ class OneCommitPerStableCallTest {
         assertArrayEquals(block, client.read(fh, 0, 4096));
     }
 
+    /**
+     * The synchronous procedures (RFC 1813 §1.6) are answered only after their commit: the commit
+     * that covers a change staged after a ticket was read is durable when the reply arrives, with no
+     * waiting by the test. An exclusive create's SETATTR between them, answered before its commit,
+     * must leave the next REMOVE just as synchronous.
+     */
+    @Test
+    void createAndRemoveAreAnsweredOnlyOnceDurable() throws Exception {
+        for (int i = 0; i < 20; i++) {
+            String name = "sync" + i;
+            // the commit that will cover a change staged from now on: durable when its reply arrives
+            long covering = pool.catalog().ticket();
+            byte[] fh = createExclusive(name, 0x4242_0000_0000_0000L | i);
+            assertTrue(pool.catalog().isDurable(covering), "CREATE answered before its commit");
+            long setattr = pool.catalog().ticket();
+            setModeAndTimes(fh);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (!pool.catalog().isDurable(setattr) && System.nanoTime() < deadline) {
+                Thread.sleep(1); // the SETATTR's own commit, so that it cannot pass for the REMOVE's
+            }
+            assertTrue(pool.catalog().isDurable(setattr), "the SETATTR made durable soon after its reply");
+            covering = pool.catalog().ticket();
+            assertEquals(Nfs3.OK, client.remove(root, name));
+            assertTrue(pool.catalog().isDurable(covering), "REMOVE answered before its commit");
+        }
+    }
+
     @Test
     void aCreateAndARemovePayOneCommitWithoutADataSync() throws Exception {
         CommitCounters create = committedBy(1, () -> assertNotNull(client.create(root, "g")));
@@ -139,10 +166,10 @@ class OneCommitPerStableCallTest {
 
     /**
      * What the Linux client sends for open(O_CREAT|O_EXCL): CREATE EXCLUSIVE with a verifier, then
-     * SETATTR of the mode and of atime/mtime (the verifier was kept in them). Each changes the
-     * namespace, so each is durable before its reply (RFC 1813): one commit per call, two per file,
-     * nothing more; the time of each step (printed: a lone client's latency against a GETATTR round
-     * trip) is that commit, not waits of our own.
+     * SETATTR of the mode and of atime/mtime (the verifier was kept in them). The CREATE is durable
+     * before its reply (RFC 1813 §1.6); the SETATTR, not one of the synchronous procedures, is
+     * answered at once and its commit started then: one commit per call, two per file, nothing
+     * more, and the SETATTR's round trip (printed, against a GETATTR's) holds no commit.
      */
     @Test
     void anExclusiveCreateAndItsSetattrPayOneCommitEach() throws Exception {
@@ -165,7 +192,7 @@ class OneCommitPerStableCallTest {
                 setModeAndTimes(fh[0]);
                 setattr[at] = System.nanoTime() - t0;
             });
-            assertEquals(new CommitCounters(1, 0, 1), s, "its SETATTR: one commit");
+            assertEquals(new CommitCounters(1, 0, 1), s, "its SETATTR: one commit, made right after the reply");
             long t0 = System.nanoTime();
             NfsTestClient.Attr a = client.getattr(fh[0]);
             getattr[i] = System.nanoTime() - t0;
