@@ -76,16 +76,28 @@ public final class Volume {
     /**
      * The bytes {@link #read} would copy, as a {@link ReadPlan}: views of the pool's data file for
      * a send without a copy through a buffer; any byte alignment. Null if the data file cannot be
-     * mapped there (a store that maps nothing, a tail grown since it was last mapped). Not
-     * reported to the volume's observer (the sender knows when the bytes have left).
+     * mapped there (a store that maps nothing, a tail grown since it was last mapped). A plan made
+     * is reported to the volume's observer as a read of {@code length} bytes, timed as its making:
+     * the bytes leave the volume here, whenever the sender copies them out.
      */
     public ReadPlan plan(long offset, int length) {
-        return pool.engine().reads().head(state, offset, length);
+        return plan(offset, length, false);
     }
 
     /** As {@link #plan}, but null also when it would wait, as {@link #tryRead} declines. */
     public ReadPlan tryPlan(long offset, int length) {
-        return pool.engine().reads().tryHead(state, offset, length);
+        return plan(offset, length, true);
+    }
+
+    private ReadPlan plan(long offset, int length, boolean onlyWithoutWaiting) {
+        VolumeIoObserver observer = state.io();
+        long start = observer == VolumeIoObserver.NONE ? 0 : System.nanoTime();
+        ReadPlan plan = onlyWithoutWaiting ? pool.engine().reads().tryHead(state, offset, length)
+                : pool.engine().reads().head(state, offset, length);
+        if (plan != null && observer != VolumeIoObserver.NONE) {
+            observer.read(length, System.nanoTime() - start);
+        }
+        return plan;
     }
 
     /** Writes {@code src.remaining()} bytes at {@code offset}; durable after the next {@link #flush()}. */

@@ -53,6 +53,33 @@ class ReadPlanTest extends PoolFixture {
         assertEquals(0, pool.readerPins().held(), "a failed plan holds no pin");
     }
 
+    /** A plan is a read of the volume for its metrics: bytes and count, as {@link Volume#read} reports. */
+    @Test
+    void aPlanIsReportedToTheVolumesObserverAsARead() {
+        long[] reads = new long[2];
+        VolumeIoObserver counting = new VolumeIoObserver() {
+            @Override public void read(int bytes, long nanos) { reads[0]++; reads[1] += bytes; }
+            @Override public void write(int bytes, long nanos) {}
+            @Override public void flush(long nanos) {}
+            @Override public void unmap(long bytes, long nanos) {}
+        };
+        pool().observeIo(new VolumeIoObservers() {
+            @Override public VolumeIoObserver open(String volumeName, VolumeOwner owner) { return counting; }
+            @Override public void close(VolumeIoObserver observer) {}
+        });
+        Volume v = pool().createVolume("v", GiB);
+        write(v, 0, 3, 4 * CLUSTER);
+        long before = reads[0];
+        long bytesBefore = reads[1];
+        sendAndClose(v.plan(100, 3 * CLUSTER));
+        ReadPlan tried = v.tryPlan(0, CLUSTER);
+        if (tried != null) {
+            sendAndClose(tried);
+        }
+        assertEquals(before + (tried != null ? 2 : 1), reads[0], "one read per plan made");
+        assertEquals(bytesBefore + 3 * CLUSTER + (tried != null ? CLUSTER : 0), reads[1], "the plans' lengths");
+    }
+
     @Test
     void seesSnapshotsAndCloneOrigins() {
         Volume v = pool().createVolume("v", GiB);
