@@ -80,6 +80,8 @@ class CliCoversApiTest {
         run("nfs snapshot list", "/e");
         run("nfs snapshot delete", "/e", "s");
         run("nfs clients");
+        run("nfs locks list");
+        run("nfs locks release", "pve1.lan");
         run("nfs import", "v@s", "/e/disks/v.raw");
         run("snapshot export", "v@s", "--since", "r", "-o", "EXPORT_FILE");
         run("snapshot import", "-i", "IMPORT_FILE", "--volume", "v");

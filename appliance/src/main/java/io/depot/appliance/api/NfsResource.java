@@ -13,8 +13,13 @@ import io.depot.nfs.fs.FsException;
 import io.depot.nfs.fs.Inode;
 import io.depot.nfs.nfs3.ClientRule;
 import io.depot.nfs.nfs3.NfsExport;
+import io.depot.nfs.nlm.FileLock;
+import io.depot.nfs.nlm.HostNames;
+import io.depot.nfs.nlm.NlmService;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code /api/v1/nfs}: exports (client rules, squash), export-wide snapshots, the clients that have
@@ -23,6 +28,7 @@ import java.util.List;
  * words: {@code "clients": ["10.0.0.0/8(rw)", "*(ro)"]}, first match wins, none: everyone read-write.
  */
 final class NfsResource {
+    private static final Logger log = LoggerFactory.getLogger(NfsResource.class);
     private static final String EXPORT = "/api/v1/nfs/exports/{export}";
 
     private final Appliance appliance;
@@ -41,6 +47,8 @@ final class NfsResource {
         r.add("POST", EXPORT + "/snapshots", this::snapshot);
         r.add("DELETE", EXPORT + "/snapshots/{snapshot}", this::deleteSnapshot);
         r.add("GET", "/api/v1/nfs/clients", this::clients);
+        r.add("GET", "/api/v1/nfs/locks", this::locks);
+        r.add("DELETE", "/api/v1/nfs/locks/{host}", this::releaseLocks);
         r.add("POST", "/api/v1/nfs/files", this::importFile);
     }
 
@@ -50,6 +58,11 @@ final class NfsResource {
     record ExportSnapshotView(String export, String name, int id, String createdAt, String path) {}
 
     record ClientView(String host, String export) {}
+
+    /** An NLM byte-range lock: {@code file} is the inode number GETATTR reports as fileid; length 0 = to the end. */
+    record LockView(String host, long file, long offset, long length, boolean exclusive, boolean waiting) {}
+
+    record ReleasedView(String host, int locks) {}
 
     /** {@code volume}: the engine volume that holds the file's bytes (nfs.<hex>); {@code job}: a full clone's copy. */
     record FileView(String path, long size, String volume, String source, String job) {}
@@ -176,6 +189,42 @@ final class NfsResource {
     /** MOUNT's list: who mounted what. Advisory (RFC 1813 appendix I): a client that never unmounts stays listed. */
     private Response clients(Request req) {
         return Response.ok(nfs().mounts().stream().map(m -> new ClientView(m.host(), m.path())).toList());
+    }
+
+    /** The lock manager's locks: held ones, then blocked requests waiting for them, by client host. */
+    private Response locks(Request req) {
+        NlmService nlm = nfs().locks();
+        List<LockView> out = new ArrayList<>();
+        nlm.locks().forEach(l -> out.add(lockView(l, false)));
+        nlm.waiting().forEach(p -> out.add(lockView(p.request(), true)));
+        return Response.ok(out);
+    }
+
+    private static LockView lockView(FileLock l, boolean waiting) {
+        return new LockView(l.owner().host(), l.fileId(), l.range().offset(), l.range().length(), l.exclusive(), waiting);
+    }
+
+    /**
+     * Drops every lock, share reservation and waiting request of a client host, as its reboot would:
+     * for a host that is gone for good (its statd will never say it rebooted), whose locks keep
+     * another host from starting its VMs. 404 when the host holds nothing.
+     */
+    private Response releaseLocks(Request req) throws Exception {
+        String host = HostNames.normalise(req.param("host"));
+        int released = appliance.mutate(() -> {
+            NlmService nlm = nfs().locks();
+            int held = (int) nlm.locks().stream().filter(l -> l.owner().host().equals(host)).count();
+            boolean any = held > 0 || nlm.waiting().stream().anyMatch(p -> p.request().owner().host().equals(host))
+                    || nlm.shares().stream().anyMatch(s -> s.host().equals(host));
+            if (!any) {
+                throw ApiException.notFound("NFS client " + host + " holds no locks (hosts holding locks: "
+                        + nlm.locks().stream().map(l -> l.owner().host()).distinct().sorted().toList() + ")");
+            }
+            nlm.hostRebooted(host);
+            return held;
+        });
+        log.warn("NFS locks of client {} released by an operator ({} held locks dropped)", host, released);
+        return Response.ok(new ReleasedView(host, released));
     }
 
     /**

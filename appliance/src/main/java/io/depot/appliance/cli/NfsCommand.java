@@ -8,10 +8,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code depot nfs export|snapshot|clients|import}. */
+/** {@code depot nfs export|snapshot|clients|locks|import}. */
 @Command(name = "nfs", mixinStandardHelpOptions = true,
-        description = "NFS exports, their client rules and squash, export snapshots, mounted clients, files from snapshots.",
-        subcommands = {NfsCommand.Export.class, NfsCommand.Snapshot.class, NfsCommand.Clients.class, NfsCommand.Import.class})
+        description = "NFS exports, their client rules and squash, export snapshots, mounted clients, locks, files from snapshots.",
+        subcommands = {NfsCommand.Export.class, NfsCommand.Snapshot.class, NfsCommand.Clients.class, NfsCommand.Locks.class, NfsCommand.Import.class})
 public final class NfsCommand {
     /** "/depot" (or "depot") as the API's path segment. */
     static String path(String export) {
@@ -170,6 +170,33 @@ public final class NfsCommand {
         void run() {
             printList(api().get("/nfs/clients"), new Table("CLIENT", "EXPORT"),
                     c -> new Object[] {c.path("host").asText(), c.path("export").asText()});
+        }
+    }
+
+    @Command(name = "locks", mixinStandardHelpOptions = true, description = "Byte-range locks NFS clients hold (NLM).",
+            subcommands = {Locks.List.class, Locks.Release.class})
+    static final class Locks {
+        @Command(name = "list", description = "Locks held, by client host and file (inode number), then blocked requests waiting for them.")
+        static final class List extends ApiCommand {
+            @Override
+            void run() {
+                printList(api().get("/nfs/locks"), new Table("CLIENT", "FILE", "OFFSET", "LENGTH", "TYPE", "STATE"),
+                        l -> new Object[] {l.path("host").asText(), l.path("file").asLong(), l.path("offset").asLong(),
+                                l.path("length").asLong() == 0 ? "to end" : l.path("length").asLong(),
+                                l.path("exclusive").asBoolean() ? "write" : "read", l.path("waiting").asBoolean() ? "waiting" : "held"});
+            }
+        }
+
+        @Command(name = "release", description = "Drop every lock of client HOST, as its reboot would: for a host that is gone "
+                + "for good and whose locks keep another host from starting its VMs. A host that is still up loses its locks silently.")
+        static final class Release extends ApiCommand {
+            @Parameters(paramLabel = "HOST", description = "The client's host name as 'depot nfs locks list' shows it.") String host;
+
+            @Override
+            void run() {
+                JsonNode r = api().delete("/nfs/locks/" + ApiClient.seg(host));
+                print(r, x -> out().println("released " + x.path("locks").asInt() + " lock(s) of " + x.path("host").asText()));
+            }
         }
     }
 

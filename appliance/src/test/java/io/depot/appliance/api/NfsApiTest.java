@@ -2,6 +2,7 @@ package io.depot.appliance.api;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,6 +15,9 @@ import io.depot.nfs.NfsGateway;
 import io.depot.nfs.NfsGatewaySettings;
 import io.depot.nfs.fs.Caller;
 import io.depot.nfs.portmap.PortAdvertiser;
+import io.depot.nfs.rpc.Credential;
+import io.depot.nfs.rpc.RpcClient;
+import io.depot.nfs.xdr.XdrReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -23,6 +27,7 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
@@ -82,6 +87,53 @@ class NfsApiTest {
         JsonNode p = JSON.readTree(r.body());
         assertEquals(code, p.path("code").asText(), r.body());
         assertTrue(p.path("detail").asText().contains(detailHas), r.body());
+    }
+
+    /**
+     * Locks taken over the wire with NLM v4 (MOUNT's handle of the export root, as a client could
+     * lock any file): listed by the API, then released for a host gone for good, after which the
+     * other host's conflicting lock is granted. Releasing a host that holds nothing is a 404.
+     */
+    @Test
+    void locksAreListedAndAGoneHostsLocksReleased() throws Exception {
+        InetSocketAddress server = nfs.address();
+        byte[] fh;
+        try (RpcClient mount = RpcClient.connect(server, Duration.ofSeconds(5))) {
+            mount.credential(new Credential.Sys(0, "test", 0, 0, new int[0]));
+            XdrReader r = mount.call(100005, 3, 1, w -> w.writeString("/depot")).results();
+            assertEquals(0, r.readInt(), "MNT /depot");
+            fh = r.readOpaque(64);
+        }
+        try (RpcClient nlm = RpcClient.connect(server, Duration.ofSeconds(5))) {
+            assertEquals(0, nlmLock(nlm, "pve1.lan", fh, 100, 1), "pve1's lock granted");
+            assertEquals(1, nlmLock(nlm, "pve2.lan", fh, 100, 1), "pve2 denied while pve1 holds it");
+
+            JsonNode locks = ok(200, "GET", "/nfs/locks", null);
+            assertEquals(1, locks.size(), locks.toString());
+            assertEquals("pve1.lan", locks.get(0).path("host").asText());
+            assertEquals(100, locks.get(0).path("offset").asLong());
+            assertEquals(1, locks.get(0).path("length").asLong());
+            assertTrue(locks.get(0).path("exclusive").asBoolean());
+            assertFalse(locks.get(0).path("waiting").asBoolean());
+
+            problem(404, "not-found", "DELETE", "/nfs/locks/pve9.lan", null, "holds no locks");
+            JsonNode released = ok(200, "DELETE", "/nfs/locks/PVE1.lan.", null);
+            assertEquals("pve1.lan", released.path("host").asText(), "the name as lock requests normalise it");
+            assertEquals(1, released.path("locks").asInt());
+            assertEquals(0, ok(200, "GET", "/nfs/locks", null).size());
+            assertEquals(0, nlmLock(nlm, "pve2.lan", fh, 100, 1), "pve2 gets the lock once pve1's is released");
+        }
+    }
+
+    /** NLM4 NM_LOCK (non-blocking, exclusive, not monitored): the nlm4_stats it answers (0 granted, 1 denied). */
+    private static int nlmLock(RpcClient nlm, String host, byte[] fh, long offset, long length) throws Exception {
+        XdrReader r = nlm.call(100021, 4, 22, w -> w.writeOpaque(new byte[] {1})
+                .writeBoolean(false).writeBoolean(true)
+                .writeString(host).writeOpaque(fh).writeOpaque(host.getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                .writeInt(42).writeHyper(offset).writeHyper(length)
+                .writeBoolean(false).writeInt(0)).results();
+        r.readOpaque(1024); // cookie
+        return r.readInt();
     }
 
     @Test
