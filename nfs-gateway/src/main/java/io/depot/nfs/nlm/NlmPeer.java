@@ -2,21 +2,14 @@ package io.depot.nfs.nlm;
 
 import io.depot.nfs.portmap.Portmap;
 import io.depot.nfs.portmap.PortmapClient;
-import io.depot.nfs.rpc.Rpc;
 import io.depot.nfs.rpc.RpcClient;
+import io.depot.nfs.rpc.RpcDatagramClient;
 import io.depot.nfs.rpc.RpcReply;
 import io.depot.nfs.xdr.XdrWriter;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.buffer.UnpooledByteBufAllocator;
 import java.io.IOException;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 /**
@@ -26,7 +19,7 @@ import java.util.function.Consumer;
  * connection or datagram, blocking: callbacks are rare and run on their own threads.
  */
 final class NlmPeer {
-    private static final int MAX_DATAGRAM = 8192;
+    private static final Duration RETRANSMIT = Duration.ofSeconds(1);
 
     private final int portmapperPort;
     private final Duration timeout;
@@ -57,40 +50,10 @@ final class NlmPeer {
         throw new IOException(host.getHostAddress() + " has no NLM v" + version + " registered with its portmapper");
     }
 
-    /** One call in one datagram (AUTH_NONE), waiting for the reply with the same xid. */
+    /** One call over UDP (AUTH_NONE), sent again each second until the reply with its xid arrives or the timeout passes. */
     private RpcReply callUdp(InetSocketAddress to, int version, int procedure, Consumer<XdrWriter> args) throws IOException {
-        int xid = ThreadLocalRandom.current().nextInt();
-        XdrWriter w = new XdrWriter(UnpooledByteBufAllocator.DEFAULT);
-        w.writeInt(xid).writeInt(Rpc.CALL).writeInt(Rpc.VERSION).writeInt(Nlm.PROGRAM).writeInt(version).writeInt(procedure)
-                .writeInt(Rpc.AUTH_NONE).writeInt(0).writeInt(Rpc.AUTH_NONE).writeInt(0);
-        args.accept(w);
-        ByteBuf body = w.finish();
-        byte[] call = new byte[body.readableBytes()];
-        body.readBytes(call);
-        body.release();
-        try (DatagramSocket socket = new DatagramSocket()) {
-            socket.connect(to);
-            socket.send(new DatagramPacket(call, call.length));
-            long deadline = System.nanoTime() + timeout.toNanos();
-            byte[] buf = new byte[MAX_DATAGRAM];
-            while (true) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new SocketTimeoutException("no reply from " + to + " within " + timeout.toMillis() + " ms");
-                }
-                socket.setSoTimeout((int) Math.max(1, left / 1_000_000));
-                DatagramPacket p = new DatagramPacket(buf, buf.length);
-                socket.receive(p);
-                RpcReply reply;
-                try {
-                    reply = RpcReply.parse(Unpooled.wrappedBuffer(buf, 0, p.getLength()));
-                } catch (RuntimeException malformed) {
-                    continue;
-                }
-                if (reply.xid() == xid) {
-                    return reply;
-                }
-            }
+        try (RpcDatagramClient udp = RpcDatagramClient.open(false)) {
+            return udp.call(to, Nlm.PROGRAM, version, procedure, args, RETRANSMIT, timeout);
         }
     }
 }

@@ -3,9 +3,11 @@ package io.depot.nfs.nsm;
 import io.depot.nfs.portmap.Portmap;
 import io.depot.nfs.portmap.PortmapClient;
 import io.depot.nfs.rpc.RpcClient;
+import io.depot.nfs.rpc.RpcDatagramClient;
 import io.depot.nfs.rpc.RpcReply;
 import io.depot.nfs.xdr.XdrWriter;
 import java.io.IOException;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -166,7 +168,7 @@ public final class RebootNotifier implements AutoCloseable {
     }
 
     private static String ourAddressFor(InetAddress peer) throws IOException {
-        InetAddress local = DatagramRpcClient.sourceAddressFor(peer);
+        InetAddress local = sourceAddressFor(peer);
         if (local == null) {
             throw new IOException("no route to " + peer.getHostAddress());
         }
@@ -176,7 +178,7 @@ public final class RebootNotifier implements AutoCloseable {
     private void sendNotify(InetAddress peer, String monName, int state) throws IOException {
         InetSocketAddress portmapper = new InetSocketAddress(peer, settings.portmapperPort());
         Consumer<XdrWriter> args = w -> w.writeString(monName).writeInt(state);
-        try (DatagramRpcClient udp = DatagramRpcClient.open(true)) {
+        try (RpcDatagramClient udp = RpcDatagramClient.open(true)) {
             int[] ports = statdPorts(udp, portmapper);
             if (ports[0] > 0) {
                 check(udp.call(new InetSocketAddress(peer, ports[0]), Nsm.PROGRAM, Nsm.VERSION, Nsm.PROC_NOTIFY, args,
@@ -194,7 +196,7 @@ public final class RebootNotifier implements AutoCloseable {
     }
 
     /** statd's UDP and TCP ports (0: not registered), asked of the portmapper over UDP, else over TCP. */
-    private static int[] statdPorts(DatagramRpcClient udp, InetSocketAddress portmapper) throws IOException {
+    private static int[] statdPorts(RpcDatagramClient udp, InetSocketAddress portmapper) throws IOException {
         try {
             return new int[] {getPort(udp, portmapper, Portmap.IPPROTO_UDP), getPort(udp, portmapper, Portmap.IPPROTO_TCP)};
         } catch (IOException overUdp) {
@@ -208,7 +210,7 @@ public final class RebootNotifier implements AutoCloseable {
         }
     }
 
-    private static int getPort(DatagramRpcClient udp, InetSocketAddress portmapper, int protocol) throws IOException {
+    private static int getPort(RpcDatagramClient udp, InetSocketAddress portmapper, int protocol) throws IOException {
         RpcReply r = check(udp.call(portmapper, Portmap.PROGRAM, Portmap.VERSION, Portmap.PROC_GETPORT,
                 w -> w.writeInt(Nsm.PROGRAM).writeInt(Nsm.VERSION).writeInt(protocol).writeInt(0), RETRANSMIT, CALL_TIMEOUT));
         return r.results().readInt();
@@ -234,4 +236,19 @@ public final class RebootNotifier implements AutoCloseable {
             }
         }
     }
+
+    /**
+     * The address this host sends from to reach {@code peer} (what the routing table picks): how a
+     * client most likely knows us. Null when there is no route.
+     */
+    private static InetAddress sourceAddressFor(InetAddress peer) {
+        try (DatagramSocket s = new DatagramSocket()) {
+            s.connect(peer, 9); // a UDP connect sends nothing; it only picks the route
+            InetAddress local = s.getLocalAddress();
+            return local == null || local.isAnyLocalAddress() ? null : local;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.depot.engine.Pool;
 import io.depot.engine.PoolOptions;
+import io.depot.nfs.rpc.RpcDatagramClient;
 import io.depot.nfs.rpc.Rpc;
 import io.depot.nfs.rpc.RpcClient;
 import io.depot.nfs.rpc.RpcReply;
@@ -119,7 +120,7 @@ class StatusMonitorProgramTest {
     void aNotifyOverUdpNamingAMonitoredHostReachesTheRebootListener() throws Exception {
         nsm.monitor("pve1", new InetSocketAddress(InetAddress.getByName("127.0.0.9"), 700));
         nsm.monitor("pve2", new InetSocketAddress(InetAddress.getByName("127.0.0.10"), 700));
-        try (DatagramRpcClient statd = DatagramRpcClient.open(false)) {
+        try (RpcDatagramClient statd = RpcDatagramClient.open(false)) {
             RpcReply r = statd.call(udp, Nsm.PROGRAM, Nsm.VERSION, Nsm.PROC_NOTIFY, w -> w.writeString("PVE1.").writeInt(7),
                     Duration.ofSeconds(1), TIMEOUT);
             assertTrue(r.success(), r.toString());
@@ -143,7 +144,7 @@ class StatusMonitorProgramTest {
         assertEquals(Rpc.GARBAGE_ARGS, call(Nsm.PROC_NOTIFY, w -> w.writeInt(1000).writeInt(3)).acceptStat());
         // SM_SIMU_CRASH takes nothing
         assertEquals(Rpc.GARBAGE_ARGS, call(Nsm.PROC_SIMU_CRASH, w -> w.writeInt(1)).acceptStat());
-        try (DatagramRpcClient overUdp = DatagramRpcClient.open(false)) {
+        try (RpcDatagramClient overUdp = RpcDatagramClient.open(false)) {
             RpcReply r = overUdp.call(udp, Nsm.PROGRAM, Nsm.VERSION, Nsm.PROC_NOTIFY, w -> w.writeInt(-1),
                     Duration.ofSeconds(1), TIMEOUT);
             assertEquals(Rpc.GARBAGE_ARGS, r.acceptStat());

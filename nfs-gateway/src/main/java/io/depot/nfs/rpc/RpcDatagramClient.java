@@ -1,7 +1,5 @@
-package io.depot.nfs.nsm;
+package io.depot.nfs.rpc;
 
-import io.depot.nfs.rpc.Rpc;
-import io.depot.nfs.rpc.RpcReply;
 import io.depot.nfs.xdr.XdrDecodeException;
 import io.depot.nfs.xdr.XdrWriter;
 import io.netty.buffer.ByteBuf;
@@ -11,7 +9,6 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
@@ -20,10 +17,11 @@ import java.util.function.Consumer;
 
 /**
  * A blocking ONC RPC client over UDP, one call at a time, with AUTH_NONE: how status monitors
- * talk (SM_NOTIFY, and the portmapper lookup before it). A call is retransmitted with the same
+ * talk (SM_NOTIFY, and the portmapper lookup before it) and how lock managers called back over UDP
+ * are reached. A call is retransmitted with the same
  * xid until a reply with that xid arrives or the time runs out; other datagrams are ignored.
  */
-final class DatagramRpcClient implements AutoCloseable {
+public final class RpcDatagramClient implements AutoCloseable {
     private static final int MAX_REPLY = 8192;
     /** rpc.statd's sm-notify also sends from a reserved port when it can; some peers trust only those. */
     private static final int LOWEST_RESERVED = 600;
@@ -32,16 +30,16 @@ final class DatagramRpcClient implements AutoCloseable {
     private final DatagramSocket socket;
     private int xid = ThreadLocalRandom.current().nextInt();
 
-    private DatagramRpcClient(DatagramSocket socket) {
+    private RpcDatagramClient(DatagramSocket socket) {
         this.socket = socket;
     }
 
     /** A client on an ephemeral port, or on a reserved one when {@code reserved} and the process may bind one. */
-    static DatagramRpcClient open(boolean reserved) throws IOException {
+    public static RpcDatagramClient open(boolean reserved) throws IOException {
         if (reserved) {
             for (int port = HIGHEST_RESERVED; port >= LOWEST_RESERVED; port--) {
                 try {
-                    return new DatagramRpcClient(new DatagramSocket(new InetSocketAddress(port)));
+                    return new RpcDatagramClient(new DatagramSocket(new InetSocketAddress(port)));
                 } catch (BindException e) {
                     if (!String.valueOf(e.getMessage()).contains("in use")) {
                         break; // not allowed to bind reserved ports at all
@@ -49,7 +47,7 @@ final class DatagramRpcClient implements AutoCloseable {
                 }
             }
         }
-        return new DatagramRpcClient(new DatagramSocket(new InetSocketAddress(0)));
+        return new RpcDatagramClient(new DatagramSocket(new InetSocketAddress(0)));
     }
 
     /**
@@ -58,7 +56,7 @@ final class DatagramRpcClient implements AutoCloseable {
      *
      * @throws SocketTimeoutException no reply in time
      */
-    RpcReply call(InetSocketAddress server, int program, int version, int procedure, Consumer<XdrWriter> args,
+    public RpcReply call(InetSocketAddress server, int program, int version, int procedure, Consumer<XdrWriter> args,
                   Duration retransmit, Duration timeout) throws IOException {
         int id = ++xid;
         byte[] call = encodeCall(id, program, version, procedure, args);
@@ -88,7 +86,7 @@ final class DatagramRpcClient implements AutoCloseable {
     }
 
     /** The local address this client sends from. */
-    InetSocketAddress localAddress() { return (InetSocketAddress) socket.getLocalSocketAddress(); }
+    public InetSocketAddress localAddress() { return (InetSocketAddress) socket.getLocalSocketAddress(); }
 
     private static RpcReply parse(byte[] buf, int length) {
         try {
@@ -112,20 +110,6 @@ final class DatagramRpcClient implements AutoCloseable {
             return out;
         } finally {
             b.release();
-        }
-    }
-
-    /**
-     * The address this host sends from to reach {@code peer} (what the routing table picks): how a
-     * client most likely knows us. Null when there is no route.
-     */
-    static InetAddress sourceAddressFor(InetAddress peer) {
-        try (DatagramSocket s = new DatagramSocket()) {
-            s.connect(peer, 9); // a UDP connect sends nothing; it only picks the route
-            InetAddress local = s.getLocalAddress();
-            return local == null || local.isAnyLocalAddress() ? null : local;
-        } catch (IOException e) {
-            return null;
         }
     }
 
