@@ -70,9 +70,8 @@ cleanup() {
         for _ in $(seq 100); do kill -0 "$ganesha_pid" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$ganesha_pid" 2>/dev/null || true
     fi
-    for f in rpcbind statd; do
-        [[ -f "$fs/ganesha/$f.pid" ]] && kill "$(cat "$fs/ganesha/$f.pid")" 2>/dev/null || true
-    done
+    [[ -f "$fs/ganesha/rpcbind.pid" ]] && kill "$(cat "$fs/ganesha/rpcbind.pid")" 2>/dev/null || true
+    [[ -n "$fs" ]] && bench_stop_statd "$fs/ganesha"
     ip netns del "$gns" 2>/dev/null || true
     bench_dirsync_umount "$dir"
     rm -f "$results"

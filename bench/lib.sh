@@ -206,6 +206,16 @@ EOF
     ganesha_pid=$!
 }
 
+# bench_stop_statd DIR: stops the rpc.statd that bench_start_ganesha DIR nlm started. By its state
+# directory, not by statd.pid: rpc.statd forks once it has registered, even with -F, so the pid
+# the shell saw is gone, and the one left would keep the dirsync file system busy at unmount.
+bench_stop_statd() {
+    local match="rpc.statd -F --no-notify -P $1/statd\$"
+    pkill -f -- "$match" 2>/dev/null || true
+    for _ in $(seq 50); do pgrep -f -- "$match" >/dev/null || return 0; sleep 0.1; done
+    pkill -KILL -f -- "$match" 2>/dev/null || true
+}
+
 # bench_table_head PEER [units]: the heading of a table of bench_row rows; "units" when the rows
 # carry a unit column (else the rates are IOPS).
 bench_table_head() {

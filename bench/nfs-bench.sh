@@ -101,7 +101,7 @@ cleanup() {
     done
     [[ -f "$dir/ganesha/rpcbind.pid" ]] && rpcbind_pid=$(cat "$dir/ganesha/rpcbind.pid")
     [[ -n "$rpcbind_pid" ]] && kill "$rpcbind_pid" 2>/dev/null || true
-    [[ -f "$dir/ganesha/statd.pid" ]] && kill "$(cat "$dir/ganesha/statd.pid")" 2>/dev/null || true
+    bench_stop_statd "$dir/ganesha"
     rm -f "$src" "$dst" "$plain_dir/client.out" ${results:+"$results"}
     if ((dirsync)); then bench_dirsync_umount "$plain_dir"; fi
 }
