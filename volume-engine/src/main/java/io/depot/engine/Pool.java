@@ -163,6 +163,9 @@ public final class Pool implements AutoCloseable {
 
     public PoolUsage usage() { return engine.usage(); }
 
+    /** Damaged data the pool's checksums found (by reads and scrubs), until cleared; degraded health while any. */
+    public PoolIntegrity integrity() { return engine.integrity(); }
+
     /** The reader pins of zero-copy reads ({@link Volume#plan}) and the freed clusters they hold back. */
     public io.depot.engine.core.ReaderPins readerPins() { return engine.reads().pins(); }
 

@@ -120,6 +120,7 @@ public final class Engine implements AutoCloseable {
         long started = System.nanoTime();
         Engine engine = new Engine(meta, blocks, PoolRecord.decode(raw), tuning);
         boolean reclaimPending = engine.load();
+        engine.ctx.damage.open(meta, engine.ctx.pipeline);
         log.info("pool {} opened: {} volumes, {} of {} clusters in use ({} KiB each), rebuilt in {} ms",
                 engine.ctx.poolRecord().uuid(), engine.volumes.count(), engine.ctx.allocator.usedClusters(),
                 engine.ctx.allocator.capacityClusters(), engine.ctx.clusterSize >> 10, (System.nanoTime() - started) / 1_000_000);
@@ -259,6 +260,9 @@ public final class Engine implements AutoCloseable {
 
     /** Zero-copy reads: plans of the data file's runs under reader pins. */
     public ReadPlanner reads() { return reads; }
+
+    /** Damaged blocks found by checksums (see {@link io.depot.engine.PoolIntegrity}). */
+    public io.depot.engine.PoolIntegrity integrity() { return ctx.damage; }
 
     public PoolRecord poolRecord() { return ctx.poolRecord(); }
 

@@ -36,6 +36,8 @@ final class PoolContext {
     final CommitPipeline pipeline;
     final MappingCache cache;
     final ClusterBufferPool clusterBuffers;
+    /** Damaged blocks found by checksums: filled by reads and scrubs, cleared by overwrites and frees. */
+    final DamageLedger damage = new DamageLedger();
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
     /** Serialises administrative changes (volumes, snapshots, clones, capacity); I/O never takes it. */
     private final ReentrantLock admin = new ReentrantLock();
