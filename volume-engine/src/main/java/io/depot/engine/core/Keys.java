@@ -13,6 +13,8 @@ import java.nio.ByteBuffer;
  * D vol death cluster birth           deadlist: mapping (vol,cluster,birth) replaced at epoch death
  *                                     but still visible to a snapshot; value = MappingValue
  * R vol                               volume deleted, clusters still being reclaimed
+ * O vol page                          open mapping page: head clusters of page (1024 clusters) may be overwritten
+ *                                     in place with CRCs newer than the stored ones (recomputed after a crash)
  * C namespace/key (UTF-8)             a catalog record of the layers above (NFS namespace, targets, reservations)
  * </pre>
  *
@@ -27,6 +29,7 @@ public final class Keys {
     public static final byte DEAD = 'D';
     public static final byte RECLAIM = 'R';
     public static final byte SETTING = 'C';
+    public static final byte OPEN = 'O';
 
     private Keys() {}
 
@@ -35,6 +38,10 @@ public final class Keys {
     public static byte[] volume(long vol) { return ByteBuffer.allocate(9).put(VOLUME).putLong(vol).array(); }
 
     public static byte[] reclaim(long vol) { return ByteBuffer.allocate(9).put(RECLAIM).putLong(vol).array(); }
+
+    public static byte[] open(long vol, long page) {
+        return ByteBuffer.allocate(17).put(OPEN).putLong(vol).putLong(page).array();
+    }
 
     public static byte[] snapshot(long vol, long epoch) {
         return ByteBuffer.allocate(17).put(SNAPSHOT).putLong(vol).putLong(epoch).array();

@@ -10,6 +10,10 @@ import java.util.Arrays;
  * <p>A cluster's slots are read and written only under that cluster's stripe lock. The page itself
  * is pinned while a change is being staged and stays unevictable until the commit that carries
  * its last change is durable, so a page reloaded from the store never misses a staged change.
+ *
+ * <p>It also holds the CRC32C of every 4 KiB block of its clusters ({@link #crcs}, {@code blocks}
+ * per cluster) and, while its clusters are being overwritten in place, the page's <em>open</em> state
+ * (see {@link OpenPages}): an open page's CRCs may be newer than the store's, so it is not evicted.
  */
 final class MapPage {
     static final int SHIFT = 10;
@@ -20,6 +24,22 @@ final class MapPage {
     final long index;
     final long[] values = new long[SIZE];
     final long[] births = new long[SIZE];
+    /** CRC32C of block b of slot i at {@code crcs[i * blocks + b]}; meaningful where the value has checksums. */
+    final int[] crcs;
+    final int blocks;
+
+    // open state, guarded by "this" (see OpenPages)
+    /** The commit that carries this page's open mark, or 0 while the page is closed. */
+    long openSeq;
+    /** In-place writes between {@link OpenPages#enter} and {@link OpenPages#exit}. */
+    int inPlaceWriters;
+    /** A settle is writing this page's CRCs: in-place writers wait. */
+    boolean settling;
+    long lastInPlaceWriteNanos;
+    /** Slots whose CRCs changed since they were last stored. */
+    final long[] dirty = new long[SIZE / 64];
+    /** Slots mapped after the open mark was staged: a crash loses their mapping with the mark or keeps both. */
+    final long[] fresh = new long[SIZE / 64];
 
     // guarded by "this"
     private int pins;
@@ -28,12 +48,18 @@ final class MapPage {
 
     volatile boolean referenced = true;
 
-    MapPage(MappingCache.Directory dir, long index) {
+    MapPage(MappingCache.Directory dir, long index, int blocks) {
         this.dir = dir;
         this.volume = dir.volume;
         this.index = index;
+        this.blocks = blocks;
+        this.crcs = new int[SIZE * blocks];
         Arrays.fill(values, MappingValue.NONE);
     }
+
+    static boolean bit(long[] bits, int slot) { return (bits[slot >>> 6] & (1L << slot)) != 0; }
+
+    static void set(long[] bits, int slot) { bits[slot >>> 6] |= 1L << slot; }
 
     /** Pins the page for a change; false if it was evicted meanwhile (the caller reloads). */
     synchronized boolean pin() {
@@ -52,7 +78,7 @@ final class MapPage {
 
     /** Evicts the page if nothing pins it and its every change is durable. */
     synchronized boolean tryEvict(long durableSeq) {
-        if (pins > 0 || dirtySeq > durableSeq) {
+        if (pins > 0 || dirtySeq > durableSeq || openSeq != 0) {
             return false;
         }
         evicted = true;

@@ -1,6 +1,7 @@
 package io.depot.engine.core;
 
 import io.depot.engine.store.MetadataStore;
+import io.depot.engine.StorageIoException;
 import java.util.Iterator;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -38,9 +39,12 @@ final class MappingCache {
     private final ConcurrentHashMap<Long, Directory> directories = new ConcurrentHashMap<>();
 
     private final Runnable commitRequest;
+    /** 4 KiB blocks per cluster: CRCs per slot. */
+    private final int blocks;
 
     /** @param commitRequest asks for a commit, without waiting, when staged changes keep pages from eviction */
-    MappingCache(MetadataStore meta, CommitPipeline pipeline, long maxPages, Runnable commitRequest) {
+    MappingCache(MetadataStore meta, CommitPipeline pipeline, long maxPages, int blocksPerCluster, Runnable commitRequest) {
+        this.blocks = blocksPerCluster;
         this.meta = meta;
         this.pipeline = pipeline;
         this.maxPages = Math.max(64, maxPages);
@@ -126,14 +130,19 @@ final class MappingCache {
 
     private MapPage load(Directory dir, long pageIndex) {
         loads.incrementAndGet();
-        MapPage page = new MapPage(dir, pageIndex);
+        MapPage page = new MapPage(dir, pageIndex, blocks);
         long first = pageIndex << MapPage.SHIFT;
         meta.scan(Keys.prefix(Keys.MAPPING, dir.volume, first), Keys.prefix(Keys.MAPPING, dir.volume, first + MapPage.SIZE), (k, v) -> {
             long birth = Keys.field(k, 2);
             if (birth <= dir.atEpoch) {
                 int i = (int) (Keys.field(k, 1) - first);
-                page.values[i] = MappingValue.decode(v);   // keys ascend by birth: the last one seen wins
+                long value = MappingValue.decode(v);   // keys ascend by birth: the last one seen wins
+                page.values[i] = value;
                 page.births[i] = birth;
+                if (MappingValue.hasChecksums(value) && !MappingValue.decodeCrcs(v, page.crcs, i * blocks, blocks)) {
+                    throw new StorageIoException("mapping of volume " + dir.volume + " cluster " + (first + i)
+                            + " is marked checksummed but its value holds no checksums (" + v.length + " bytes)");
+                }
             }
             return true;
         });

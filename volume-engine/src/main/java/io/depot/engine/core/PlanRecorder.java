@@ -35,7 +35,10 @@ final class PlanRecorder implements ReadSink, ReadPlan {
     }
 
     @Override
-    public void data(long position, int length) {
+    public void data(long position, int length, RunChecks checks) {
+        if (checks != null && checks.any()) {
+            check(position, length, checks);
+        }
         long boundary = (position / BlockStore.MAPPING_BOUNDARY + 1) * BlockStore.MAPPING_BOUNDARY;
         if (position + length > boundary) { // one view cannot cross it
             int first = (int) (boundary - position);
@@ -43,6 +46,26 @@ final class PlanRecorder implements ReadSink, ReadPlan {
             add(boundary, length - first);
         } else {
             add(position, length);
+        }
+    }
+
+    /** Verifies every block the run touches, over views of the data file where it can be mapped. */
+    private void check(long position, int length, RunChecks checks) {
+        long at = position & -BlockChecksums.BLOCK;
+        long end = (position + length + BlockChecksums.BLOCK - 1) & -BlockChecksums.BLOCK;
+        while (at < end) {
+            long segmentEnd = Math.min(end, (at / BlockStore.MAPPING_BOUNDARY + 1) * BlockStore.MAPPING_BOUNDARY);
+            ByteBuffer view = blocks.mapped(at, (int) (segmentEnd - at));
+            for (long b = at; b < segmentEnd; b += BlockChecksums.BLOCK) {
+                if (view != null) {
+                    checks.check(b, view, (int) (b - at));
+                } else {
+                    ByteBuffer block = BlockChecksums.scratch();
+                    blocks.read(block, b);
+                    checks.check(b, block, 0);
+                }
+            }
+            at = segmentEnd;
         }
     }
 

@@ -29,6 +29,8 @@ final class PoolContext {
     final BlockStore blocks;
     final int clusterSize;
     final int clusterShift;
+    /** 4 KiB checksummed blocks per cluster. */
+    final int blocksPerCluster;
     final long maxVolumeClusters;
     final ClusterAllocator allocator;
     /** Frees wait here for zero-copy reads that may still send the clusters' bytes. */
@@ -38,6 +40,8 @@ final class PoolContext {
     final ClusterBufferPool clusterBuffers;
     /** Damaged blocks found by checksums: filled by reads and scrubs, cleared by overwrites and frees. */
     final DamageLedger damage = new DamageLedger();
+    /** Pages of head mappings open for overwrites in place whose CRCs are newer in memory than in the store. */
+    final OpenPages openPages;
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
     /** Serialises administrative changes (volumes, snapshots, clones, capacity); I/O never takes it. */
     private final ReentrantLock admin = new ReentrantLock();
@@ -60,8 +64,12 @@ final class PoolContext {
         this.allocator = new ClusterAllocator(record.capacityBytes() >>> clusterShift, dirtyBelow);
         this.pins = new ReaderPins(allocator);
         this.pipeline = new CommitPipeline(meta, blocks, pins);
-        this.cache = new MappingCache(meta, pipeline, cacheBytes / (MapPage.SIZE * 16L), commitRequest);
+        this.blocksPerCluster = clusterSize / BlockChecksums.BLOCK;
+        // a cached cluster costs its value and birth (16 bytes) and a CRC per 4 KiB block
+        this.cache = new MappingCache(meta, pipeline, cacheBytes / (MapPage.SIZE * (16L + 4L * blocksPerCluster)),
+                blocksPerCluster, commitRequest);
         this.clusterBuffers = new ClusterBufferPool(clusterSize, 64);
+        this.openPages = new OpenPages(this);
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new ReentrantLock();
         }
@@ -114,6 +122,16 @@ final class PoolContext {
             idx[n++] = stripeIndex(volume, c);
         }
         int[] sorted = Arrays.stream(idx, 0, n).sorted().distinct().toArray();
+        ReentrantLock[] out = new ReentrantLock[sorted.length];
+        for (int i = 0; i < sorted.length; i++) {
+            out[i] = stripes[sorted[i]];
+        }
+        return out;
+    }
+
+    /** The distinct stripe locks of clusters {@code base + offsets[k]}, in the same fixed order as {@link #stripesFor}. */
+    ReentrantLock[] stripesFor(long volume, long base, int[] offsets) {
+        int[] sorted = Arrays.stream(offsets).map(o -> stripeIndex(volume, base + o)).sorted().distinct().toArray();
         ReentrantLock[] out = new ReentrantLock[sorted.length];
         for (int i = 0; i < sorted.length; i++) {
             out[i] = stripes[sorted[i]];

@@ -1,0 +1,381 @@
+package io.depot.engine.core;
+
+import io.depot.engine.CompareMismatchException;
+import io.depot.engine.InvalidIoException;
+import io.depot.engine.core.Records.SnapshotRecord;
+import io.depot.engine.store.MetaBatch;
+import org.roaringbitmap.longlong.Roaring64NavigableMap;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One volume's write path: overwrites in place, copy-on-write into fresh clusters, multi-cluster
+ * runs, unmap and compare-and-write, with the retirement of the mappings they replace. The volume's
+ * state ({@link VolumeState}) stays the one owner of epoch, origin and counters; this class only
+ * changes mappings, under the locks the state hands out.
+ */
+final class HeadWrites {
+    private final VolumeState vol;
+    private final PoolContext ctx;
+    private final int clusterSize;
+    private final int clusterShift;
+    private final MappingCache cache;
+    private final CommitPipeline pipeline;
+
+    HeadWrites(VolumeState v, PoolContext ctx) {
+        this.vol = v;
+        this.ctx = ctx;
+        this.clusterSize = ctx.clusterSize;
+        this.clusterShift = ctx.clusterShift;
+        this.cache = ctx.cache;
+        this.pipeline = ctx.pipeline;
+    }
+
+    /** Writes {@code src.remaining()} bytes at {@code offset}; with {@code fua} they are durable on return. */
+    void write(long offset, ByteBuffer src, boolean fua) {
+        int length = src.remaining();
+        vol.enterIo();
+        try {
+            vol.checkRange(offset, length);
+            long last = length == 0 ? 0 : (offset + length - 1) >>> clusterShift;
+            if (length > 0 && last == offset >>> clusterShift) {
+                writeCluster(offset >>> clusterShift, (int) (offset & (clusterSize - 1)), length, src, null);
+            } else if (length > 0) {
+                // a multi-cluster write holds all its stripes (in index order, as reads do), decides every
+                // cluster first and writes each run of physically contiguous clusters in one call
+                ReentrantLock[] locks = ctx.stripesFor(vol.id(), offset >>> clusterShift, last);
+                PoolContext.lockAll(locks);
+                RunReservation run = new RunReservation(last);
+                try {
+                    writeRuns(offset, length, src, run);
+                } finally {
+                    run.returnUnused(ctx.allocator);
+                    PoolContext.unlockAll(locks);
+                }
+            }
+        } finally {
+            vol.exitIo();
+        }
+        if (fua) {
+            pipeline.flush();
+        }
+    }
+
+    /**
+     * Deallocates a range: it reads as zeros afterwards and whole clusters go back to the pool
+     * (once no snapshot needs them). Partial clusters at the edges are zeroed in place.
+     */
+    void unmap(long offset, long length) {
+        vol.enterIo();
+        try {
+            vol.checkRange(offset, length);
+            unmapRange(offset, length);
+        } finally {
+            vol.exitIo();
+        }
+    }
+
+    /** Unmaps a range without the bounds check (a shrink cuts its tail this way, holding {@link #ioLock} exclusively). */
+    void unmapRange(long offset, long length) {
+        if (length == 0) {
+            return;
+        }
+        int cs = clusterSize;
+        long end = offset + length;
+        long firstWhole = (offset + cs - 1) >>> clusterShift;
+        long endWhole = end >>> clusterShift;
+        if (firstWhole >= endWhole) {   // within one cluster, or across one boundary without a whole cluster
+            forEachCluster(offset, (int) length, this::zeroPartial);
+            return;
+        }
+        if (offset < firstWhole << clusterShift) {
+            long cluster = firstWhole - 1;
+            int within = (int) (offset & (cs - 1));
+            zeroPartial(cluster, within, cs - within);
+        }
+        var it = unmapCandidates(firstWhole, endWhole).getLongIterator();
+        while (it.hasNext()) {
+            unmapCluster(it.next());
+        }
+        if (end > endWhole << clusterShift) {
+            zeroPartial(endWhole, 0, (int) (end - (endWhole << clusterShift)));
+        }
+    }
+
+    /**
+     * The clusters in [from, to) that an unmap must visit: those with a mapping of their own (committed,
+     * or staged and so in a cached page) and, for a clone, those its origin chain maps. Everything else
+     * already reads as zeros, so discarding a huge empty range costs nothing.
+     */
+    private Roaring64NavigableMap unmapCandidates(long from, long to) {
+        Roaring64NavigableMap set = new Roaring64NavigableMap();
+        OriginChain.forEachMappedCluster(ctx.meta, vol, from, to, set::addLong);
+        cache.forEachCachedMapping(vol.pages(), from, to, set::addLong);
+        return set;
+    }
+
+    /**
+     * Atomically compares {@code expected} with the data at {@code offset} and, if equal, writes
+     * {@code replacement} there. Both buffers must have the same length. Every cluster of the range
+     * is locked for the whole operation, so no other writer can interleave.
+     */
+    void compareAndWrite(long offset, ByteBuffer expected, ByteBuffer replacement, boolean fua) {
+        int length = expected.remaining();
+        if (replacement.remaining() != length) {
+            throw new InvalidIoException("compare-and-write buffers differ in length: " + length + " vs " + replacement.remaining());
+        }
+        vol.enterIo();
+        try {
+            vol.checkRange(offset, length);
+            ReentrantLock[] locks = ctx.stripesFor(vol.id(), offset >>> clusterShift, (offset + length - 1) >>> clusterShift);
+            PoolContext.lockAll(locks);
+            try {
+                ByteBuffer current = ByteBuffer.allocate(length);
+                ReadSink into = ReadSink.into(ctx.blocks, current);
+                forEachCluster(offset, length, (cluster, within, n) -> vol.readHeadCluster(cluster, within, n, into));
+                current.flip();
+                int mismatch = expected.mismatch(current);
+                if (mismatch >= 0) {
+                    throw new CompareMismatchException(mismatch);
+                }
+                forEachCluster(offset, length, (cluster, within, n) -> writeCluster(cluster, within, n, replacement, null));
+            } finally {
+                PoolContext.unlockAll(locks);
+            }
+        } finally {
+            vol.exitIo();
+        }
+        if (fua) {
+            pipeline.flush();
+        }
+    }
+
+    private interface ClusterOp { void apply(long cluster, int within, int length); }
+
+    private void forEachCluster(long offset, int length, ClusterOp op) {
+        long pos = offset;
+        long end = offset + length;
+        while (pos < end) {
+            long cluster = pos >>> clusterShift;
+            int within = (int) (pos & (clusterSize - 1));
+            int n = (int) Math.min(clusterSize - within, end - pos);
+            op.apply(cluster, within, n);
+            pos += n;
+        }
+    }
+
+    private void writeCluster(long cluster, int within, int length, ByteBuffer src, RunReservation run) {
+        vol.changeSlot(cluster, (page, i) -> {
+            long v = page.values[i];
+            long birth = page.births[i];
+            long e = vol.epoch();
+            if (MappingValue.isData(v) && birth == e) {
+                // owned by the head alone: overwrite in place, no metadata
+                ctx.writePhysical(MappingValue.phys(v), within, length, src);
+                return 0;
+            }
+            // the fresh cluster is written whole unless a partial write lands where nothing lies beneath
+            boolean whole = length == clusterSize || MappingValue.isData(v) || (MappingValue.isNone(v) && vol.hasOrigin());
+            ClusterAllocator.Allocation a = run == null ? ctx.allocate(whole) : run.take(ctx, cluster, whole);
+            return redirect(page, i, cluster, v, birth, e, within, length, src, a);
+        });
+    }
+
+    /**
+     * Writes a multi-cluster range whose stripes the caller holds. Clusters the head owns (overwritten
+     * in place) and clusters the write covers whole (redirected to fresh clusters of {@code run}, no
+     * copy needed) are gathered into runs that are contiguous in the data file and written with one
+     * positional write each; the fresh clusters are mapped only once their run is written (data before
+     * the metadata that points to it). A partial cluster that needs a copy or a clean cluster goes
+     * through {@link #writeCluster} as before.
+     */
+    private void writeRuns(long offset, int length, ByteBuffer src, RunReservation run) {
+        int cs = clusterSize;
+        long e = vol.epoch();
+        ContiguousRun pending = new ContiguousRun(clusterShift);
+        try {
+            long pos = offset;
+            long end = offset + length;
+            while (pos < end) {
+                long cluster = pos >>> clusterShift;
+                int within = (int) (pos & (cs - 1));
+                int n = (int) Math.min(cs - within, end - pos);
+                MapPage page = cache.page(vol.pages(), cluster);
+                int slot = (int) (cluster & (MapPage.SIZE - 1));
+                long v = page.values[slot];
+                long birth = page.births[slot];
+                if (MappingValue.isData(v) && birth == e) {
+                    // owned by the head alone: overwritten in place, no metadata
+                    long phys = MappingValue.phys(v);
+                    if (!pending.extend(phys, within, n)) {
+                        writePending(pending, src, e);
+                        pending.extend(phys, within, n);
+                    }
+                } else if (n == cs) {
+                    // covered whole: a fresh cluster takes it as it is, nothing to copy
+                    long phys = run.take(ctx, cluster, true).phys();
+                    if (!pending.extend(phys, 0, n)) {
+                        try {
+                            writePending(pending, src, e);
+                        } catch (RuntimeException ex) {
+                            pipeline.stage(new MetaBatch(), phys);   // never written nor mapped
+                            throw ex;
+                        }
+                        pending.extend(phys, 0, n);
+                    }
+                    pending.redirected(cluster, v, birth, phys);
+                } else {
+                    writePending(pending, src, e);
+                    writeCluster(cluster, within, n, src, run);
+                }
+                pos += n;
+            }
+            writePending(pending, src, e);
+        } catch (RuntimeException ex) {
+            pending.abandon(pipeline);
+            throw ex;
+        }
+    }
+
+    /** Writes the pending run from {@code src}'s position, then maps the clusters it redirected. */
+    private void writePending(ContiguousRun pending, ByteBuffer src, long e) {
+        if (pending.length() > 0) {
+            ctx.writePhysical(pending.firstPhys(), pending.within(), pending.length(), src);   // advances src
+        }
+        for (int k = pending.mapped(); k < pending.redirects(); k = pending.mapped()) {
+            long c = pending.cluster(k);
+            long v = pending.oldValue(k);
+            long birth = pending.oldBirth(k);
+            long phys = pending.newPhys(k);
+            vol.changeSlot(c, (page, i) -> publish(page, i, c, v, birth, e, phys));
+            pending.markMapped();
+        }
+        pending.clear();
+    }
+
+    /** Writes into a fresh cluster (first write, or copy-on-write of a shared one) and maps it. */
+    private long redirect(MapPage page, int i, long cluster, long v, long birth, long e, int within, int length, ByteBuffer src,
+                          ClusterAllocator.Allocation a) {
+        try {
+            int cs = clusterSize;
+            boolean readsThrough = MappingValue.isNone(v) && vol.hasOrigin();
+            if (length == cs) {
+                ctx.writePhysical(a.phys(), 0, cs, src);
+            } else if (a.clean() && !MappingValue.isData(v) && !readsThrough) {
+                // a clean cluster already reads as zeros around the new bytes
+                ctx.writePhysical(a.phys(), within, length, src);
+            } else {
+                ByteBuffer image = ctx.clusterBuffers.acquire();
+                try {
+                    if (MappingValue.isData(v)) {
+                        ctx.readPhysical(MappingValue.phys(v), 0, cs, image);
+                    } else if (readsThrough) {
+                        vol.origin().readClusterAt(vol.originEpoch(), cluster, 0, cs, ReadSink.into(ctx.blocks, image));
+                    } else {
+                        PoolContext.putZeros(image, cs);
+                    }
+                    image.clear().position(within);
+                    int limit = src.limit();
+                    src.limit(src.position() + length);
+                    image.put(src);
+                    src.limit(limit);
+                    image.clear();
+                    ctx.writePhysical(a.phys(), 0, cs, image);
+                } finally {
+                    ctx.clusterBuffers.release(image);
+                }
+            }
+        } catch (RuntimeException ex) {
+            pipeline.stage(new MetaBatch(), a.phys());   // never mapped: give it back after the next commit
+            throw ex;
+        }
+        return publish(page, i, cluster, v, birth, e, a.phys());
+    }
+
+    /**
+     * Maps a cluster to the fresh cluster {@code phys} its new data was just written to, born at
+     * {@code e}, and stages the retirement of the mapping {@code v} it replaces (under the stripe lock).
+     */
+    private long publish(MapPage page, int i, long cluster, long v, long birth, long e, long phys) {
+        MetaBatch change = new MetaBatch();
+        long freed = retire(cluster, v, birth, e, change);
+        boolean retained = freed == RETAINED;
+        boolean shadows = vol.hasOrigin() || retained || MappingValue.shadows(v);
+        long nv = MappingValue.data(phys, shadows);
+        change.put(Keys.mapping(vol.id(), cluster, e), MappingValue.encode(nv));
+        long seq = pipeline.stage(change, freed);
+        if (!MappingValue.isData(v)) {
+            vol.headClusterAdded();
+        }
+        page.values[i] = nv;
+        page.births[i] = e;
+        return seq;
+    }
+
+    /** {@link #retire} result: the old mapping stays for a snapshot (nothing freed). */
+    private static final long RETAINED = -2;
+
+    /**
+     * Adds to {@code change} the retirement of the head's current mapping of a cluster, about to be
+     * replaced by an entry born at {@code e}. If a snapshot still sees it, it goes on the deadlist
+     * (keyed by the epoch it died in) and {@link #RETAINED} is returned; otherwise it is deleted and
+     * the cluster to free is returned (-1 if it held no data). The caller stages {@code change}
+     * together with the replacement, as one unit.
+     */
+    private long retire(long cluster, long v, long birth, long e, MetaBatch change) {
+        if (MappingValue.isNone(v)) {
+            return -1;
+        }
+        if (birth != e) {
+            Map.Entry<Long, SnapshotRecord> seenBy = vol.snapshots().ceilingEntry(birth);
+            if (seenBy != null && seenBy.getKey() < e) {
+                change.put(Keys.dead(vol.id(), e, cluster, birth), MappingValue.encode(v));
+                return RETAINED;
+            }
+            change.delete(Keys.mapping(vol.id(), cluster, birth));
+        }
+        return MappingValue.isData(v) ? MappingValue.phys(v) : -1;
+    }
+
+    private void unmapCluster(long cluster) {
+        vol.changeSlot(cluster, (page, i) -> {
+            long v = page.values[i];
+            long birth = page.births[i];
+            long e = vol.epoch();
+            if (MappingValue.isHole(v) || (MappingValue.isNone(v) && !vol.hasOrigin())) {
+                return 0;   // already reads as zeros
+            }
+            MetaBatch change = new MetaBatch();
+            long freed = retire(cluster, v, birth, e, change);
+            if (vol.hasOrigin() || freed == RETAINED || MappingValue.shadows(v)) {
+                change.put(Keys.mapping(vol.id(), cluster, e), MappingValue.encode(MappingValue.hole()));
+                page.values[i] = MappingValue.hole();
+                page.births[i] = e;
+            } else {
+                if (birth == e) {
+                    change.delete(Keys.mapping(vol.id(), cluster, e));
+                }
+                page.values[i] = MappingValue.NONE;
+                page.births[i] = 0;
+            }
+            if (MappingValue.isData(v)) {
+                vol.headClusterRemoved();
+            }
+            return pipeline.stage(change, freed == RETAINED ? -1 : freed);
+        });
+    }
+
+    private void zeroPartial(long cluster, int within, int length) {
+        ReentrantLock lock = ctx.stripe(vol.id(), cluster);
+        lock.lock();
+        try {
+            long v = cache.page(vol.pages(), cluster).values[(int) (cluster & (MapPage.SIZE - 1))];
+            if (MappingValue.isData(v) || (MappingValue.isNone(v) && vol.hasOrigin())) {
+                writeCluster(cluster, within, length, PoolContext.zeros(length), null);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+}
