@@ -22,6 +22,8 @@ import java.util.UUID;
  */
 public final class Pool implements AutoCloseable {
     private static final String DESCRIPTOR = "pool.properties";
+    /** Format 2: every block's CRC32C in its mapping (format 1: none). */
+    static final String CURRENT_FORMAT = "2";
 
     private final Engine engine;
     private final Path dir;
@@ -48,7 +50,7 @@ public final class Pool implements AutoCloseable {
         try {
             Files.createDirectories(dir.resolve("meta"));
             Properties p = new Properties();
-            p.setProperty("format", "1");
+            p.setProperty("format", CURRENT_FORMAT);
             p.setProperty("data", options.dataPath() == null ? "data" : data.toString());
             Path tmp = dir.resolve(DESCRIPTOR + ".tmp");
             try (Writer w = Files.newBufferedWriter(tmp)) {
@@ -94,8 +96,13 @@ public final class Pool implements AutoCloseable {
         } catch (IOException e) {
             throw new StorageIoException("cannot read " + descriptor + ": " + e.getMessage(), e);
         }
-        if (!"1".equals(p.getProperty("format"))) {
-            throw new PoolFormatException("pool format " + p.getProperty("format") + " in " + dir + " is not supported");
+        String format = p.getProperty("format");
+        if (!"1".equals(format) && !CURRENT_FORMAT.equals(format)) {
+            throw new PoolFormatException("pool format " + format + " in " + dir + " is not supported (this release reads formats 1 and "
+                    + CURRENT_FORMAT + ")");
+        }
+        if ("1".equals(format)) {
+            markFormat2(descriptor, p);
         }
         Path data = dir.resolve(p.getProperty("data", "data"));
         if (!Files.exists(data)) {
@@ -110,6 +117,30 @@ public final class Pool implements AutoCloseable {
             blocks.close();
             throw e;
         }
+    }
+
+    /**
+     * A format-1 pool opened by this release: from now on its new data is checksummed, which a
+     * format-1 release would not keep up to date, so the descriptor says 2 (atomically, before
+     * anything is written). Its existing data stays unverified until {@code depot pool upgrade}.
+     */
+    private static void markFormat2(Path descriptor, Properties p) {
+        p.setProperty("format", CURRENT_FORMAT);
+        Path tmp = descriptor.resolveSibling(DESCRIPTOR + ".tmp");
+        try {
+            try (Writer w = Files.newBufferedWriter(tmp)) {
+                p.store(w, "Depot pool descriptor: where the payload lives. Do not edit while the pool is open.");
+            }
+            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            Files.move(tmp, descriptor, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new StorageIoException("cannot mark pool " + descriptor.getParent() + " as format " + CURRENT_FORMAT + ": " + e.getMessage(), e);
+        }
+        org.slf4j.LoggerFactory.getLogger(Pool.class).warn("pool {} was made by a format-1 release: it is now format {} (older releases "
+                + "refuse it); new writes are checksummed, data written before is read unverified until 'depot pool upgrade'",
+                descriptor.getParent(), CURRENT_FORMAT);
     }
 
     /** True if {@code dir} holds a pool. */

@@ -5,6 +5,7 @@ import io.depot.engine.NoSuchSnapshotException;
 import io.depot.engine.VolumeOwner;
 import io.depot.engine.core.Records.SnapshotRecord;
 import io.depot.engine.store.MetaBatch;
+import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -159,14 +160,29 @@ final class Clones {
                     deathEpoch = firstOwn[0];
                 }
                 ClusterAllocator.Allocation a = ctx.allocate(true);   // the copy fills the cluster
-                ctx.copyCluster(MappingValue.phys(origin), a.phys());
-                long nv = MappingValue.data(a.phys(), false);
-                MetaBatch change = new MetaBatch().put(Keys.mapping(clone.id(), cluster, birth), MappingValue.encode(nv));
+                int n = ctx.blocksPerCluster;
+                int[] crcs = new int[n];
+                ByteBuffer image = ctx.clusterBuffers.acquire();
+                try {
+                    // read as the clone's readers would (checked against the origin's CRCs), then copied with fresh ones
+                    clone.origin().readClusterAt(clone.originEpoch(), cluster, 0, ctx.clusterSize, ReadSink.into(ctx.blocks, image));
+                    image.flip();
+                    BlockChecksums.crcs(image, 0, n, crcs, 0);
+                    ctx.writePhysical(a.phys(), 0, ctx.clusterSize, image);
+                } catch (RuntimeException e) {
+                    ctx.pipeline.stage(new MetaBatch(), a.phys());   // never mapped
+                    throw e;
+                } finally {
+                    ctx.clusterBuffers.release(image);
+                }
+                long nv = MappingValue.checksummed(MappingValue.data(a.phys(), false));
+                MetaBatch change = new MetaBatch().put(Keys.mapping(clone.id(), cluster, birth), MappingValue.encode(nv, crcs, 0, n));
                 if (deathEpoch >= 0) {
                     change.put(Keys.dead(clone.id(), deathEpoch, cluster, birth), MappingValue.encode(nv));
                 } else {
                     page.values[i] = nv;
                     page.births[i] = birth;
+                    System.arraycopy(crcs, 0, page.crcs, i * n, n);
                     clone.headClusterAdded();
                 }
                 return ctx.pipeline.stage(change, -1);

@@ -118,6 +118,11 @@ public final class CommitPipeline {
         }
     }
 
+    private java.util.function.Consumer<RoaringBitmap> freeListener = f -> { };
+
+    /** Sets who to tell of clusters whose free just became durable (before they can be reused). */
+    void onFrees(java.util.function.Consumer<RoaringBitmap> listener) { this.freeListener = listener; }
+
     /** Sets what to tell after every commit, successful or failed (called on the committing thread, so cheap). */
     void onCommit(Runnable listener) { this.commitListener = listener; }
 
@@ -219,6 +224,7 @@ public final class CommitPipeline {
             commits++;   // one with nothing to make durable costs nothing and is not counted
         }
         if (!frees.isEmpty()) {
+            freeListener.accept(frees);
             reuse.free(frees);
         }
         commitListener.run();

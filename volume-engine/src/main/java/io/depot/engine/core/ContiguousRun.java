@@ -29,8 +29,17 @@ final class ContiguousRun {
     private long[] oldBirth = new long[0];
     private long[] newPhys = new long[0];
 
-    ContiguousRun(int clusterShift) {
+    /** CRCs of redirect k's blocks at {@code crcs[k * blocks]}. */
+    private final int blocks;
+    private int[] crcs = new int[0];
+    /** Slots overwritten in place in this run, entered in {@link OpenPages} until the run is written. */
+    private MapPage[] inPlacePages = new MapPage[0];
+    private int[] inPlaceSlots = new int[0];
+    private int inPlace;
+
+    ContiguousRun(int clusterShift, int blocksPerCluster) {
         this.clusterShift = clusterShift;
+        this.blocks = blocksPerCluster;
     }
 
     /**
@@ -59,6 +68,7 @@ final class ContiguousRun {
             oldValue = Arrays.copyOf(oldValue, grown);
             oldBirth = Arrays.copyOf(oldBirth, grown);
             newPhys = Arrays.copyOf(newPhys, grown);
+            crcs = Arrays.copyOf(crcs, grown * blocks);
         }
         cluster[redirects] = c;
         oldValue[redirects] = v;
@@ -86,6 +96,31 @@ final class ContiguousRun {
     long newPhys(int k) { return newPhys[k]; }
 
     void markMapped() { mapped++; }
+
+    /** The CRC array of the redirects: redirect k's at {@link #crcFrom}(k). */
+    int[] crcs() { return crcs; }
+
+    int crcFrom(int k) { return k * blocks; }
+
+    /** Records an overwrite in place entered in {@link OpenPages}, to {@link #exitInPlace} once written. */
+    void enteredInPlace(MapPage page, int slot) {
+        if (inPlace == inPlacePages.length) {
+            int grown = Math.max(8, inPlace * 2);
+            inPlacePages = Arrays.copyOf(inPlacePages, grown);
+            inPlaceSlots = Arrays.copyOf(inPlaceSlots, grown);
+        }
+        inPlacePages[inPlace] = page;
+        inPlaceSlots[inPlace++] = slot;
+    }
+
+    /** The run's overwrites in place are written (or failed): tells {@link OpenPages}. */
+    void exitInPlace(OpenPages open) {
+        for (int k = 0; k < inPlace; k++) {
+            open.exit(inPlacePages[k], inPlaceSlots[k]);
+            inPlacePages[k] = null;
+        }
+        inPlace = 0;
+    }
 
     void clear() {
         length = 0;

@@ -101,6 +101,18 @@ final class DamageLedger implements PoolIntegrity {
         stage(b);
     }
 
+    /** Clusters (of {@code 1 << clusterShift} bytes) were freed: damage in them is gone with them. */
+    void clearedClusters(org.roaringbitmap.RoaringBitmap clusters, int clusterShift) {
+        if (!any) {
+            return;
+        }
+        for (long phys : List.copyOf(blocks.keySet())) {
+            if (clusters.contains((int) (phys >>> clusterShift))) {
+                cleared(phys, phys + BLOCK);
+            }
+        }
+    }
+
     private void stage(MetaBatch b) {
         if (pipeline != null && !b.isEmpty()) {
             pipeline.stage(b, -1);

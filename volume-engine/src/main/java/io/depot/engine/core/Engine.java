@@ -121,6 +121,7 @@ public final class Engine implements AutoCloseable {
         Engine engine = new Engine(meta, blocks, PoolRecord.decode(raw), tuning);
         boolean reclaimPending = engine.load();
         engine.ctx.damage.open(meta, engine.ctx.pipeline);
+        engine.ctx.openPages.recover(engine.volumes);
         log.info("pool {} opened: {} volumes, {} of {} clusters in use ({} KiB each), rebuilt in {} ms",
                 engine.ctx.poolRecord().uuid(), engine.volumes.count(), engine.ctx.allocator.usedClusters(),
                 engine.ctx.allocator.capacityClusters(), engine.ctx.clusterSize >> 10, (System.nanoTime() - started) / 1_000_000);
@@ -156,10 +157,14 @@ public final class Engine implements AutoCloseable {
             return true;
         });
         long[] last = {-1, -1, MappingValue.NONE};   // volume, cluster, value of the newest entry seen
+        long[] unverified = {0};
         meta.scan(Keys.prefix(Keys.MAPPING), Keys.prefixEnd(Keys.MAPPING), (k, v) -> {
             long vol = Keys.field(k, 0);
             long cluster = Keys.field(k, 1);
             long value = MappingValue.decode(v);
+            if (MappingValue.isData(value) && !MappingValue.hasChecksums(value)) {
+                unverified[0]++;   // written by format 1: read unverified until upgraded
+            }
             if (MappingValue.isData(value) && !ctx.allocator.markUsed(MappingValue.phys(value))) {
                 throw new PoolFormatException("metadata corrupt: physical cluster " + MappingValue.phys(value)
                         + " is mapped twice (volume " + vol + " cluster " + cluster + ")");
@@ -173,6 +178,7 @@ public final class Engine implements AutoCloseable {
             return true;
         });
         countHead(last);
+        ctx.damage.unverifiedClusters(unverified[0]);
         ctx.allocator.finishRebuild();
         return reclaimPending;
     }
@@ -218,6 +224,7 @@ public final class Engine implements AutoCloseable {
             }
         }
         try {
+            ctx.openPages.settleAll();
             ctx.pipeline.flush();
         } finally {
             syncer.close();
@@ -243,6 +250,7 @@ public final class Engine implements AutoCloseable {
 
     private void backgroundCommit() {
         try {
+            ctx.openPages.settleIdle();
             ctx.pipeline.commitIfStaged();
         } catch (RuntimeException e) {
             log.error("background commit failed; the pool refuses further writes until it is reopened", e);

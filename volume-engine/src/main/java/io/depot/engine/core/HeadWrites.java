@@ -22,6 +22,8 @@ final class HeadWrites {
     private final int clusterShift;
     private final MappingCache cache;
     private final CommitPipeline pipeline;
+    /** 4 KiB blocks per cluster: CRCs per mapping. */
+    private final int blocks;
 
     HeadWrites(VolumeState v, PoolContext ctx) {
         this.vol = v;
@@ -30,6 +32,7 @@ final class HeadWrites {
         this.clusterShift = ctx.clusterShift;
         this.cache = ctx.cache;
         this.pipeline = ctx.pipeline;
+        this.blocks = ctx.blocksPerCluster;
     }
 
     /** Writes {@code src.remaining()} bytes at {@code offset}; with {@code fua} they are durable on return. */
@@ -172,7 +175,7 @@ final class HeadWrites {
             long e = vol.epoch();
             if (MappingValue.isData(v) && birth == e) {
                 // owned by the head alone: overwrite in place, no metadata
-                ctx.writePhysical(MappingValue.phys(v), within, length, src);
+                overwriteInPlace(page, i, cluster, v, within, length, src);
                 return 0;
             }
             // the fresh cluster is written whole unless a partial write lands where nothing lies beneath
@@ -193,7 +196,7 @@ final class HeadWrites {
     private void writeRuns(long offset, int length, ByteBuffer src, RunReservation run) {
         int cs = clusterSize;
         long e = vol.epoch();
-        ContiguousRun pending = new ContiguousRun(clusterShift);
+        ContiguousRun pending = new ContiguousRun(clusterShift, blocks);
         try {
             long pos = offset;
             long end = offset + length;
@@ -212,6 +215,11 @@ final class HeadWrites {
                         writePending(pending, src, e);
                         pending.extend(phys, within, n);
                     }
+                    if (MappingValue.hasChecksums(v)) {
+                        ctx.openPages.enter(page, slot);
+                        pending.enteredInPlace(page, slot);
+                        updateCrcs(page, slot, cluster, phys, within, n, src, src.position() + pending.length() - n);
+                    }
                 } else if (n == cs) {
                     // covered whole: a fresh cluster takes it as it is, nothing to copy
                     long phys = run.take(ctx, cluster, true).phys();
@@ -225,6 +233,8 @@ final class HeadWrites {
                         pending.extend(phys, 0, n);
                     }
                     pending.redirected(cluster, v, birth, phys);
+                    BlockChecksums.crcs(src, src.position() + pending.length() - n, blocks, pending.crcs(),
+                            pending.crcFrom(pending.redirects() - 1));
                 } else {
                     writePending(pending, src, e);
                     writeCluster(cluster, within, n, src, run);
@@ -233,6 +243,7 @@ final class HeadWrites {
             }
             writePending(pending, src, e);
         } catch (RuntimeException ex) {
+            pending.exitInPlace(ctx.openPages);
             pending.abandon(pipeline);
             throw ex;
         }
@@ -241,14 +252,22 @@ final class HeadWrites {
     /** Writes the pending run from {@code src}'s position, then maps the clusters it redirected. */
     private void writePending(ContiguousRun pending, ByteBuffer src, long e) {
         if (pending.length() > 0) {
-            ctx.writePhysical(pending.firstPhys(), pending.within(), pending.length(), src);   // advances src
+            long at = ctx.position(pending.firstPhys(), pending.within());
+            try {
+                ctx.writePhysical(pending.firstPhys(), pending.within(), pending.length(), src);   // advances src
+            } finally {
+                pending.exitInPlace(ctx.openPages);
+            }
+            ctx.damage.cleared(at, at + pending.length());
         }
         for (int k = pending.mapped(); k < pending.redirects(); k = pending.mapped()) {
             long c = pending.cluster(k);
             long v = pending.oldValue(k);
             long birth = pending.oldBirth(k);
             long phys = pending.newPhys(k);
-            vol.changeSlot(c, (page, i) -> publish(page, i, c, v, birth, e, phys));
+            int[] crcs = pending.crcs();
+            int from = pending.crcFrom(k);
+            vol.changeSlot(c, (page, i) -> publish(page, i, c, v, birth, e, phys, crcs, from));
             pending.markMapped();
         }
         pending.clear();
@@ -257,19 +276,27 @@ final class HeadWrites {
     /** Writes into a fresh cluster (first write, or copy-on-write of a shared one) and maps it. */
     private long redirect(MapPage page, int i, long cluster, long v, long birth, long e, int within, int length, ByteBuffer src,
                           ClusterAllocator.Allocation a) {
+        int[] crcs = FRESH_CRCS.get();
+        if (crcs.length < blocks) {
+            crcs = new int[blocks];
+            FRESH_CRCS.set(crcs);
+        }
         try {
             int cs = clusterSize;
             boolean readsThrough = MappingValue.isNone(v) && vol.hasOrigin();
             if (length == cs) {
+                BlockChecksums.crcs(src, src.position(), blocks, crcs, 0);
                 ctx.writePhysical(a.phys(), 0, cs, src);
             } else if (a.clean() && !MappingValue.isData(v) && !readsThrough) {
                 // a clean cluster already reads as zeros around the new bytes
+                cleanPartialCrcs(within, length, src, crcs);
                 ctx.writePhysical(a.phys(), within, length, src);
             } else {
                 ByteBuffer image = ctx.clusterBuffers.acquire();
                 try {
                     if (MappingValue.isData(v)) {
                         ctx.readPhysical(MappingValue.phys(v), 0, cs, image);
+                        checkKept(page, i, cluster, v, image, within, length);
                     } else if (readsThrough) {
                         vol.origin().readClusterAt(vol.originEpoch(), cluster, 0, cs, ReadSink.into(ctx.blocks, image));
                     } else {
@@ -281,6 +308,7 @@ final class HeadWrites {
                     image.put(src);
                     src.limit(limit);
                     image.clear();
+                    BlockChecksums.crcs(image, 0, blocks, crcs, 0);
                     ctx.writePhysical(a.phys(), 0, cs, image);
                 } finally {
                     ctx.clusterBuffers.release(image);
@@ -290,21 +318,108 @@ final class HeadWrites {
             pipeline.stage(new MetaBatch(), a.phys());   // never mapped: give it back after the next commit
             throw ex;
         }
-        return publish(page, i, cluster, v, birth, e, a.phys());
+        return publish(page, i, cluster, v, birth, e, a.phys(), crcs, 0);
+    }
+
+    /** Per-thread CRCs of the cluster being redirected (kept off the heap churn of the write path). */
+    private static final ThreadLocal<int[]> FRESH_CRCS = ThreadLocal.withInitial(() -> new int[16]);
+
+    /** CRCs of a clean cluster after a partial write: written blocks from {@code src}, the rest zeros. */
+    private void cleanPartialCrcs(int within, int length, ByteBuffer src, int[] crcs) {
+        int at = src.position();
+        for (int b = 0; b < blocks; b++) {
+            int bStart = b << BlockChecksums.SHIFT;
+            int bEnd = bStart + BlockChecksums.BLOCK;
+            int from = Math.max(bStart, within);
+            int to = Math.min(bEnd, within + length);
+            if (from >= to) {
+                crcs[b] = BlockChecksums.ZERO_BLOCK;
+            } else if (from == bStart && to == bEnd) {
+                crcs[b] = BlockChecksums.crc(src, at + (bStart - within), BlockChecksums.BLOCK);
+            } else {
+                ByteBuffer block = BlockChecksums.scratch();
+                PoolContext.putZeros(block, BlockChecksums.BLOCK);
+                block.put(from - bStart, src, at + (from - within), to - from);
+                crcs[b] = BlockChecksums.crc(block, 0, BlockChecksums.BLOCK);
+            }
+        }
+    }
+
+    /**
+     * Copy-on-write: checks the blocks of the old cluster's image that the write does not cover
+     * whole (they are carried into the new cluster), so damage is never copied into a fresh CRC.
+     */
+    private void checkKept(MapPage page, int i, long cluster, long v, ByteBuffer image, int within, int length) {
+        if (!MappingValue.hasChecksums(v)) {
+            return;
+        }
+        for (int b = 0; b < blocks; b++) {
+            int bStart = b << BlockChecksums.SHIFT;
+            boolean covered = within <= bStart && within + length >= bStart + BlockChecksums.BLOCK;
+            if (!covered && BlockChecksums.crc(image, bStart, BlockChecksums.BLOCK) != page.crcs[i * blocks + b]) {
+                throw damaged(cluster, MappingValue.phys(v), bStart);
+            }
+        }
+    }
+
+    /**
+     * An overwrite in place. Of a checksummed cluster: its page is entered as open (see
+     * {@link OpenPages}) and the CRCs of the blocks it touches are updated before the bytes go out.
+     */
+    private void overwriteInPlace(MapPage page, int i, long cluster, long v, int within, int length, ByteBuffer src) {
+        long phys = MappingValue.phys(v);
+        if (!MappingValue.hasChecksums(v)) {
+            ctx.writePhysical(phys, within, length, src);
+            return;
+        }
+        ctx.openPages.enter(page, i);
+        try {
+            updateCrcs(page, i, cluster, phys, within, length, src, src.position());
+            ctx.writePhysical(phys, within, length, src);
+        } finally {
+            ctx.openPages.exit(page, i);
+        }
+        ctx.damage.cleared(ctx.position(phys, within), ctx.position(phys, within) + length);
+    }
+
+    /**
+     * Updates the CRCs of the blocks of slot {@code i} that the write overwrites (see
+     * {@link InPlaceCrcs}); a damaged block it would keep part of fails the write, nothing changed.
+     */
+    private void updateCrcs(MapPage page, int i, long cluster, long phys, int within, int length, ByteBuffer src, int srcAt) {
+        int[] out = FRESH_CRCS.get();
+        if (out.length < blocks) {
+            out = new int[blocks];
+            FRESH_CRCS.set(out);
+        }
+        int bad = InPlaceCrcs.compute(ctx, page, i, phys, within, length, src, srcAt, out, 0);
+        if (bad >= 0) {
+            throw damaged(cluster, phys, bad);
+        }
+        InPlaceCrcs.apply(page, i, within, length, out, 0);
+    }
+
+    /** Records a damaged block of the head found by a write that must keep its other bytes, and the error to throw. */
+    private io.depot.engine.DataCorruptionException damaged(long cluster, long phys, int blockStart) {
+        long logical = (cluster << clusterShift) + blockStart;
+        ctx.damage.found(new io.depot.engine.DamagedBlock(ctx.position(phys, blockStart), vol.name(), vol.uuid(), null, logical,
+                java.time.Instant.now(), "read"));
+        return new io.depot.engine.DataCorruptionException(vol.name(), null, logical);
     }
 
     /**
      * Maps a cluster to the fresh cluster {@code phys} its new data was just written to, born at
      * {@code e}, and stages the retirement of the mapping {@code v} it replaces (under the stripe lock).
      */
-    private long publish(MapPage page, int i, long cluster, long v, long birth, long e, long phys) {
+    private long publish(MapPage page, int i, long cluster, long v, long birth, long e, long phys, int[] crcs, int from) {
         MetaBatch change = new MetaBatch();
         long freed = retire(cluster, v, birth, e, change);
         boolean retained = freed == RETAINED;
         boolean shadows = vol.hasOrigin() || retained || MappingValue.shadows(v);
-        long nv = MappingValue.data(phys, shadows);
-        change.put(Keys.mapping(vol.id(), cluster, e), MappingValue.encode(nv));
-        long seq = pipeline.stage(change, freed);
+        long nv = MappingValue.checksummed(MappingValue.data(phys, shadows));
+        change.put(Keys.mapping(vol.id(), cluster, e), MappingValue.encode(nv, crcs, from, blocks));
+        System.arraycopy(crcs, from, page.crcs, i * blocks, blocks);
+        long seq = ctx.openPages.stageFresh(page, i, change, freed);
         if (!MappingValue.isData(v)) {
             vol.headClusterAdded();
         }

@@ -13,7 +13,7 @@ import java.util.Arrays;
  *
  * <p>It also holds the CRC32C of every 4 KiB block of its clusters ({@link #crcs}, {@code blocks}
  * per cluster) and, while its clusters are being overwritten in place, the page's <em>open</em> state
- * (see {@link OpenPages}): an open page's CRCs may be newer than the store's, so it is not evicted.
+ * (see {@link OpenPages}): a page whose CRCs are newer than the store's is not evicted.
  */
 final class MapPage {
     static final int SHIFT = 10;
@@ -78,7 +78,7 @@ final class MapPage {
 
     /** Evicts the page if nothing pins it and its every change is durable. */
     synchronized boolean tryEvict(long durableSeq) {
-        if (pins > 0 || dirtySeq > durableSeq || openSeq != 0) {
+        if (pins > 0 || dirtySeq > durableSeq || inPlaceWriters > 0 || anyDirty()) {
             return false;
         }
         evicted = true;
@@ -86,4 +86,17 @@ final class MapPage {
     }
 
     synchronized boolean isEvicted() { return evicted; }
+
+    /** Under the monitor: some slot's CRCs are newer than the store's (the page must stay until settled). */
+    boolean anyDirty() {
+        for (long w : dirty) {
+            if (w != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Under the monitor: evicted, so never to be entered again (a reload makes a new page). */
+    boolean evictedLocked() { return evicted; }
 }

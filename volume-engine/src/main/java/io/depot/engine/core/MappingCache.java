@@ -243,8 +243,16 @@ final class MappingCache {
     }
 
     private void evicted(MapPage p) {
+        if (openPages != null) {
+            openPages.evicted(p);
+        }
         forget(p.dir, p);
     }
+
+    private OpenPages openPages;
+
+    /** Who to tell when a page that may be open is evicted (set once when the pool's context is built). */
+    void onEviction(OpenPages openPages) { this.openPages = openPages; }
 
     long loadedPages() { return loaded.get(); }
 

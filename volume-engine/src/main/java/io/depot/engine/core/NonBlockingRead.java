@@ -80,7 +80,8 @@ final class NonBlockingRead {
             if (page == null) {
                 return false;
             }
-            long value = page.values[(int) (cluster & (MapPage.SIZE - 1))];
+            int slot = (int) (cluster & (MapPage.SIZE - 1));
+            long value = page.values[slot];
             if (!MappingValue.isData(value)) {
                 if (MappingValue.isNone(value) && v.hasOrigin()) { // reads through the origin: not here
                     return false;
@@ -91,21 +92,28 @@ final class NonBlockingRead {
                 continue;
             }
             long phys = MappingValue.phys(value);
+            long at = ctx.position(phys, within);
+            RunChecks checks = RunChecks.start(ctx.damage, v, null, pos, at, within).cluster(value, page, slot);
             long runEnd = Math.min((cluster + 1) << clusterShift, end);
             while (runEnd < end) {
-                MapPage p = cache.cachedPage(pages, runEnd >>> clusterShift);
-                long next = p == null ? MappingValue.NONE : p.values[(int) ((runEnd >>> clusterShift) & (MapPage.SIZE - 1))];
-                if (!MappingValue.isData(next) || MappingValue.phys(next) != phys + ((runEnd >>> clusterShift) - cluster)) {
+                long nextCluster = runEnd >>> clusterShift;
+                MapPage p = cache.cachedPage(pages, nextCluster);
+                int nextSlot = (int) (nextCluster & (MapPage.SIZE - 1));
+                long next = p == null ? MappingValue.NONE : p.values[nextSlot];
+                if (!MappingValue.isData(next) || MappingValue.phys(next) != phys + (nextCluster - cluster)) {
                     break;
                 }
+                checks.cluster(next, p, nextSlot);
                 runEnd = Math.min(runEnd + cs, end);
             }
-            long at = ctx.position(phys, within);
             int n = (int) (runEnd - pos);
-            if (!ctx.blocks.isCached(at, n)) {
+            // a checked run reads the whole blocks at its edges: they must be cached too
+            long from = checks.any() ? at & -BlockChecksums.BLOCK : at;
+            long to = checks.any() ? (at + n + BlockChecksums.BLOCK - 1) & -BlockChecksums.BLOCK : at + n;
+            if (!ctx.blocks.isCached(from, (int) (to - from))) {
                 return false;
             }
-            dst.data(at, n);
+            dst.data(at, n, checks);
             pos = runEnd;
         }
         return true;

@@ -17,7 +17,9 @@ final class NonBlockingWrite {
      * their mapping pages are cached, every cluster is mapped to data born in the current epoch
      * (overwritten in place: no copy-on-write, no allocation, no metadata), none of them is partly a
      * hole of the data file (a filesystem allocation), and the pages written are in the OS page
-     * cache (a partial page would otherwise be read first). Otherwise returns false with
+     * cache (a partial page would otherwise be read first); a checksummed cluster also needs its
+     * mapping page durably open ({@link OpenPages#tryEnter}) and the blocks it writes in part to
+     * pass their check (the blocking path reports the damage). Otherwise returns false with
      * {@code src} untouched. Left to the kernel: its throttling of writers when dirty pages pile up.
      */
     static boolean tryWrite(VolumeState v, PoolContext ctx, long offset, ByteBuffer src) {
@@ -57,13 +59,64 @@ final class NonBlockingWrite {
             pos += n;
         }
         for (int i = 0; i < runs; i++) {
-            if (!ctx.blocks.isCached(runStart[i], runLength[i])) {
+            // the blocks at a run's edges are read whole when checksummed: they must be cached too
+            long from = runStart[i] & -BlockChecksums.BLOCK;
+            long to = (runStart[i] + runLength[i] + BlockChecksums.BLOCK - 1) & -BlockChecksums.BLOCK;
+            if (!ctx.blocks.isCached(from, (int) (to - from))) {
                 return false;
             }
         }
-        for (int i = 0; i < runs; i++) {
-            ctx.writePositioned(runStart[i], runLength[i], src); // advances src
+        MapPage[] entered = new MapPage[clusters];
+        int[] slots = new int[clusters];
+        int count = 0;
+        try {
+            for (long pos = offset, end = offset + length; pos < end; pos = ((pos >>> shift) + 1) << shift) {
+                long cluster = pos >>> shift;
+                MapPage page = ctx.cache.cachedPage(v.pages(), cluster);
+                int slot = (int) (cluster & (MapPage.SIZE - 1));
+                if (!MappingValue.hasChecksums(page.values[slot])) {
+                    continue;
+                }
+                if (!ctx.openPages.tryEnter(page, slot)) {
+                    return false;
+                }
+                entered[count] = page;
+                slots[count++] = slot;
+            }
+            // the new CRCs of every cluster first; only once every check passed do the pages change
+            int[] crcs = new int[clusters * ctx.blocksPerCluster];
+            for (long pos = offset, end = offset + length; pos < end; pos = ((pos >>> shift) + 1) << shift) {
+                long cluster = pos >>> shift;
+                MapPage page = ctx.cache.cachedPage(v.pages(), cluster);
+                int slot = (int) (cluster & (MapPage.SIZE - 1));
+                long value = page.values[slot];
+                int within = (int) (pos & (cs - 1));
+                int n = (int) Math.min(cs - within, end - pos);
+                int at = (int) ((cluster - (offset >>> shift)) * ctx.blocksPerCluster);
+                if (MappingValue.hasChecksums(value) && InPlaceCrcs.compute(ctx, page, slot, MappingValue.phys(value), within, n, src,
+                        src.position() + (int) (pos - offset), crcs, at) >= 0) {
+                    return false;
+                }
+            }
+            for (long pos = offset, end = offset + length; pos < end; pos = ((pos >>> shift) + 1) << shift) {
+                long cluster = pos >>> shift;
+                MapPage page = ctx.cache.cachedPage(v.pages(), cluster);
+                int slot = (int) (cluster & (MapPage.SIZE - 1));
+                if (MappingValue.hasChecksums(page.values[slot])) {
+                    int within = (int) (pos & (cs - 1));
+                    InPlaceCrcs.apply(page, slot, within, (int) Math.min(cs - within, end - pos), crcs,
+                            (int) ((cluster - (offset >>> shift)) * ctx.blocksPerCluster));
+                }
+            }
+            for (int i = 0; i < runs; i++) {
+                ctx.writePositioned(runStart[i], runLength[i], src); // advances src
+                ctx.damage.cleared(runStart[i], runStart[i] + runLength[i]);
+            }
+            return true;
+        } finally {
+            for (int k = 0; k < count; k++) {
+                ctx.openPages.exit(entered[k], slots[k]);
+            }
         }
-        return true;
     }
 }

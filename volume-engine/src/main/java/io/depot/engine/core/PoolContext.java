@@ -70,6 +70,8 @@ final class PoolContext {
                 blocksPerCluster, commitRequest);
         this.clusterBuffers = new ClusterBufferPool(clusterSize, 64);
         this.openPages = new OpenPages(this);
+        cache.onEviction(openPages);
+        pipeline.onFrees(frees -> damage.clearedClusters(frees, clusterShift));
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new ReentrantLock();
         }
@@ -212,18 +214,6 @@ final class PoolContext {
             pipeline.noteDataWrite();
         } finally {
             src.limit(limit);
-        }
-    }
-
-    /** Copies one whole physical cluster to another through a pooled buffer. */
-    void copyCluster(long fromPhys, long toPhys) {
-        ByteBuffer image = clusterBuffers.acquire();
-        try {
-            readPhysical(fromPhys, 0, clusterSize, image);
-            image.flip();
-            writePhysical(toPhys, 0, clusterSize, image);
-        } finally {
-            clusterBuffers.release(image);
         }
     }
 

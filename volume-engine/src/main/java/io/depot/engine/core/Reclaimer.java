@@ -60,7 +60,9 @@ final class Reclaimer {
         v.drainIo();
         try {
             v.markDeleted();
-            ctx.pipeline.stage(new MetaBatch().delete(Keys.volume(v.id())).put(Keys.reclaim(v.id()), new byte[0]), null);
+            MetaBatch batch = new MetaBatch().delete(Keys.volume(v.id())).put(Keys.reclaim(v.id()), new byte[0]);
+            ctx.openPages.forgetVolume(v.id(), batch);
+            ctx.pipeline.stage(batch, null);
             ctx.pipeline.flush();
             pending.add(v.id());
         } finally {
@@ -114,7 +116,7 @@ final class Reclaimer {
                 return;
             }
             long freed = 0;
-            for (byte type : new byte[] {Keys.MAPPING, Keys.DEAD, Keys.SNAPSHOT}) {
+            for (byte type : new byte[] {Keys.MAPPING, Keys.DEAD, Keys.SNAPSHOT, Keys.OPEN}) {
                 while (!ctx.isClosing()) {
                     MetaBatch batch = new MetaBatch();
                     RoaringBitmap frees = new RoaringBitmap();

@@ -74,6 +74,8 @@ final class SnapshotViews {
                 continue;
             }
             long phys = MappingValue.phys(v);
+            RunChecks checks = checks(dir, atEpoch, cluster, v,
+                    RunChecks.start(ctx.damage, volume, snapshotName(atEpoch), pos, ctx.position(phys, within), within));
             long runEnd = Math.min((cluster + 1) << shift, end);
             while (runEnd < end) {
                 long nextCluster = runEnd >>> shift;
@@ -81,9 +83,10 @@ final class SnapshotViews {
                 if (!MappingValue.isData(next) || MappingValue.phys(next) != phys + (nextCluster - cluster)) {
                     break;
                 }
+                checks(dir, atEpoch, nextCluster, next, checks);
                 runEnd = Math.min(runEnd + cs, end);
             }
-            dst.data(ctx.position(phys, within), (int) (runEnd - pos));
+            dst.data(ctx.position(phys, within), (int) (runEnd - pos), checks);
             pos = runEnd;
         }
     }
@@ -95,6 +98,30 @@ final class SnapshotViews {
      */
     long mappingAt(long atEpoch, long cluster) {
         return viewValue(directory(atEpoch), atEpoch, cluster);
+    }
+
+    /** Adds the CRCs of the mapping {@code v} the snapshot at {@code atEpoch} sees for {@code cluster} to {@code checks}. */
+    RunChecks checks(long atEpoch, long cluster, long v, RunChecks checks) {
+        return checks(directory(atEpoch), atEpoch, cluster, v, checks);
+    }
+
+    private RunChecks checks(MappingCache.Directory dir, long atEpoch, long cluster, long v, RunChecks checks) {
+        if (!MappingValue.hasChecksums(v)) {
+            return checks.cluster(v, NO_CRCS, ctx.blocksPerCluster);
+        }
+        if (dir == null) {
+            MetadataStore.Entry e = ctx.meta.floor(Keys.mapping(id, cluster, atEpoch), Keys.mapping(id, cluster, 0));
+            return checks.cluster(v, e == null ? NO_CRCS : e.value(), ctx.blocksPerCluster);
+        }
+        return checks.cluster(v, cache.page(dir, cluster), (int) (cluster & (MapPage.SIZE - 1)));
+    }
+
+    private static final byte[] NO_CRCS = new byte[0];
+
+    /** The name of the snapshot that froze {@code atEpoch}, for error reports. */
+    String snapshotName(long atEpoch) {
+        SnapshotRecord r = snapshots.get(atEpoch);
+        return r == null ? "epoch " + atEpoch : r.name();
     }
 
     /** {@link #mappingAt} with the snapshot's directory already looked up (null: not cached). */

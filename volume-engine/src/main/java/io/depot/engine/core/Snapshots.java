@@ -72,6 +72,7 @@ final class Snapshots {
                 List<SnapshotRef> refs = new ArrayList<>();
                 long now = System.currentTimeMillis();
                 for (VolumeState v : sorted) {
+                    ctx.openPages.settleVolume(v.id(), batch);   // the snapshot's readers load the head's CRCs from the store
                     long frozen = v.epoch();
                     SnapshotRecord r = new SnapshotRecord(UUID.randomUUID(), name, v.sizeBytes(), now, groupId);
                     batch.put(Keys.snapshot(v.id(), frozen), r.encode());
@@ -185,8 +186,10 @@ final class Snapshots {
             }
             v.drainIo();
             try {
-                ctx.pipeline.flush();
+                // no settle may store a head mapping after the scan below: forget the open pages first
                 MetaBatch batch = new MetaBatch();
+                ctx.openPages.forgetVolume(v.id(), batch);
+                ctx.pipeline.flush();
                 RoaringBitmap frees = new RoaringBitmap();
                 long s = snap.epoch();
                 ctx.meta.scan(Keys.prefix(Keys.MAPPING, v.id()), Keys.prefixEnd(Keys.MAPPING, v.id()), (k, value) -> {

@@ -266,7 +266,9 @@ public final class VolumeState {
         while (pos < end) {
             long cluster = pos >>> clusterShift;
             int within = (int) (pos & (cs - 1));
-            long v = headValue(cluster);
+            MapPage page = cache.page(pages, cluster);
+            int slot = (int) (cluster & (MapPage.SIZE - 1));
+            long v = page.values[slot];
             if (!MappingValue.isData(v)) {
                 int n = (int) Math.min(cs - within, end - pos);
                 readHeadCluster(cluster, within, n, dst);
@@ -274,15 +276,20 @@ public final class VolumeState {
                 continue;
             }
             long phys = MappingValue.phys(v);
+            RunChecks checks = RunChecks.start(ctx.damage, this, null, pos, ctx.position(phys, within), within).cluster(v, page, slot);
             long runEnd = Math.min((cluster + 1) << clusterShift, end);
             while (runEnd < end) {
-                long next = headValue(runEnd >>> clusterShift);
-                if (!MappingValue.isData(next) || MappingValue.phys(next) != phys + ((runEnd >>> clusterShift) - cluster)) {
+                long nextCluster = runEnd >>> clusterShift;
+                MapPage nextPage = cache.page(pages, nextCluster);
+                int nextSlot = (int) (nextCluster & (MapPage.SIZE - 1));
+                long next = nextPage.values[nextSlot];
+                if (!MappingValue.isData(next) || MappingValue.phys(next) != phys + (nextCluster - cluster)) {
                     break;
                 }
+                checks.cluster(next, nextPage, nextSlot);
                 runEnd = Math.min(runEnd + cs, end);
             }
-            dst.data(ctx.position(phys, within), (int) (runEnd - pos));
+            dst.data(ctx.position(phys, within), (int) (runEnd - pos), checks);
             pos = runEnd;
         }
     }
@@ -382,16 +389,21 @@ public final class VolumeState {
         ReentrantLock lock = ctx.stripe(id, cluster);
         lock.lock();
         try {
-            readMapped(headValue(cluster), cluster, within, length, dst);
+            MapPage page = cache.page(pages, cluster);
+            int slot = (int) (cluster & (MapPage.SIZE - 1));
+            readMapped(page, slot, cluster, within, length, dst);
         } finally {
             lock.unlock();
         }
     }
 
     /** Reads part of a cluster given its mapping: its data, else the clone origin's, else zeros. */
-    private void readMapped(long v, long cluster, int within, int length, ReadSink dst) {
+    private void readMapped(MapPage page, int slot, long cluster, int within, int length, ReadSink dst) {
+        long v = page.values[slot];
         if (MappingValue.isData(v)) {
-            dst.data(ctx.position(MappingValue.phys(v), within), length);
+            long at = ctx.position(MappingValue.phys(v), within);
+            long logical = (cluster << clusterShift) + within;
+            dst.data(at, length, RunChecks.start(ctx.damage, this, null, logical, at, within).cluster(v, page, slot));
         } else if (MappingValue.isNone(v) && origin != null) {
             origin.readClusterAt(originEpoch, cluster, within, length, dst);
         } else {
@@ -408,7 +420,9 @@ public final class VolumeState {
         VolumeState o = origin;   // read before the mapping: a flatten that ends meanwhile leaves NONE meaning "the origin's"
         long v = mappingAt(atEpoch, cluster);
         if (MappingValue.isData(v)) {
-            dst.data(ctx.position(MappingValue.phys(v), within), length);
+            long at = ctx.position(MappingValue.phys(v), within);
+            long logical = (cluster << clusterShift) + within;
+            dst.data(at, length, views.checks(atEpoch, cluster, v, RunChecks.start(ctx.damage, this, views.snapshotName(atEpoch), logical, at, within)));
         } else if (MappingValue.isNone(v) && o != null) {
             o.readClusterAt(originEpoch, cluster, within, length, dst);
         } else {
