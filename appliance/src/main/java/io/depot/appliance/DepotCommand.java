@@ -6,6 +6,7 @@ import io.depot.appliance.cli.CompletionCommand;
 import io.depot.appliance.cli.ExitCodes;
 import io.depot.appliance.cli.IscsiCommand;
 import io.depot.appliance.cli.HealthCommand;
+import io.depot.appliance.cli.IntegrityCommand;
 import io.depot.appliance.cli.JobCommand;
 import io.depot.appliance.cli.NfsCommand;
 import io.depot.appliance.cli.PoolCommand;
@@ -22,7 +23,8 @@ import picocli.CommandLine.Command;
 @Command(name = "depot", mixinStandardHelpOptions = true, version = "Depot 0.1.0",
         description = "Storage appliance: thin volumes, snapshots and clones served over iSCSI and NFSv3.",
         subcommands = {ServeCommand.class, PoolCommand.class, VolumeCommand.class, SnapshotCommand.class, CloneCommand.class,
-                JobCommand.class, IscsiCommand.class, NfsCommand.class, HealthCommand.class, ScheduleCommand.class, CompletionCommand.class},
+                JobCommand.class, IscsiCommand.class, NfsCommand.class, HealthCommand.class,
+                IntegrityCommand.class, ScheduleCommand.class, CompletionCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 usage or bad input, 2 not found, 3 conflict, 4 authentication, "
                 + "5 API unreachable, 6 out of space, 7 server error."})
 public final class DepotCommand implements Runnable {

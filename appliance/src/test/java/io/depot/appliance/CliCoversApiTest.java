@@ -44,6 +44,7 @@ class CliCoversApiTest {
         run("completion", (String[]) null);
         run("health");
         run("pool");
+        run("integrity");
         run("volume create", "v", "--size", "1G");
         run("volume list");
         run("volume show", "v");

@@ -7,6 +7,7 @@ import io.depot.appliance.backup.BackupImport;
 import io.depot.appliance.backup.BackupStreamException;
 import io.depot.appliance.backup.ImportRefusedException;
 import io.depot.appliance.daemon.Appliance;
+import io.depot.engine.DataCorruptionException;
 import io.depot.engine.Snapshot;
 import java.io.IOException;
 import java.io.InputStream;
@@ -60,6 +61,11 @@ final class BackupResource {
             public void writeTo(OutputStream out) throws IOException {
                 try {
                     export.writeTo(out);
+                } catch (DataCorruptionException e) {
+                    // damaged data is never sent: the stream stops short of its trailer, so no import accepts it
+                    log.error("export of {} cut short: {} (the client gets a truncated stream; a new export is refused"
+                            + " until the damage is restored or overwritten)", export.header().describe(), e.getMessage());
+                    throw new IOException("export refused: " + e.getMessage(), e);
                 } catch (RuntimeException e) {
                     // the snapshot went away mid-stream, or the disk failed: the client gets a short stream
                     log.warn("export of {} failed after it started: {}", export.header().describe(), e.toString());

@@ -10,6 +10,7 @@ public final class DepotApi {
         Router r = new Router();
         VolumeResource volumes = new VolumeResource(appliance);
         new SystemResource(appliance).register(r);
+        new IntegrityResource(appliance).register(r);
         volumes.register(r);
         new SnapshotResource(appliance, volumes).register(r);
         new BackupResource(appliance, volumes).register(r);

@@ -1,5 +1,6 @@
 package io.depot.appliance.api;
 
+import io.depot.engine.DataCorruptionException;
 import io.depot.engine.DependentClonesException;
 import io.depot.engine.EngineException;
 import io.depot.engine.InvalidIoException;
@@ -23,6 +24,8 @@ final class Problems {
             // RFC 4918 §11.5: 507 Insufficient Storage, "unable to store the representation"
             case OutOfSpaceException x -> new ApiException(507, "out-of-space", e.getMessage());
             case InvalidIoException x -> new ApiException(400, "bad-request", e.getMessage());
+            // the stored data is damaged (a checksum mismatch): nothing to retry until it is restored or overwritten
+            case DataCorruptionException x -> new ApiException(409, "damaged-data", e.getMessage());
             default -> new ApiException(500, "engine-error", e.getMessage());
         };
     }

@@ -1,6 +1,8 @@
 package io.depot.appliance.api;
 
+import io.depot.engine.DamagedBlock;
 import io.depot.engine.FlattenJob;
+import io.depot.engine.PoolIntegrity;
 import io.depot.engine.PoolUsage;
 import io.depot.engine.Snapshot;
 import io.depot.engine.Volume;
@@ -12,12 +14,38 @@ import java.util.UUID;
 final class Views {
     private Views() {}
 
+    /** {@code damagedBlocks}: 4 KiB blocks that failed their checksum, until cleared; {@code unverifiedClusters}: written before checksums existed. */
     record PoolView(UUID id, long capacity, long used, long free, long provisioned, double overcommit, int clusterSize,
-                    int volumes, int snapshots) {
+                    int volumes, int snapshots, int damagedBlocks, long unverifiedClusters) {
         static PoolView of(io.depot.engine.Pool pool) {
             PoolUsage u = pool.usage();
+            PoolIntegrity i = pool.integrity();
             return new PoolView(pool.uuid(), u.capacityBytes(), u.usedBytes(), u.freeBytes(), u.provisionedBytes(),
-                    Math.round(u.overcommitRatio() * 1000) / 1000.0, u.clusterSize(), u.volumes(), u.snapshots());
+                    Math.round(u.overcommitRatio() * 1000) / 1000.0, u.clusterSize(), u.volumes(), u.snapshots(),
+                    i.damage().size(), i.unverifiedClusters());
+        }
+    }
+
+    /** One damaged 4 KiB block as first found: {@code offset} in the volume (or snapshot, null for the head) it was read through. */
+    record DamagedBlockView(String volume, UUID volumeId, String snapshot, long offset, long physicalOffset, String detected,
+                            String foundBy) {
+        static DamagedBlockView of(DamagedBlock b) {
+            return new DamagedBlockView(b.volume(), b.volumeUuid(), b.snapshot(), b.offset(), b.physicalOffset(),
+                    b.detected().toString(), b.foundBy());
+        }
+    }
+
+    /**
+     * The pool's data integrity: {@code damagedBlocks} counts every known damaged block, {@code damage}
+     * lists them (the first {@code limit}, in the order found); {@code detections} counts checksum
+     * mismatches since the daemon started.
+     */
+    record IntegrityView(boolean degraded, int damagedBlocks, long detections, long unverifiedClusters,
+                         List<DamagedBlockView> damage) {
+        static IntegrityView of(PoolIntegrity i, int limit) {
+            List<DamagedBlock> all = i.damage();
+            return new IntegrityView(!all.isEmpty(), all.size(), i.detections(), i.unverifiedClusters(),
+                    all.stream().limit(limit).map(DamagedBlockView::of).toList());
         }
     }
 

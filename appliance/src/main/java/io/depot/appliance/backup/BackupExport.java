@@ -1,5 +1,7 @@
 package io.depot.appliance.backup;
 
+import io.depot.engine.DamagedBlock;
+import io.depot.engine.DataCorruptionException;
 import io.depot.engine.Extent;
 import io.depot.engine.InvalidIoException;
 import io.depot.engine.Pool;
@@ -55,10 +57,28 @@ public final class BackupExport {
             }
         }
         List<Extent> extents = snapshot.changedSince(base);
+        refuseKnownDamage(pool, snapshot, extents);
         StreamHeader h = new StreamHeader(snapshot.sizeBytes(), pool.clusterSize(), pool.uuid(), snapshot.volume().uuid(),
                 snapshot.uuid(), base == null ? null : base.uuid(), snapshot.createdAt(), snapshot.volume().name(),
                 snapshot.name(), base == null ? null : base.name());
         return new BackupExport(snapshot, h, extents);
+    }
+
+    /**
+     * Damage the pool already knows in the data to send (found through this snapshot) refuses the
+     * export before its first byte, so the caller gets an error instead of a stream cut short.
+     * Damage not known yet is found by the export's own reads, which fail the stream mid-way.
+     */
+    private static void refuseKnownDamage(Pool pool, Snapshot snapshot, List<Extent> extents) {
+        for (DamagedBlock b : pool.integrity().damage()) {
+            if (b.volumeUuid().equals(snapshot.volume().uuid()) && snapshot.name().equals(b.snapshot())) {
+                for (Extent e : extents) {
+                    if (e.data() && b.offset() < e.offset() + e.length() && b.offset() + DamagedBlock.SIZE > e.offset()) {
+                        throw new DataCorruptionException(snapshot.volume().name(), snapshot.name(), Math.max(b.offset(), e.offset()));
+                    }
+                }
+            }
+        }
     }
 
     public StreamHeader header() { return header; }
@@ -71,7 +91,11 @@ public final class BackupExport {
 
     public int extents() { return extents.size(); }
 
-    /** Writes the whole stream; an engine failure (the snapshot deleted meanwhile) stops it short of the trailer. */
+    /**
+     * Writes the whole stream; an engine failure (the snapshot deleted meanwhile, or a
+     * {@link DataCorruptionException}: damaged data is never sent) stops it short of the trailer,
+     * which an import refuses as truncated.
+     */
     public void writeTo(OutputStream sink) throws IOException {
         CRC32C stream = new CRC32C();
         CheckedOutputStream checked = new CheckedOutputStream(sink, stream);

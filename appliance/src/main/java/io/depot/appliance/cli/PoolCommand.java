@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
 
-/** {@code depot pool}: capacity and use. */
+/** {@code depot pool}: capacity and use, and how much data is damaged or not yet checksummed. */
 @Command(name = "pool", mixinStandardHelpOptions = true, description = "Show the pool's capacity, use and overcommit.")
 public final class PoolCommand extends ApiCommand {
     @Override
@@ -19,6 +19,9 @@ public final class PoolCommand extends ApiCommand {
             f.put("cluster size", size(p.get("clusterSize")));
             f.put("volumes", text(p.get("volumes")));
             f.put("snapshots", text(p.get("snapshots")));
+            int damaged = p.path("damagedBlocks").asInt();
+            f.put("damaged blocks", damaged == 0 ? "0" : damaged + " (degraded: see 'depot integrity')");
+            f.put("unverified", text(p.get("unverifiedClusters")) + " clusters (written before checksums)");
             printFields(f);
         });
     }

@@ -80,7 +80,7 @@ public final class SnapshotExportCommand extends ApiCommand {
         } catch (IOException e) {
             discard(partial);
             throw new CliException(ExitCodes.SERVER_ERROR, "the export of " + source + " broke off (" + e.getMessage()
-                    + "); the daemon's log may say why");
+                    + "); the daemon's log says why (an export that meets damaged data is cut this way: see 'depot integrity')");
         }
         Progress.finish(bar);
         if (toStdout) {

@@ -4,6 +4,7 @@ import static io.depot.nfs.fs.Datastore.MAX_FILE_SIZE;
 import static io.depot.nfs.fs.Datastore.SECTOR;
 import static io.depot.nfs.fs.NamespaceStore.now;
 
+import io.depot.engine.DataCorruptionException;
 import io.depot.engine.EngineException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.locks.Lock;
@@ -218,6 +219,8 @@ final class FileOperations {
             long start = offset & ~(long) (SECTOR - 1);
             fd.volume.read(start, sectorsOf(dst, offset, n));
             return readResult(dst, offset, n, cur);
+        } catch (DataCorruptionException e) {
+            throw DamagedReads.report("volume " + fd.volume.name(), ino, e);
         } catch (EngineException e) {
             throw EngineErrors.translate(e);
         } finally {
@@ -242,6 +245,8 @@ final class FileOperations {
             }
             int n = (int) Math.min(count, cur.size() - offset);
             return PlannedRead.ifCached(fd.volume.plan(offset, n), offset, n, cur);
+        } catch (DataCorruptionException e) {
+            throw DamagedReads.report("volume " + fd.volume.name(), ino, e);
         } catch (EngineException e) {
             throw EngineErrors.translate(e);
         } finally {

@@ -1,7 +1,8 @@
 package io.depot.nfs.fs;
 
-import io.depot.engine.EngineException;
 import io.depot.engine.CatalogNamespace;
+import io.depot.engine.DataCorruptionException;
+import io.depot.engine.EngineException;
 import io.depot.engine.Snapshot;
 import io.depot.engine.Volume;
 import java.nio.ByteBuffer;
@@ -140,6 +141,8 @@ final class SnapshotView implements ReadOnlyTree {
         ByteBuffer b = dst.duplicate().position(0).limit((int) (end - start));
         try {
             bytesOf(i).read(start, b);
+        } catch (DataCorruptionException e) {
+            throw DamagedReads.report("export snapshot " + snapshot.id(), ino, e);
         } catch (EngineException e) {
             throw EngineErrors.translate(e);
         }

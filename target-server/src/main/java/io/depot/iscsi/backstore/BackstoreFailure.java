@@ -19,7 +19,13 @@ public final class BackstoreFailure extends RuntimeException {
         /** The medium could not be read or written (a disk error below the engine), not a refusal. */
         MEDIUM_ERROR,
         /** The range lies past the device's end (it shrank after the command layer's range check). */
-        OUT_OF_RANGE
+        OUT_OF_RANGE,
+        /**
+         * Data read from the medium failed its checksum and was not returned; {@link #information}
+         * is the device's byte offset of the first damaged byte. A read's failure whatever the
+         * command (a write's read-modify-write too), as a disk reports an unreadable sector.
+         */
+        DAMAGED_DATA
     }
 
     private static final long NO_INFORMATION = -1;
@@ -42,9 +48,14 @@ public final class BackstoreFailure extends RuntimeException {
         return new BackstoreFailure(Reason.MISCOMPARE, offset, cause);
     }
 
+    /** Data at device byte {@code offset} (the first damaged byte) failed its checksum on the way in. */
+    public static BackstoreFailure damagedData(long offset, Throwable cause) {
+        return new BackstoreFailure(Reason.DAMAGED_DATA, offset, cause);
+    }
+
     public Reason reason() { return reason; }
 
-    /** True when {@link #information} holds the offset that goes into the sense INFORMATION field (a miscompare). */
+    /** True when {@link #information} holds a byte offset for the sense INFORMATION field (a miscompare, damaged data). */
     public boolean hasInformation() { return information != NO_INFORMATION; }
 
     public long information() { return information; }

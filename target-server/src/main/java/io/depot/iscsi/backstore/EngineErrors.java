@@ -1,6 +1,7 @@
 package io.depot.iscsi.backstore;
 
 import io.depot.engine.CompareMismatchException;
+import io.depot.engine.DataCorruptionException;
 import io.depot.engine.EngineException;
 import io.depot.engine.InvalidIoException;
 import io.depot.engine.OutOfSpaceException;
@@ -22,6 +23,8 @@ final class EngineErrors {
             case OutOfSpaceException x -> BackstoreFailure.of(Reason.NO_SPACE, x);
             case ReadOnlyException x -> BackstoreFailure.of(Reason.READ_ONLY, x);
             case CompareMismatchException x -> BackstoreFailure.miscompare(x.mismatchOffset(), x);
+            // before its supertype: damage names the first bad byte, which the sense data reports as an LBA
+            case DataCorruptionException x -> BackstoreFailure.damagedData(x.offset(), x);
             case StorageIoException x -> BackstoreFailure.of(Reason.MEDIUM_ERROR, x);
             // the volume shrank between the command layer's range check and the I/O
             case InvalidIoException x -> BackstoreFailure.of(Reason.OUT_OF_RANGE, x);

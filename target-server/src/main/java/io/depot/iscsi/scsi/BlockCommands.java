@@ -61,9 +61,10 @@ final class BlockCommands {
     }
 
     /**
-     * VERIFY(10/12/16) (SBC-3 §5.33): BYTCHK 00b checks the range only (the engine has no medium
-     * to scan); 01b compares the data-out with the medium; 11b compares one data-out block with
-     * every block of the range. A difference is MISCOMPARE with the offset of its first byte.
+     * VERIFY(10/12/16) (SBC-3 §5.33): BYTCHK 00b verifies the medium (reads the range, so every
+     * block's checksum is checked: damage is UNRECOVERED READ ERROR with its LBA); 01b compares the
+     * data-out with the medium; 11b compares one data-out block with every block of the range. A
+     * difference is MISCOMPARE with the offset of its first byte.
      */
     static ScsiResult verify(LogicalUnit lu, ScsiCommand command) {
         BlockRequest r = transfer(lu, command);
@@ -71,14 +72,14 @@ final class BlockCommands {
         if (bytchk == 2) {
             throw ScsiFailure.invalidCdb(1, 2);
         }
-        if (bytchk == 0 || r.blocks() == 0) {
+        if (r.blocks() == 0) {
             return ScsiResult.OK;
         }
         long received = receivedBlocks(command);
         if (bytchk == 3 && received < 1) {
             throw ScsiFailure.of(SenseReason.PARAMETER_LIST_LENGTH_ERROR);
         }
-        long blocks = bytchk == 3 ? r.blocks() : Math.min(r.blocks(), received);
+        long blocks = bytchk == 1 ? Math.min(r.blocks(), received) : r.blocks();
         ByteBuf out = command.dataOut();
         ByteBuf medium = command.alloc().directBuffer((int) Math.min(CHUNK_BYTES, blocks << BLOCK_SHIFT));
         try {
@@ -93,7 +94,7 @@ final class BlockCommands {
                     if (!ByteBufUtil.equals(medium, 0, out, out.readerIndex() + (int) done, n)) {
                         throw ScsiFailure.withInformation(SenseReason.MISCOMPARE_DURING_VERIFY, done + firstDifference(medium, out, out.readerIndex() + (int) done, n));
                     }
-                } else {
+                } else if (bytchk == 3) {
                     for (int b = 0; b < n; b += BLOCK_SIZE) {
                         if (!ByteBufUtil.equals(medium, b, out, out.readerIndex(), BLOCK_SIZE)) {
                             throw ScsiFailure.withInformation(SenseReason.MISCOMPARE_DURING_VERIFY, done + b + firstDifference(medium.slice(b, BLOCK_SIZE), out, out.readerIndex(), BLOCK_SIZE));

@@ -101,11 +101,20 @@ final class LogicalUnit {
      */
     private byte[] sense(BackstoreFailure f, CommandSpec spec) {
         boolean writes = spec != null && spec.writes();
-        if (f.reason() == BackstoreFailure.Reason.MEDIUM_ERROR) {
-            log.warn("{}: {} failed: {}", backend, spec == null ? "command" : spec.name(), String.valueOf(f.getCause()));
+        String command = spec == null ? "command" : spec.name();
+        switch (f.reason()) {
+            case MEDIUM_ERROR -> log.warn("{}: {} failed: {}", backend, command, String.valueOf(f.getCause()));
+            // the engine logs each damaged block once with pool, volume and offset; per-I/O detail stays at debug
+            case DAMAGED_DATA -> log.debug("{}: {} read damaged data: {}", backend, command, String.valueOf(f.getCause()));
+            default -> { }
         }
         SenseReason reason = SenseReason.ofBackstore(f.reason(), writes);
-        return f.hasInformation() ? Sense.fixed(reason, true, f.information(), null) : Sense.fixed(reason);
+        if (!f.hasInformation()) {
+            return Sense.fixed(reason);
+        }
+        // damage is reported by LBA (SBC-3 §4.18.1), a miscompare by its byte offset in the compared data
+        long information = f.reason() == BackstoreFailure.Reason.DAMAGED_DATA ? f.information() >>> BLOCK_SHIFT : f.information();
+        return Sense.withInformation(reason, information);
     }
 
     private void noticeCapacityChange() {

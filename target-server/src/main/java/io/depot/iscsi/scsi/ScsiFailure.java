@@ -33,7 +33,7 @@ final class ScsiFailure extends RuntimeException {
 
     /** A reason whose INFORMATION field is valid (e.g. MISCOMPARE: offset of the first differing byte). */
     static ScsiFailure withInformation(SenseReason reason, long information) {
-        return new ScsiFailure(reason, Sense.fixed(reason, true, information, null));
+        return new ScsiFailure(reason, Sense.withInformation(reason, information));
     }
 
     SenseReason reason() { return reason; }

@@ -33,6 +33,16 @@ public final class Sense {
     }
 
     /**
+     * Fixed-format sense whose INFORMATION field carries {@code information} (a miscompare offset,
+     * the first unreadable LBA). A value past the field's four bytes cannot be reported in fixed
+     * format: VALID is then clear and the field zero, as SPC-4 §4.5.3 allows (VALID 0: not defined).
+     */
+    public static byte[] withInformation(SenseReason reason, long information) {
+        boolean fits = (information >>> 32) == 0;
+        return fixed(reason, fits, fits ? information : 0, null);
+    }
+
+    /**
      * ILLEGAL REQUEST sense pointing at the offending byte (and bit) of the CDB or parameter list
      * (SPC-4 §4.5.2.4.2, field pointer).
      */

@@ -78,6 +78,7 @@ public enum SenseReason {
             case MISCOMPARE -> MISCOMPARE_DURING_VERIFY;   // SBC-3 §5.2: INFORMATION = first differing byte
             case MEDIUM_ERROR -> writes ? WRITE_ERROR : UNRECOVERED_READ_ERROR;
             case OUT_OF_RANGE -> LBA_OUT_OF_RANGE;
+            case DAMAGED_DATA -> UNRECOVERED_READ_ERROR;  // SBC-3 §4.18: INFORMATION = first bad LBA
         };
     }
 }

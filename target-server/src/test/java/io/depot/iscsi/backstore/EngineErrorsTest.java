@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.depot.engine.CompareMismatchException;
+import io.depot.engine.DataCorruptionException;
 import io.depot.engine.EngineException;
 import io.depot.engine.InvalidIoException;
 import io.depot.engine.NoSuchVolumeException;
@@ -45,6 +46,16 @@ class EngineErrorsTest {
         assertEquals(Reason.MISCOMPARE, f.reason());
         assertTrue(f.hasInformation());
         assertEquals(1234, f.information());
+    }
+
+    @Test
+    void damagedDataCarriesTheFirstBadByteNotAPlainMediumError() {
+        // a checksum mismatch is a StorageIoException too: it must not fall into the generic medium error
+        BackstoreFailure f = translated(new DataCorruptionException("vm1", null, 3 * 4096 + 1024));
+        assertEquals(Reason.DAMAGED_DATA, f.reason());
+        assertTrue(f.hasInformation());
+        assertEquals(3 * 4096 + 1024, f.information());
+        assertEquals(Reason.DAMAGED_DATA, translated(new DataCorruptionException("vm1", "daily", 0)).reason());
     }
 
     @Test
