@@ -136,7 +136,7 @@ class IntegrityEndToEndTest extends DaemonTest {
     @Test
     @Order(4)
     void anExportOfDamagedDataIsCutShortAndNoImportAcceptsIt() throws Exception {
-        cli.ok("snapshot", "create", "vm", "before-restore");
+        cli.ok("snapshot", "create", "vm@before-restore");
         // the CLI: no file, a message that says where to look
         Path file = dir.resolve("vm.depot");
         Cli.Result export = cli.exits(ExitCodes.SERVER_ERROR, "snapshot", "export", "vm@before-restore", "-o", file.toString());

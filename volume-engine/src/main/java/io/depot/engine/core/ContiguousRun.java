@@ -35,6 +35,11 @@ final class ContiguousRun {
     /** Slots overwritten in place in this run, entered in {@link OpenPages} until the run is written. */
     private MapPage[] inPlacePages = new MapPage[0];
     private int[] inPlaceSlots = new int[0];
+    private long[] inPlaceClusters = new long[0];
+    private long[] inPlacePhys = new long[0];
+    private int[] inPlaceWithin = new int[0];
+    private int[] inPlaceLength = new int[0];
+    private int[] inPlaceOffset = new int[0];
     private int inPlace;
 
     ContiguousRun(int clusterShift, int blocksPerCluster) {
@@ -102,16 +107,46 @@ final class ContiguousRun {
 
     int crcFrom(int k) { return k * blocks; }
 
-    /** Records an overwrite in place entered in {@link OpenPages}, to {@link #exitInPlace} once written. */
-    void enteredInPlace(MapPage page, int slot) {
+    /**
+     * Records an overwrite in place entered in {@link OpenPages}, to {@link #exitInPlace} once written:
+     * {@code n} bytes at {@code within} of {@code cluster} (physical {@code phys}), the run's bytes from
+     * {@code offsetInRun} on. Its CRCs change only when the run is written.
+     */
+    void enteredInPlace(MapPage page, int slot, long cluster, long phys, int within, int n, int offsetInRun) {
         if (inPlace == inPlacePages.length) {
             int grown = Math.max(8, inPlace * 2);
             inPlacePages = Arrays.copyOf(inPlacePages, grown);
             inPlaceSlots = Arrays.copyOf(inPlaceSlots, grown);
+            inPlaceClusters = Arrays.copyOf(inPlaceClusters, grown);
+            inPlacePhys = Arrays.copyOf(inPlacePhys, grown);
+            inPlaceWithin = Arrays.copyOf(inPlaceWithin, grown);
+            inPlaceLength = Arrays.copyOf(inPlaceLength, grown);
+            inPlaceOffset = Arrays.copyOf(inPlaceOffset, grown);
         }
         inPlacePages[inPlace] = page;
-        inPlaceSlots[inPlace++] = slot;
+        inPlaceSlots[inPlace] = slot;
+        inPlaceClusters[inPlace] = cluster;
+        inPlacePhys[inPlace] = phys;
+        inPlaceWithin[inPlace] = within;
+        inPlaceLength[inPlace] = n;
+        inPlaceOffset[inPlace++] = offsetInRun;
     }
+
+    int inPlace() { return inPlace; }
+
+    MapPage inPlacePage(int k) { return inPlacePages[k]; }
+
+    int inPlaceSlot(int k) { return inPlaceSlots[k]; }
+
+    long inPlaceCluster(int k) { return inPlaceClusters[k]; }
+
+    long inPlacePhys(int k) { return inPlacePhys[k]; }
+
+    int inPlaceWithin(int k) { return inPlaceWithin[k]; }
+
+    int inPlaceLength(int k) { return inPlaceLength[k]; }
+
+    int inPlaceOffset(int k) { return inPlaceOffset[k]; }
 
     /** The run's overwrites in place are written (or failed): tells {@link OpenPages}. */
     void exitInPlace(OpenPages open) {

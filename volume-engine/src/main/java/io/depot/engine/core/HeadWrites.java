@@ -174,9 +174,17 @@ final class HeadWrites {
             long birth = page.births[i];
             long e = vol.epoch();
             if (MappingValue.isData(v) && birth == e) {
+                if (MappingValue.isOverlay(v)) {
+                    return overwriteOverlay(page, i, cluster, v, within, length, src);
+                }
                 // owned by the head alone: overwrite in place, no metadata
                 overwriteInPlace(page, i, cluster, v, within, length, src);
                 return 0;
+            }
+            if (length < clusterSize && MappingValue.hasChecksums(v) && !MappingValue.isOverlay(v) && seenBySnapshot(birth, e)) {
+                // the first partial write since a snapshot: only the blocks it touches go to a fresh cluster
+                ClusterAllocator.Allocation a = run == null ? ctx.allocate(false) : run.take(ctx, cluster, false);
+                return overlayRedirect(page, i, cluster, v, birth, e, within, length, src, a);
             }
             // the fresh cluster is written whole unless a partial write lands where nothing lies beneath
             boolean whole = length == clusterSize || MappingValue.isData(v) || (MappingValue.isNone(v) && vol.hasOrigin());
@@ -208,7 +216,11 @@ final class HeadWrites {
                 int slot = (int) (cluster & (MapPage.SIZE - 1));
                 long v = page.values[slot];
                 long birth = page.births[slot];
-                if (MappingValue.isData(v) && birth == e) {
+                if (MappingValue.isOverlay(v) && birth == e) {
+                    // the head's own overlay: blocks it still reads from its base change its mapping
+                    writePending(pending, src, e);
+                    writeCluster(cluster, within, n, src, run);
+                } else if (MappingValue.isData(v) && birth == e) {
                     // owned by the head alone: overwritten in place, no metadata
                     long phys = MappingValue.phys(v);
                     if (!pending.extend(phys, within, n)) {
@@ -217,8 +229,7 @@ final class HeadWrites {
                     }
                     if (MappingValue.hasChecksums(v)) {
                         ctx.openPages.enter(page, slot);
-                        pending.enteredInPlace(page, slot);
-                        updateCrcs(page, slot, cluster, phys, within, n, src, src.position() + pending.length() - n);
+                        pending.enteredInPlace(page, slot, cluster, phys, within, n, pending.length() - n);
                     }
                 } else if (n == cs) {
                     // covered whole: a fresh cluster takes it as it is, nothing to copy
@@ -254,6 +265,7 @@ final class HeadWrites {
         if (pending.length() > 0) {
             long at = ctx.position(pending.firstPhys(), pending.within());
             try {
+                inPlaceCrcs(pending, src);
                 ctx.writePhysical(pending.firstPhys(), pending.within(), pending.length(), src);   // advances src
             } finally {
                 pending.exitInPlace(ctx.openPages);
@@ -271,6 +283,28 @@ final class HeadWrites {
             pending.markMapped();
         }
         pending.clear();
+    }
+
+    /**
+     * The new CRCs of a run's overwrites in place, right before the run is written: all computed
+     * (blocks written in part checked) before any page changes, so a failure leaves every CRC as it was.
+     */
+    private void inPlaceCrcs(ContiguousRun pending, ByteBuffer src) {
+        int count = pending.inPlace();
+        if (count == 0) {
+            return;
+        }
+        int[] crcs = new int[count * blocks];
+        for (int k = 0; k < count; k++) {
+            int bad = InPlaceCrcs.compute(ctx, pending.inPlacePage(k), pending.inPlaceSlot(k), pending.inPlacePhys(k), pending.inPlaceWithin(k),
+                    pending.inPlaceLength(k), src, src.position() + pending.inPlaceOffset(k), crcs, k * blocks);
+            if (bad >= 0) {
+                throw damaged(pending.inPlaceCluster(k), pending.inPlacePhys(k), bad);
+            }
+        }
+        for (int k = 0; k < count; k++) {
+            InPlaceCrcs.apply(pending.inPlacePage(k), pending.inPlaceSlot(k), pending.inPlaceWithin(k), pending.inPlaceLength(k), crcs, k * blocks);
+        }
     }
 
     /** Writes into a fresh cluster (first write, or copy-on-write of a shared one) and maps it. */
@@ -294,11 +328,15 @@ final class HeadWrites {
             } else {
                 ByteBuffer image = ctx.clusterBuffers.acquire();
                 try {
-                    if (MappingValue.isData(v)) {
+                    if (MappingValue.isOverlay(v)) {
+                        OverlaySlot overlay = OverlaySlot.of(page, i);
+                        readKept(image, within, length, (at, n, sink) -> overlay.read(ctx, vol, null, cluster, at, n, sink));
+                    } else if (MappingValue.isData(v)) {
                         ctx.readPhysical(MappingValue.phys(v), 0, cs, image);
                         checkKept(page, i, cluster, v, image, within, length);
                     } else if (readsThrough) {
-                        vol.origin().readClusterAt(vol.originEpoch(), cluster, 0, cs, ReadSink.into(ctx.blocks, image));
+                        VolumeState origin = vol.origin();
+                        readKept(image, within, length, (at, n, sink) -> origin.readClusterAt(vol.originEpoch(), cluster, at, n, sink));
                     } else {
                         PoolContext.putZeros(image, cs);
                     }
@@ -319,6 +357,31 @@ final class HeadWrites {
             throw ex;
         }
         return publish(page, i, cluster, v, birth, e, a.phys(), crcs, 0);
+    }
+
+    private interface ClusterReader { void read(int within, int length, ReadSink dst); }
+
+    /**
+     * Reads (checked) into the cluster image only the blocks a write of {@code length} bytes at
+     * {@code within} keeps, whole or in part; the blocks it covers whole are left as zeros (the write
+     * replaces them, so damage there is overwritten, not refused).
+     */
+    private void readKept(ByteBuffer image, int within, int length, ClusterReader reader) {
+        int cs = clusterSize;
+        int keepTo = (within + BlockChecksums.BLOCK - 1) & -BlockChecksums.BLOCK;   // blocks before, and the one it starts inside
+        int keepFrom = (within + length) & -BlockChecksums.BLOCK;                  // the one it ends inside, and blocks after
+        image.clear();
+        if (keepFrom < keepTo) {   // inside one block
+            reader.read(0, cs, ReadSink.into(ctx.blocks, image));
+            return;
+        }
+        if (keepTo > 0) {
+            reader.read(0, keepTo, ReadSink.into(ctx.blocks, image));
+        }
+        PoolContext.putZeros(image, keepFrom - keepTo);
+        if (keepFrom < cs) {
+            reader.read(keepFrom, cs - keepFrom, ReadSink.into(ctx.blocks, image));
+        }
     }
 
     /** Per-thread CRCs of the cluster being redirected (kept off the heap churn of the write path). */
@@ -405,6 +468,136 @@ final class HeadWrites {
         ctx.damage.found(new io.depot.engine.DamagedBlock(ctx.position(phys, blockStart), vol.name(), vol.uuid(), null, logical,
                 java.time.Instant.now(), "read"));
         return new io.depot.engine.DataCorruptionException(vol.name(), null, logical);
+    }
+
+    /** True if a snapshot sees the head mapping born at {@code birth} (it stays on the deadlist when replaced at {@code e}). */
+    private boolean seenBySnapshot(long birth, long e) {
+        Map.Entry<Long, SnapshotRecord> seenBy = vol.snapshots().ceilingEntry(birth);
+        return seenBy != null && seenBy.getKey() < e;
+    }
+
+    /**
+     * Sub-cluster copy-on-write: the first partial write to a cluster shared with a snapshot writes
+     * only the 4 KiB blocks it touches (edges merged with the shared cluster's bytes, checked) into
+     * fresh cluster {@code a}, and maps an overlay whose other blocks are read from the shared cluster.
+     */
+    private long overlayRedirect(MapPage page, int i, long cluster, long v, long birth, long e, int within, int length, ByteBuffer src,
+                                 ClusterAllocator.Allocation a) {
+        int[] crcs = FRESH_CRCS.get();
+        if (crcs.length < blocks) {
+            crcs = new int[blocks];
+            FRESH_CRCS.set(crcs);
+        }
+        System.arraycopy(page.crcs, i * blocks, crcs, 0, blocks);   // the blocks not written keep the shared cluster's CRCs
+        long base = MappingValue.phys(v);
+        int first = within >>> BlockChecksums.SHIFT;
+        int last = (within + length - 1) >>> BlockChecksums.SHIFT;
+        try {
+            writeBlocks(page, i, cluster, a.phys(), first, last, within, length, src, b -> base, crcs);
+        } catch (RuntimeException ex) {
+            pipeline.stage(new MetaBatch(), a.phys());   // never mapped: give it back after the next commit
+            throw ex;
+        }
+        long[] mask = new long[page.maskWords];
+        for (int b = first; b <= last; b++) {
+            mask[b >>> 6] |= 1L << b;
+        }
+        MetaBatch change = new MetaBatch();
+        retire(cluster, v, birth, e, change);   // seen by a snapshot: on the deadlist, nothing freed
+        long nv = MappingValue.overlay(MappingValue.checksummed(MappingValue.data(a.phys(), true)), true);
+        change.put(Keys.mapping(vol.id(), cluster, e), MappingValue.encodeOverlay(nv, base, mask, 0, crcs, 0, blocks));
+        System.arraycopy(crcs, 0, page.crcs, i * blocks, blocks);
+        System.arraycopy(mask, 0, page.masks, i * page.maskWords, page.maskWords);
+        page.bases[i] = base;
+        long seq = ctx.openPages.stageFresh(page, i, change, -1);
+        page.values[i] = nv;
+        page.births[i] = e;
+        return seq;
+    }
+
+    /**
+     * An overwrite of the head's own overlay. Blocks it already owns are overwritten in place as
+     * usual; blocks it still reads from its base become its own, which changes its mapping (staged);
+     * once every block is its own, it stops being an overlay (its base stays with the snapshot's entry).
+     */
+    private long overwriteOverlay(MapPage page, int i, long cluster, long v, int within, int length, ByteBuffer src) {
+        int first = within >>> BlockChecksums.SHIFT;
+        int last = (within + length - 1) >>> BlockChecksums.SHIFT;
+        boolean inherits = false;
+        for (int b = first; b <= last && !inherits; b++) {
+            inherits = !page.ownBlock(i, b);
+        }
+        if (!inherits) {
+            overwriteInPlace(page, i, cluster, v, within, length, src);
+            return 0;
+        }
+        int[] crcs = FRESH_CRCS.get();
+        if (crcs.length < blocks) {
+            crcs = new int[blocks];
+            FRESH_CRCS.set(crcs);
+        }
+        System.arraycopy(page.crcs, i * blocks, crcs, 0, blocks);
+        long phys = MappingValue.phys(v);
+        long base = page.bases[i];
+        ctx.openPages.enter(page, i);   // blocks it owns among them are overwritten in place
+        try {
+            writeBlocks(page, i, cluster, phys, first, last, within, length, src, b -> page.ownBlock(i, b) ? phys : base, crcs);
+            System.arraycopy(crcs, first, page.crcs, i * blocks + first, last - first + 1);
+            boolean complete = true;
+            for (int b = 0; b < blocks; b++) {
+                if (b >= first && b <= last) {
+                    page.masks[i * page.maskWords + (b >>> 6)] |= 1L << b;
+                }
+                complete &= page.ownBlock(i, b);
+            }
+            if (complete) {
+                page.values[i] = MappingValue.overlay(v, false);   // every block its own: the base is the snapshot's alone
+            }
+            MetaBatch change = new MetaBatch().put(Keys.mapping(vol.id(), cluster, page.births[i]), page.encode(i));
+            long seq = pipeline.stage(change, -1);
+            ctx.damage.cleared(ctx.position(phys, within), ctx.position(phys, within) + length);
+            return seq;
+        } finally {
+            ctx.openPages.exit(page, i);
+        }
+    }
+
+    /**
+     * Writes blocks {@code first..last} of a cluster into physical cluster {@code target}: the write's
+     * bytes, and around them at the edges the block's current bytes read (and checked against
+     * {@code crcs}) from the cluster {@code sourceOf} names; the blocks' new CRCs go into {@code crcs}.
+     * {@code src} advances by {@code length}.
+     */
+    private void writeBlocks(MapPage page, int i, long cluster, long target, int first, int last, int within, int length,
+                             ByteBuffer src, java.util.function.IntToLongFunction sourceOf, int[] crcs) {
+        int alignedStart = first << BlockChecksums.SHIFT;
+        int span = (last - first + 1) << BlockChecksums.SHIFT;
+        ByteBuffer image = ctx.clusterBuffers.acquire();
+        try {
+            image.clear();
+            for (int b : new int[] {first, last}) {
+                int bStart = b << BlockChecksums.SHIFT;
+                boolean partial = within > bStart || within + length < bStart + BlockChecksums.BLOCK;
+                if (partial) {
+                    image.clear().position(bStart - alignedStart).limit(bStart - alignedStart + BlockChecksums.BLOCK);
+                    long from = sourceOf.applyAsLong(b);
+                    ctx.readPhysical(from, bStart, BlockChecksums.BLOCK, image);
+                    if (BlockChecksums.crc(image, bStart - alignedStart, BlockChecksums.BLOCK) != crcs[b]) {
+                        throw damaged(cluster, from, bStart);
+                    }
+                }
+            }
+            image.clear();
+            image.put(within - alignedStart, src, src.position(), length);
+            src.position(src.position() + length);
+            for (int b = first; b <= last; b++) {
+                crcs[b] = BlockChecksums.crc(image, (b - first) << BlockChecksums.SHIFT, BlockChecksums.BLOCK);
+            }
+            image.position(0).limit(span);
+            ctx.writePhysical(target, alignedStart, span, image);
+        } finally {
+            ctx.clusterBuffers.release(image);
+        }
     }
 
     /**

@@ -27,6 +27,10 @@ final class MapPage {
     /** CRC32C of block b of slot i at {@code crcs[i * blocks + b]}; meaningful where the value has checksums. */
     final int[] crcs;
     final int blocks;
+    /** Overlay entries: the base cluster of slot i, and its own-block mask at {@code masks[i * maskWords]}. */
+    final long[] bases = new long[SIZE];
+    final long[] masks;
+    final int maskWords;
 
     // open state, guarded by "this" (see OpenPages)
     /** The commit that carries this page's open mark, or 0 while the page is closed. */
@@ -54,7 +58,30 @@ final class MapPage {
         this.index = index;
         this.blocks = blocks;
         this.crcs = new int[SIZE * blocks];
+        this.maskWords = MappingValue.maskWords(blocks);
+        this.masks = new long[SIZE * maskWords];
         Arrays.fill(values, MappingValue.NONE);
+    }
+
+    /** The stored form of slot {@code slot}'s checksummed value as the page holds it now. */
+    byte[] encode(int slot) {
+        long v = values[slot];
+        if (MappingValue.isOverlay(v)) {
+            return MappingValue.encodeOverlay(v, bases[slot], masks, slot * maskWords, crcs, slot * blocks, blocks);
+        }
+        return MappingValue.encode(v, crcs, slot * blocks, blocks);
+    }
+
+    /** Block {@code b} of overlay slot {@code slot} is in the slot's own cluster (not its base). */
+    boolean ownBlock(int slot, int b) { return (masks[slot * maskWords + (b >>> 6)] & (1L << b)) != 0; }
+
+    /** Loads slot {@code slot} from a stored value (its long already decoded as {@code v}). */
+    void load(int slot, long v, byte[] stored) {
+        values[slot] = v;
+        if (MappingValue.isOverlay(v)) {
+            bases[slot] = MappingValue.decodeBase(stored);
+            MappingValue.decodeMask(stored, masks, slot * maskWords, maskWords);
+        }
     }
 
     static boolean bit(long[] bits, int slot) { return (bits[slot >>> 6] & (1L << slot)) != 0; }

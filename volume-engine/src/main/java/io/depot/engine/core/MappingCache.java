@@ -137,7 +137,7 @@ final class MappingCache {
             if (birth <= dir.atEpoch) {
                 int i = (int) (Keys.field(k, 1) - first);
                 long value = MappingValue.decode(v);   // keys ascend by birth: the last one seen wins
-                page.values[i] = value;
+                page.load(i, value, v);
                 page.births[i] = birth;
                 if (MappingValue.hasChecksums(value) && !MappingValue.decodeCrcs(v, page.crcs, i * blocks, blocks)) {
                     throw new StorageIoException("mapping of volume " + dir.volume + " cluster " + (first + i)
@@ -188,7 +188,7 @@ final class MappingCache {
                 }
                 if (p.referenced) {
                     p.referenced = false;
-                } else if (p.tryEvict(durable)) {
+                } else if (openPages != null ? openPages.tryEvict(p, durable) : p.tryEvict(durable)) {
                     it.remove();
                     loaded.decrementAndGet();
                     evictions.incrementAndGet();
@@ -243,15 +243,12 @@ final class MappingCache {
     }
 
     private void evicted(MapPage p) {
-        if (openPages != null) {
-            openPages.evicted(p);
-        }
         forget(p.dir, p);
     }
 
     private OpenPages openPages;
 
-    /** Who to tell when a page that may be open is evicted (set once when the pool's context is built). */
+    /** Who evicts pages that may be open (set once when the pool's context is built). */
     void onEviction(OpenPages openPages) { this.openPages = openPages; }
 
     long loadedPages() { return loaded.get(); }

@@ -82,6 +82,9 @@ final class NonBlockingRead {
             }
             int slot = (int) (cluster & (MapPage.SIZE - 1));
             long value = page.values[slot];
+            if (MappingValue.isOverlay(value)) {
+                return false;   // read in stretches from two clusters: the blocking path does it
+            }
             if (!MappingValue.isData(value)) {
                 if (MappingValue.isNone(value) && v.hasOrigin()) { // reads through the origin: not here
                     return false;
@@ -100,7 +103,7 @@ final class NonBlockingRead {
                 MapPage p = cache.cachedPage(pages, nextCluster);
                 int nextSlot = (int) (nextCluster & (MapPage.SIZE - 1));
                 long next = p == null ? MappingValue.NONE : p.values[nextSlot];
-                if (!MappingValue.isData(next) || MappingValue.phys(next) != phys + (nextCluster - cluster)) {
+                if (!MappingValue.isData(next) || MappingValue.isOverlay(next) || MappingValue.phys(next) != phys + (nextCluster - cluster)) {
                     break;
                 }
                 checks.cluster(next, p, nextSlot);

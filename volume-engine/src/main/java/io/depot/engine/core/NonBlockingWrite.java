@@ -46,7 +46,7 @@ final class NonBlockingWrite {
             }
             int slot = (int) (cluster & (MapPage.SIZE - 1));
             long value = page.values[slot];
-            if (!MappingValue.isData(value) || page.births[slot] != epoch || ctx.allocator.isHoley(MappingValue.phys(value))) {
+            if (!MappingValue.isData(value) || MappingValue.isOverlay(value) || page.births[slot] != epoch || ctx.allocator.isHoley(MappingValue.phys(value))) {
                 return false;
             }
             long at = ctx.position(MappingValue.phys(value), within);

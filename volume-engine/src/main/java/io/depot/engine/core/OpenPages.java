@@ -129,15 +129,20 @@ final class OpenPages {
     }
 
     /**
-     * The cache evicted {@code page} (no slot dirty, no writer in it): a mark it still holds goes,
-     * staged after whatever it marked; a reload of the page starts closed.
+     * Evicts {@code page} for the cache if it can go (see {@link MapPage#tryEvict}); a mark it still
+     * holds is deleted in the same instant, under the page's monitor, so no reload of the page can
+     * stage a new mark before this delete (which would then remove it).
      */
-    void evicted(MapPage page) {
+    boolean tryEvict(MapPage page, long durableSeq) {
         synchronized (page) {
+            if (!page.tryEvict(durableSeq)) {
+                return false;
+            }
             if (page.openSeq != 0) {
                 ctx.pipeline.stage(new MetaBatch().delete(Keys.open(page.volume, page.index)), -1);
                 closed(page);
             }
+            return true;
         }
     }
 
@@ -235,12 +240,11 @@ final class OpenPages {
     }
 
     private void storeSlots(MapPage page, int[] slots, MetaBatch batch) {
-        int n = page.blocks;
         for (int slot : slots) {
             long v = page.values[slot];
             if (MappingValue.hasChecksums(v)) {
                 long cluster = (page.index << MapPage.SHIFT) + slot;
-                batch.put(Keys.mapping(page.volume, cluster, page.births[slot]), MappingValue.encode(v, page.crcs, slot * n, n));
+                batch.put(Keys.mapping(page.volume, cluster, page.births[slot]), page.encode(slot));
             }
         }
     }
@@ -307,8 +311,18 @@ final class OpenPages {
                     if (Keys.field(k, 2) == epoch && MappingValue.hasChecksums(m)) {
                         image.clear();
                         ctx.readPhysical(MappingValue.phys(m), 0, ctx.clusterSize, image);
-                        BlockChecksums.crcs(image, 0, n, crcs, 0);
-                        batch.put(k, MappingValue.encode(m, crcs, 0, n));
+                        if (MappingValue.isOverlay(m)) {   // only its own blocks can have been overwritten in place
+                            OverlaySlot o = OverlaySlot.of(m, value, n);
+                            for (int b = 0; b < n; b++) {
+                                if (o.own(b)) {
+                                    o.crcs()[b] = BlockChecksums.crc(image, b << BlockChecksums.SHIFT, BlockChecksums.BLOCK);
+                                }
+                            }
+                            batch.put(k, MappingValue.encodeOverlay(m, o.base(), o.mask(), 0, o.crcs(), 0, n));
+                        } else {
+                            BlockChecksums.crcs(image, 0, n, crcs, 0);
+                            batch.put(k, MappingValue.encode(m, crcs, 0, n));
+                        }
                         clusters[0]++;
                     }
                     return true;

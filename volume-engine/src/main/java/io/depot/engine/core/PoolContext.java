@@ -65,8 +65,9 @@ final class PoolContext {
         this.pins = new ReaderPins(allocator);
         this.pipeline = new CommitPipeline(meta, blocks, pins);
         this.blocksPerCluster = clusterSize / BlockChecksums.BLOCK;
-        // a cached cluster costs its value and birth (16 bytes) and a CRC per 4 KiB block
-        this.cache = new MappingCache(meta, pipeline, cacheBytes / (MapPage.SIZE * (16L + 4L * blocksPerCluster)),
+        // a cached cluster costs its value, birth and overlay base and mask, and a CRC per 4 KiB block
+        this.cache = new MappingCache(meta, pipeline, cacheBytes / (MapPage.SIZE
+                * (24L + 8L * MappingValue.maskWords(blocksPerCluster) + 4L * blocksPerCluster)),
                 blocksPerCluster, commitRequest);
         this.clusterBuffers = new ClusterBufferPool(clusterSize, 64);
         this.openPages = new OpenPages(this);

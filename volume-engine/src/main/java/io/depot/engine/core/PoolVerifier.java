@@ -37,7 +37,8 @@ final class PoolVerifier {
             byte[] mapped = ctx.meta.get(Keys.mapping(vol, cluster, birth));
             if (mapped == null) {
                 problems.add("deadlist entry " + vol + "/" + cluster + "@" + birth + " has no mapping");
-            } else if (MappingValue.decode(mapped) != MappingValue.decode(value)) {
+            } else if (MappingValue.overlay(MappingValue.decode(mapped), false) != MappingValue.overlay(MappingValue.decode(value), false)) {
+                // (an overlay completed while on the deadlist keeps the flag in its deadlist copy: only the M entry matters)
                 problems.add("deadlist entry " + vol + "/" + cluster + "@" + birth + " disagrees with its mapping");
             }
             VolumeState v = volumes.byId(vol);
@@ -72,6 +73,13 @@ final class PoolVerifier {
                 }
             }
             Slot prev = previous[0];
+            if (MappingValue.isOverlay(m)) {
+                long base = MappingValue.decodeBase(value);
+                boolean olderSameCluster = prev != null && prev.vol() == slot.vol() && prev.cluster() == slot.cluster();
+                if (!olderSameCluster || !MappingValue.isData(previousValue[0]) || MappingValue.phys(previousValue[0]) != base) {
+                    problems.add("overlay " + slot + " reads from cluster " + base + ", which is not the older entry of its cluster");
+                }
+            }
             if (prev != null && !reclaiming.contains(prev.vol())) {
                 boolean sameCluster = prev.vol() == slot.vol() && prev.cluster() == slot.cluster();
                 checkRetired(prev, sameCluster, previousValue[0], deadlisted, problems, headCounts);

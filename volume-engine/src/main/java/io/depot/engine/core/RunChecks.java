@@ -58,6 +58,17 @@ final class RunChecks {
         return this;
     }
 
+    /** Appends an overlay cluster's CRCs (a run never goes past an overlay cluster). */
+    RunChecks overlay(OverlaySlot slot) {
+        int n = slot.blocks();
+        grow(n);
+        System.arraycopy(slot.crcs(), slot.crcAt(), expected, blocks, n);
+        Arrays.fill(known, blocks, blocks + n, true);
+        blocks += n;
+        any = true;
+        return this;
+    }
+
     /** Appends the next cluster's CRCs from its stored value (none if it has none). */
     RunChecks cluster(long value, byte[] stored, int n) {
         grow(n);

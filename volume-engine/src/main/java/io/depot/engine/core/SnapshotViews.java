@@ -67,7 +67,7 @@ final class SnapshotViews {
             long cluster = pos >>> shift;
             int within = (int) (pos & (cs - 1));
             long v = viewValue(dir, atEpoch, cluster);
-            if (!MappingValue.isData(v)) {
+            if (!MappingValue.isData(v) || MappingValue.isOverlay(v)) {
                 int n = (int) Math.min(cs - within, end - pos);
                 volume.readClusterAt(atEpoch, cluster, within, n, dst);
                 pos += n;
@@ -80,7 +80,7 @@ final class SnapshotViews {
             while (runEnd < end) {
                 long nextCluster = runEnd >>> shift;
                 long next = viewValue(dir, atEpoch, nextCluster);
-                if (!MappingValue.isData(next) || MappingValue.phys(next) != phys + (nextCluster - cluster)) {
+                if (!MappingValue.isData(next) || MappingValue.isOverlay(next) || MappingValue.phys(next) != phys + (nextCluster - cluster)) {
                     break;
                 }
                 checks(dir, atEpoch, nextCluster, next, checks);
@@ -117,6 +117,16 @@ final class SnapshotViews {
     }
 
     private static final byte[] NO_CRCS = new byte[0];
+
+    /** The overlay mapping {@code v} the snapshot at {@code atEpoch} sees for {@code cluster}, with its base, mask and CRCs. */
+    OverlaySlot overlaySlot(long atEpoch, long cluster, long v) {
+        MappingCache.Directory dir = directory(atEpoch);
+        if (dir == null) {
+            MetadataStore.Entry e = ctx.meta.floor(Keys.mapping(id, cluster, atEpoch), Keys.mapping(id, cluster, 0));
+            return OverlaySlot.of(v, e.value(), ctx.blocksPerCluster);
+        }
+        return OverlaySlot.of(cache.page(dir, cluster), (int) (cluster & (MapPage.SIZE - 1)));
+    }
 
     /** The name of the snapshot that froze {@code atEpoch}, for error reports. */
     String snapshotName(long atEpoch) {

@@ -6,6 +6,7 @@ import io.depot.engine.NameInUseException;
 import io.depot.engine.NoSuchSnapshotException;
 import io.depot.engine.core.Records.SnapshotRecord;
 import io.depot.engine.store.MetaBatch;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -118,13 +119,18 @@ final class Snapshots {
                 ctx.pipeline.flush();   // the deadlist entries of in-flight writes must be in the store before we scan it
                 MetaBatch batch = new MetaBatch();
                 RoaringBitmap frees = new RoaringBitmap();
+                boolean[] completed = {false};
                 uniqueToSnapshot(v, snap.epoch(), (k, value) -> {
                     batch.delete(k);
                     batch.delete(Keys.mapping(v.id(), Keys.field(k, 2), Keys.field(k, 3)));
                     if (MappingValue.isData(value)) {
+                        completed[0] |= completeOverlayOver(v, Keys.field(k, 2), Keys.field(k, 1), MappingValue.phys(value));
                         frees.add((int) MappingValue.phys(value));
                     }
                 });
+                if (completed[0]) {
+                    v.viewsChanged();   // the later snapshots' cached pages may show an overlay that is complete now
+                }
                 batch.delete(Keys.snapshot(v.id(), snap.epoch()));
                 ctx.pipeline.stage(batch, frees);
                 ctx.pipeline.flush();
@@ -137,6 +143,49 @@ final class Snapshots {
         } finally {
             ctx.unlockAdmin();
         }
+    }
+
+    /**
+     * Before the cluster {@code basePhys} (the entry of {@code cluster} that died at {@code death})
+     * is freed: if the entry that replaced it is an overlay reading some blocks from it, those blocks
+     * are copied into the overlay's own cluster (bytes and CRCs as they are: damage stays detectable)
+     * and the overlay becomes complete, staged before the free. The volume's I/O is drained.
+     * True if an overlay was completed.
+     */
+    private boolean completeOverlayOver(VolumeState v, long cluster, long death, long basePhys) {
+        byte[] key = Keys.mapping(v.id(), cluster, death);
+        byte[] stored = ctx.meta.get(key);
+        if (stored == null) {
+            return false;
+        }
+        long o = MappingValue.decode(stored);
+        if (!MappingValue.isOverlay(o) || MappingValue.decodeBase(stored) != basePhys) {
+            return false;
+        }
+        int n = ctx.blocksPerCluster;
+        v.changeSlot(cluster, (page, slot) -> {
+            boolean head = page.births[slot] == death && page.values[slot] == o;
+            OverlaySlot overlay = head ? OverlaySlot.of(page, slot) : OverlaySlot.of(o, stored, n);
+            ByteBuffer block = BlockChecksums.scratch();
+            for (int b = 0; b < n; b++) {
+                if (!overlay.own(b)) {
+                    block.clear();
+                    ctx.readPhysical(basePhys, b << BlockChecksums.SHIFT, BlockChecksums.BLOCK, block);
+                    block.flip();
+                    ctx.writePhysical(MappingValue.phys(o), b << BlockChecksums.SHIFT, BlockChecksums.BLOCK, block);
+                }
+            }
+            long complete = MappingValue.overlay(o, false);
+            byte[] value;
+            if (head) {
+                page.values[slot] = complete;
+                value = page.encode(slot);
+            } else {
+                value = MappingValue.encode(complete, overlay.crcs(), overlay.crcAt(), n);
+            }
+            return ctx.pipeline.stage(new MetaBatch().put(key, value), -1);
+        });
+        return true;
     }
 
     /** Bytes that deleting this snapshot would free. Cost proportional to its deadlist. */

@@ -184,6 +184,9 @@ public final class VolumeState {
         views.forget(frozen);
     }
 
+    /** What the snapshots see was rewritten in place in the store (an overlay completed): their cached pages go. I/O drained. */
+    void viewsChanged() { views.forget(-1); }
+
     /** The volume is deleted: later calls fail, its snapshot views are dropped. Called with I/O drained. */
     void markDeleted() {
         deleted = true;
@@ -269,7 +272,7 @@ public final class VolumeState {
             MapPage page = cache.page(pages, cluster);
             int slot = (int) (cluster & (MapPage.SIZE - 1));
             long v = page.values[slot];
-            if (!MappingValue.isData(v)) {
+            if (!MappingValue.isData(v) || MappingValue.isOverlay(v)) {
                 int n = (int) Math.min(cs - within, end - pos);
                 readHeadCluster(cluster, within, n, dst);
                 pos += n;
@@ -283,7 +286,7 @@ public final class VolumeState {
                 MapPage nextPage = cache.page(pages, nextCluster);
                 int nextSlot = (int) (nextCluster & (MapPage.SIZE - 1));
                 long next = nextPage.values[nextSlot];
-                if (!MappingValue.isData(next) || MappingValue.phys(next) != phys + (nextCluster - cluster)) {
+                if (!MappingValue.isData(next) || MappingValue.isOverlay(next) || MappingValue.phys(next) != phys + (nextCluster - cluster)) {
                     break;
                 }
                 checks.cluster(next, nextPage, nextSlot);
@@ -400,7 +403,9 @@ public final class VolumeState {
     /** Reads part of a cluster given its mapping: its data, else the clone origin's, else zeros. */
     private void readMapped(MapPage page, int slot, long cluster, int within, int length, ReadSink dst) {
         long v = page.values[slot];
-        if (MappingValue.isData(v)) {
+        if (MappingValue.isOverlay(v)) {
+            OverlaySlot.of(page, slot).read(ctx, this, null, cluster, within, length, dst);
+        } else if (MappingValue.isData(v)) {
             long at = ctx.position(MappingValue.phys(v), within);
             long logical = (cluster << clusterShift) + within;
             dst.data(at, length, RunChecks.start(ctx.damage, this, null, logical, at, within).cluster(v, page, slot));
@@ -417,9 +422,23 @@ public final class VolumeState {
      * see never change, so no stripe lock is needed.
      */
     void readClusterAt(long atEpoch, long cluster, int within, int length, ReadSink dst) {
+        // A clone reads its origin's snapshot without the origin's I/O lock, so an overlay seen here may
+        // be completed by a snapshot delete meanwhile and its base freed: a reader pin, taken before the
+        // mapping is looked up, keeps the base from reuse until this read is done.
+        long pin = ctx.pins.pin();
+        try {
+            readClusterAtPinned(atEpoch, cluster, within, length, dst);
+        } finally {
+            ctx.pins.unpin(pin);
+        }
+    }
+
+    private void readClusterAtPinned(long atEpoch, long cluster, int within, int length, ReadSink dst) {
         VolumeState o = origin;   // read before the mapping: a flatten that ends meanwhile leaves NONE meaning "the origin's"
         long v = mappingAt(atEpoch, cluster);
-        if (MappingValue.isData(v)) {
+        if (MappingValue.isOverlay(v)) {
+            views.overlaySlot(atEpoch, cluster, v).read(ctx, this, views.snapshotName(atEpoch), cluster, within, length, dst);
+        } else if (MappingValue.isData(v)) {
             long at = ctx.position(MappingValue.phys(v), within);
             long logical = (cluster << clusterShift) + within;
             dst.data(at, length, views.checks(atEpoch, cluster, v, RunChecks.start(ctx.damage, this, views.snapshotName(atEpoch), logical, at, within)));

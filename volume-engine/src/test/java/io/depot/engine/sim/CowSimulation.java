@@ -28,10 +28,14 @@ import java.util.function.LongUnaryOperator;
  * false), so a seed replays exactly. A failure names the seed and the operation index.
  */
 final class CowSimulation {
-    static final int CLUSTER = 4096;
-    static final int SECTORS_PER_CLUSTER = CLUSTER / SectorStamp.SIZE;
+    /**
+     * 4 KiB by default (one checksummed block per cluster); 16 KiB runs the sub-cluster copy-on-write
+     * (overlays of four blocks) through the same operations and power cuts.
+     */
+    private final int CLUSTER;
+    private final int SECTORS_PER_CLUSTER;
     /** 128 clusters: small enough that snapshots and clones fill the pool and out-of-space paths run. */
-    static final long CAPACITY = 128L * CLUSTER;
+    private final long CAPACITY;
     /** The engine's mapping page covers this many clusters; write hot spots sit one per page so the cache must evict. */
     static final int CLUSTERS_PER_PAGE = 1024;
     static final long MIN_SIZE = 1L << 20;
@@ -93,6 +97,13 @@ final class CowSimulation {
     private long nameCounter;
 
     CowSimulation(long seed, int operations) {
+        this(seed, operations, 4096);
+    }
+
+    CowSimulation(long seed, int operations, int clusterSize) {
+        this.CLUSTER = clusterSize;
+        this.SECTORS_PER_CLUSTER = clusterSize / SectorStamp.SIZE;
+        this.CAPACITY = 128L * clusterSize;
         this.seed = seed;
         this.operations = operations;
         // scrambled: java.util.Random's first outputs for neighbouring seeds are alike
