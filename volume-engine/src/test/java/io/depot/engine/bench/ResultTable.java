@@ -35,7 +35,7 @@ final class ResultTable {
             }
         }
         if (!controls.isEmpty()) {
-            out.printf("%n### Filesystem controls (raw files only; the \"depot\" column is the variant named)%n%n");
+            out.printf("%n### Controls (raw files only; the \"variant\" column is the variant named: CRC32C cost, filesystem controls)%n%n");
             out.println("| control | unit | variant | raw preallocated | ratio | variant min-max | raw min-max | note |");
             out.println("|---|---|---:|---:|---:|---:|---:|---|");
             for (Result r : controls) {
@@ -48,14 +48,15 @@ final class ResultTable {
             MetadataFootprint.Result f = footprint;
             out.printf("%n### Metadata footprint (%d MiB volume written in full, %s clusters)%n%n", f.volumeBytes() >> 20,
                     EngineBench.kib(f.clusterSize()));
-            out.println("| cluster | mappings | RocksDB bytes | of which SST | head cache | fill MiB/s | reopen ms (each) |");
-            out.println("|---:|---:|---:|---:|---:|---:|---|");
+            out.println("| cluster | mappings | RocksDB bytes | of which SST | RocksDB per GiB | head cache | fill MiB/s | reopen ms (each) |");
+            out.println("|---:|---:|---:|---:|---:|---:|---:|---|");
             StringBuilder opens = new StringBuilder();
             for (double ms : f.openMillis()) {
                 opens.append(opens.isEmpty() ? "" : ", ").append(String.format("%.0f", ms));
             }
-            out.printf("| %s | %,d | %,d | %,d | %.1f MiB | %s | %s |%n", EngineBench.kib(f.clusterSize()), f.mappings(),
-                    f.metaBytes(), f.sstBytes(), f.cacheBytes() / (double) (1 << 20), num(f.fillMibPerS()), opens);
+            out.printf("| %s | %,d | %,d | %,d | %.2f MB | %.1f MiB | %s | %s |%n", EngineBench.kib(f.clusterSize()), f.mappings(),
+                    f.metaBytes(), f.sstBytes(), f.metaBytes() / 1e6 / (f.volumeBytes() / (double) (1L << 30)),
+                    f.cacheBytes() / (double) (1 << 20), num(f.fillMibPerS()), opens);
         }
         out.println();
         out.println("Notes: the raw side is positional FileChannel I/O on a plain file of the working-set size, fully");
