@@ -207,14 +207,16 @@ class ChecksumTest extends PoolFixture {
         Volume v = filled("v", 1);
         Snapshot s = v.createSnapshot("s");
         long phys = damage(1, L);
-        // a partial first write to another block of the shared cluster would copy the damaged block
-        assertDamaged("v", null, L, () -> write(v, L + 2 * BLOCK, 2, 512));
+        // a partial first write to another block of the shared cluster copies nothing (sub-cluster
+        // copy-on-write): only its block goes to the new cluster, the damaged one stays the snapshot's
+        write(v, L + 2 * BLOCK, 2, 512);
         assertDamaged("v", null, L, () -> v.read(5L * CLUSTER, ByteBuffer.allocate(CLUSTER)));
         assertDamaged("v", "s", L, () -> s.read(5L * CLUSTER, ByteBuffer.allocate(CLUSTER)));
         // a first write that covers the damaged block whole leaves nothing of it to copy
         write(v, L, 3, BLOCK);
         byte[] want = expected(1, 5L * CLUSTER, CLUSTER);
         System.arraycopy(expected(3, L, BLOCK), 0, want, 3 * BLOCK, BLOCK);
+        System.arraycopy(expected(2, L + 2 * BLOCK, 512), 0, want, 5 * BLOCK, 512);
         assertArrayEquals(want, TestData.read(v, 5L * CLUSTER, CLUSTER));
         assertDamaged("v", "s", L, () -> s.read(L, ByteBuffer.allocate(BLOCK)));
         assertEquals(phys, pool.integrity().damage().get(0).physicalOffset(), "the snapshot's block is still damaged");
