@@ -310,11 +310,7 @@ final class HeadWrites {
     /** Writes into a fresh cluster (first write, or copy-on-write of a shared one) and maps it. */
     private long redirect(MapPage page, int i, long cluster, long v, long birth, long e, int within, int length, ByteBuffer src,
                           ClusterAllocator.Allocation a) {
-        int[] crcs = FRESH_CRCS.get();
-        if (crcs.length < blocks) {
-            crcs = new int[blocks];
-            FRESH_CRCS.set(crcs);
-        }
+        int[] crcs = freshCrcs();
         try {
             int cs = clusterSize;
             boolean readsThrough = MappingValue.isNone(v) && vol.hasOrigin();
@@ -384,8 +380,18 @@ final class HeadWrites {
         }
     }
 
-    /** Per-thread CRCs of the cluster being redirected (kept off the heap churn of the write path). */
+    /** Per-thread CRCs of the cluster being written (kept off the heap churn of the write path). */
     private static final ThreadLocal<int[]> FRESH_CRCS = ThreadLocal.withInitial(() -> new int[16]);
+
+    /** This thread's CRC array, at least a cluster's worth (its contents are the caller's to fill). */
+    private int[] freshCrcs() {
+        int[] crcs = FRESH_CRCS.get();
+        if (crcs.length < blocks) {
+            crcs = new int[blocks];
+            FRESH_CRCS.set(crcs);
+        }
+        return crcs;
+    }
 
     /** CRCs of a clean cluster after a partial write: written blocks from {@code src}, the rest zeros. */
     private void cleanPartialCrcs(int within, int length, ByteBuffer src, int[] crcs) {
@@ -450,11 +456,7 @@ final class HeadWrites {
      * {@link InPlaceCrcs}); a damaged block it would keep part of fails the write, nothing changed.
      */
     private void updateCrcs(MapPage page, int i, long cluster, long phys, int within, int length, ByteBuffer src, int srcAt) {
-        int[] out = FRESH_CRCS.get();
-        if (out.length < blocks) {
-            out = new int[blocks];
-            FRESH_CRCS.set(out);
-        }
+        int[] out = freshCrcs();
         int bad = InPlaceCrcs.compute(ctx, page, i, phys, within, length, src, srcAt, out, 0);
         if (bad >= 0) {
             throw damaged(cluster, phys, bad);
@@ -483,11 +485,7 @@ final class HeadWrites {
      */
     private long overlayRedirect(MapPage page, int i, long cluster, long v, long birth, long e, int within, int length, ByteBuffer src,
                                  ClusterAllocator.Allocation a) {
-        int[] crcs = FRESH_CRCS.get();
-        if (crcs.length < blocks) {
-            crcs = new int[blocks];
-            FRESH_CRCS.set(crcs);
-        }
+        int[] crcs = freshCrcs();
         System.arraycopy(page.crcs, i * blocks, crcs, 0, blocks);   // the blocks not written keep the shared cluster's CRCs
         long base = MappingValue.phys(v);
         int first = within >>> BlockChecksums.SHIFT;
@@ -531,11 +529,7 @@ final class HeadWrites {
             overwriteInPlace(page, i, cluster, v, within, length, src);
             return 0;
         }
-        int[] crcs = FRESH_CRCS.get();
-        if (crcs.length < blocks) {
-            crcs = new int[blocks];
-            FRESH_CRCS.set(crcs);
-        }
+        int[] crcs = freshCrcs();
         System.arraycopy(page.crcs, i * blocks, crcs, 0, blocks);
         long phys = MappingValue.phys(v);
         long base = page.bases[i];
