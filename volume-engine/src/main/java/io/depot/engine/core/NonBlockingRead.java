@@ -110,10 +110,9 @@ final class NonBlockingRead {
                 runEnd = Math.min(runEnd + cs, end);
             }
             int n = (int) (runEnd - pos);
-            // a checked run reads the whole blocks at its edges: they must be cached too
-            long from = checks.any() ? at & -BlockChecksums.BLOCK : at;
-            long to = checks.any() ? (at + n + BlockChecksums.BLOCK - 1) & -BlockChecksums.BLOCK : at + n;
-            if (!ctx.blocks.isCached(from, (int) (to - from))) {
+            // a checked run also reads the rest of the 4 KiB blocks at its edges: each is one page of the
+            // page cache, resident with the byte asked for (or past the end of the file: zeros)
+            if (!ctx.blocks.isCached(at, n)) {
                 return false;
             }
             dst.data(at, n, checks);

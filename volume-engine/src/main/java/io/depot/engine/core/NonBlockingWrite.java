@@ -59,10 +59,8 @@ final class NonBlockingWrite {
             pos += n;
         }
         for (int i = 0; i < runs; i++) {
-            // the blocks at a run's edges are read whole when checksummed: they must be cached too
-            long from = runStart[i] & -BlockChecksums.BLOCK;
-            long to = (runStart[i] + runLength[i] + BlockChecksums.BLOCK - 1) & -BlockChecksums.BLOCK;
-            if (!ctx.blocks.isCached(from, (int) (to - from))) {
+            // the 4 KiB blocks at a run's edges are read whole when checksummed: each is one page, resident with the bytes written
+            if (!ctx.blocks.isCached(runStart[i], runLength[i])) {
                 return false;
             }
         }
