@@ -50,6 +50,9 @@ final class OpenPages {
                 }
                 wait = markOpen(page, null);
             }
+            if (wait < 0) {
+                throw new IllegalStateException("an evicted mapping page was entered for an overwrite (it must be pinned)");
+            }
             if (ctx.pipeline.durableSeq() < wait) {
                 ctx.pipeline.flush();
             }
@@ -78,7 +81,7 @@ final class OpenPages {
     }
 
     private boolean mayWrite(MapPage page, int slot) {
-        return page.openSeq != 0 && (page.openSeq <= ctx.pipeline.durableSeq() || MapPage.bit(page.fresh, slot));
+        return !page.evictedLocked() && page.openSeq != 0 && (page.openSeq <= ctx.pipeline.durableSeq() || MapPage.bit(page.fresh, slot));
     }
 
     /**
@@ -86,6 +89,9 @@ final class OpenPages {
      * given, else on its own) and returns the commit that carries it.
      */
     private long markOpen(MapPage page, MetaBatch with) {
+        if (page.evictedLocked()) {
+            return -1;
+        }
         if (page.openSeq == 0) {
             MetaBatch mark = with != null ? with : new MetaBatch();
             mark.put(Keys.open(page.volume, page.index), new byte[0]);
@@ -119,6 +125,19 @@ final class OpenPages {
             }
             MapPage.set(page.fresh, slot);
             return seq;
+        }
+    }
+
+    /**
+     * The cache evicted {@code page} (no slot dirty, no writer in it): a mark it still holds goes,
+     * staged after whatever it marked; a reload of the page starts closed.
+     */
+    void evicted(MapPage page) {
+        synchronized (page) {
+            if (page.openSeq != 0) {
+                ctx.pipeline.stage(new MetaBatch().delete(Keys.open(page.volume, page.index)), -1);
+                closed(page);
+            }
         }
     }
 
@@ -250,5 +269,58 @@ final class OpenPages {
 
     private ReentrantLock[] stripesOf(MapPage page, int[] slots) {
         return ctx.stripesFor(page.volume, page.index << MapPage.SHIFT, slots);
+    }
+
+    // ---------------------------------------------------------------- after a crash
+
+    /**
+     * At open, before any I/O: pages still marked open lost their in-memory CRCs with the crash, so
+     * the head's clusters there that could have been overwritten in place (born in the volume's
+     * current epoch) get their CRCs recomputed from the data, and the marks go, in one commit.
+     */
+    void recover(Volumes volumes) {
+        MetaBatch batch = new MetaBatch();
+        long[] clusters = {0};
+        java.util.List<byte[]> marks = new java.util.ArrayList<>();
+        ctx.meta.scan(Keys.prefix(Keys.OPEN), Keys.prefixEnd(Keys.OPEN), (k, v) -> {
+            marks.add(k);
+            return true;
+        });
+        if (marks.isEmpty()) {
+            return;
+        }
+        long started = System.nanoTime();
+        int n = ctx.blocksPerCluster;
+        int[] crcs = new int[n];
+        java.nio.ByteBuffer image = ctx.clusterBuffers.acquire();
+        try {
+            for (byte[] mark : marks) {
+                batch.delete(mark);
+                VolumeState v = volumes.byId(Keys.field(mark, 0));
+                if (v == null) {
+                    continue;   // deleted: its reclaim removes the rest
+                }
+                long first = Keys.field(mark, 1) << MapPage.SHIFT;
+                long epoch = v.epoch();
+                ctx.meta.scan(Keys.prefix(Keys.MAPPING, v.id(), first), Keys.prefix(Keys.MAPPING, v.id(), first + MapPage.SIZE), (k, value) -> {
+                    long m = MappingValue.decode(value);
+                    if (Keys.field(k, 2) == epoch && MappingValue.hasChecksums(m)) {
+                        image.clear();
+                        ctx.readPhysical(MappingValue.phys(m), 0, ctx.clusterSize, image);
+                        BlockChecksums.crcs(image, 0, n, crcs, 0);
+                        batch.put(k, MappingValue.encode(m, crcs, 0, n));
+                        clusters[0]++;
+                    }
+                    return true;
+                });
+            }
+        } finally {
+            ctx.clusterBuffers.release(image);
+        }
+        ctx.pipeline.stage(batch, -1);
+        ctx.pipeline.flush();
+        log.warn("the pool was not closed cleanly: recomputed the checksums of {} cluster(s) in {} mapping page(s) open for "
+                + "overwrites in place at the crash, in {} ms (damage there from before the crash cannot be told from data)",
+                clusters[0], marks.size(), (System.nanoTime() - started) / 1_000_000);
     }
 }
