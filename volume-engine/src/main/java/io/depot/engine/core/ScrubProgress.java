@@ -54,7 +54,7 @@ final class ScrubProgress {
         clustersChecked = bytesChecked = clustersUnverified = clustersUpgraded = damagedBlocks = 0;
         clustersTotal = total;
         findings.clear();
-        started = Instant.now();
+        started = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         ended = null;
     }
 

@@ -24,6 +24,12 @@ final class ScrubReferences {
         this.volumes = volumes;
     }
 
+    /** True if the head of {@code vs} maps {@code cluster} to physical cluster {@code phys} now. */
+    boolean headMaps(VolumeState vs, long cluster, long phys) {
+        long v = headMapping(vs, cluster);
+        return MappingValue.isData(v) && MappingValue.phys(v) == phys;
+    }
+
     /** The references of the entry at byte {@code offset} (of the volume and of each snapshot and clone). */
     List<ScrubReference> of(VolumeState vs, long cluster, long birth, boolean head, long offset) {
         List<ScrubReference> refs = new ArrayList<>();

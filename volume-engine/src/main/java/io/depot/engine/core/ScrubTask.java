@@ -187,13 +187,14 @@ final class ScrubTask {
             progress.bytesChecked += bytes;
         }
         if (!bad.isEmpty()) {
-            damaged(vs, e, head, bad);
+            damaged(vs, e, bad);
         }
         return bytes;
     }
 
     /** Records the damaged blocks {@code bad} of an entry, grouped in extents, with everything that reads them. */
-    private void damaged(VolumeState vs, Entry e, boolean head, List<Integer> bad) {
+    private void damaged(VolumeState vs, Entry e, List<Integer> bad) {
+        boolean head = references.headMaps(vs, e.cluster(), MappingValue.phys(e.value()));
         if (!head && !stillKept(e)) {
             return;   // retired and freed meanwhile: nothing reads it any more
         }

@@ -137,7 +137,7 @@ final class Scrubber {
         }
         synchronized (progress) {
             progress.state = end;
-            progress.ended = end == State.RUNNING ? null : Instant.now();
+            progress.ended = end == State.RUNNING ? null : Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         }
         try {
             save();
