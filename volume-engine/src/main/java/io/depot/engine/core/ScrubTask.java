@@ -9,7 +9,11 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -68,6 +72,9 @@ final class ScrubTask {
     /** Walks on until the key space ends (true) or {@code stop} says so (false). */
     boolean run() {
         Throttle throttle = new Throttle(progress.bandwidth);
+        // a batch holds a reader pin (and for an upgrade the admin lock): at most ~50 ms of the cap's reads
+        int batchSize = progress.bandwidth <= 0 ? BATCH
+                : (int) Math.max(1, Math.min(BATCH, progress.bandwidth / 20 / ctx.clusterSize));
         byte[] end = Keys.prefixEnd(Keys.MAPPING);
         long lastSave = System.nanoTime();
         while (!stop.getAsBoolean()) {
@@ -75,13 +82,13 @@ final class ScrubTask {
             synchronized (progress) {
                 from = progress.lastKey == null ? Keys.prefix(Keys.MAPPING) : successor(progress.lastKey);
             }
-            List<Entry> batch = new ArrayList<>(BATCH);
+            List<Entry> batch = new ArrayList<>(batchSize);
             long bytes;
             long pin = ctx.pins.pin();
             try {
                 ctx.meta.scan(from, end, (k, v) -> {
                     batch.add(new Entry(k, v, Keys.field(k, 0), Keys.field(k, 1), Keys.field(k, 2), MappingValue.decode(v)));
-                    return batch.size() < BATCH;
+                    return batch.size() < batchSize;
                 });
                 if (batch.isEmpty()) {
                     return true;
@@ -271,10 +278,17 @@ final class ScrubTask {
         MetaBatch batch = new MetaBatch();
         int n = ctx.blocksPerCluster;
         int count = 0;
+        Map<List<Long>, byte[]> deadKeys = deadKeys(older);
         for (Pending p : older) {
-            byte[] now = ctx.meta.get(p.entry().key());
-            if (now != null && MappingValue.decode(now) == p.entry().value()) {
-                batch.put(p.entry().key(), MappingValue.encode(MappingValue.checksummed(p.entry().value()), p.crcs(), 0, n));
+            Entry e = p.entry();
+            byte[] now = ctx.meta.get(e.key());
+            if (now != null && MappingValue.decode(now) == e.value()) {
+                long nv = MappingValue.checksummed(e.value());
+                batch.put(e.key(), MappingValue.encode(nv, p.crcs(), 0, n));
+                byte[] dead = deadKeys.get(List.of(e.volume(), e.cluster(), e.birth()));
+                if (dead != null) {
+                    batch.put(dead, MappingValue.encode(nv));   // the deadlist's copy of the value says checksummed too
+                }
                 count++;
             }
         }
@@ -282,6 +296,30 @@ final class ScrubTask {
         for (int i = 0; i < count; i++) {
             upgraded();
         }
+    }
+
+    /** The deadlist keys of the entries in {@code older}: one scan per volume, from the oldest birth on. */
+    private Map<List<Long>, byte[]> deadKeys(List<Pending> older) {
+        Map<List<Long>, byte[]> out = new HashMap<>();
+        Map<Long, Set<List<Long>>> wanted = new HashMap<>();
+        Map<Long, Long> oldest = new HashMap<>();
+        for (Pending p : older) {
+            Entry e = p.entry();
+            wanted.computeIfAbsent(e.volume(), v -> new HashSet<>()).add(List.of(e.volume(), e.cluster(), e.birth()));
+            oldest.merge(e.volume(), e.birth(), Math::min);
+        }
+        for (Map.Entry<Long, Set<List<Long>>> w : wanted.entrySet()) {
+            long vol = w.getKey();
+            Set<List<Long>> left = w.getValue();
+            ctx.meta.scan(Keys.prefix(Keys.DEAD, vol, oldest.get(vol) + 1), Keys.prefixEnd(Keys.DEAD, vol), (k, v) -> {
+                List<Long> id = List.of(vol, Keys.field(k, 2), Keys.field(k, 3));
+                if (left.remove(id)) {
+                    out.put(id, k);
+                }
+                return !left.isEmpty();
+            });
+        }
+        return out;
     }
 
     private void upgraded() {

@@ -117,6 +117,7 @@ final class Scrubber {
         cancelRequested = false;
         stopRequested = false;
         save();
+        ctx.pipeline.flush();   // durably running: a crash from now on resumes it at the next open
         Thread t = new Thread(this::walk, "depot-scrub");
         t.setDaemon(true);
         thread = t;
