@@ -5,7 +5,8 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 
 /** {@code depot pool}: capacity and use. */
-@Command(name = "pool", mixinStandardHelpOptions = true, description = "Show the pool's capacity, use and overcommit.")
+@Command(name = "pool", mixinStandardHelpOptions = true, description = "Show the pool's capacity, use and overcommit.",
+        subcommands = {PoolUpgradeCommand.class})
 public final class PoolCommand extends ApiCommand {
     @Override
     void run() {

@@ -55,6 +55,7 @@ public final class DepotMetrics implements AutoCloseable {
         new FileDescriptorMetrics().bindTo(registry);
         poolGauges = new PoolGauges(registry, pool);
         jobGauges = new JobGauges(registry, pool);
+        ScrubMeters.bind(registry, pool);
         pool.observeIo(new VolumeIoMeters(registry));
         IscsiMeters iscsiMeters = new IscsiMeters(registry, () -> iscsi == null ? null : iscsi.server());
         if (iscsi != null) {
