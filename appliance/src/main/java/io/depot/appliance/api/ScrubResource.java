@@ -14,7 +14,8 @@ import java.util.Map;
  * {@code /api/v1/scrub}: start ({@code POST}, optional {@code bandwidth} in bytes/s or "100M"),
  * status and report ({@code GET}), cancel ({@code DELETE}), resume ({@code POST .../resume}), and the
  * pool's scrub schedule ({@code /api/v1/scrub/schedule}). {@code /api/v1/pool/upgrade}: the online
- * upgrade of format-1 data (the same walk, which also checksums what has no checksums).
+ * upgrade of format-1 data (the same walk, which also checksums what has no checksums;
+ * its status is {@code GET /api/v1/scrub}).
  */
 final class ScrubResource {
     private final Appliance appliance;
@@ -36,7 +37,6 @@ final class ScrubResource {
         r.add("PUT", "/api/v1/scrub/schedule", this::setSchedule);
         r.add("DELETE", "/api/v1/scrub/schedule", this::deleteSchedule);
         r.add("POST", "/api/v1/pool/upgrade", req -> start(req, ScrubStatus.Mode.UPGRADE));
-        r.add("GET", "/api/v1/pool/upgrade", req -> Response.ok(report()));
     }
 
     private ScrubReport report() { return ScrubReport.of(appliance, appliance.pool().scrubStatus()); }

@@ -20,7 +20,7 @@ public final class PoolUpgradeCommand extends ApiCommand {
     void run() {
         JsonNode r;
         if (status) {
-            r = api().get("/pool/upgrade");
+            r = api().get("/scrub");   // the upgrade is the scrub walk in upgrade mode
         } else {
             var b = body();
             if (bandwidth != null) {
@@ -28,6 +28,6 @@ public final class PoolUpgradeCommand extends ApiCommand {
             }
             r = api().post("/pool/upgrade", b);
         }
-        print(await ? ScrubCommand.awaitEnd(this, "/pool/upgrade") : r, s -> ScrubCommand.printReport(this, s));
+        print(await ? ScrubCommand.awaitEnd(this, "/scrub") : r, s -> ScrubCommand.printReport(this, s));
     }
 }

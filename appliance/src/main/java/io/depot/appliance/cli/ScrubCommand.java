@@ -119,40 +119,52 @@ public final class ScrubCommand {
         }
     }
 
-    @Command(name = "schedule", description = "Show, set (--every) or remove (--delete) the pool's scrub schedule.")
-    static final class Schedule extends ApiCommand {
-        @Option(names = "--every", paramLabel = "INTERVAL", description = "weekly, daily (UTC boundaries), or 2w, 3d...") String every;
-        @Option(names = "--bandwidth", paramLabel = "SIZE", description = "Bandwidth of the scheduled scrubs (default 200M).")
-        String bandwidth;
-        @Option(names = "--delete", description = "Remove the schedule.") boolean delete;
+    @Command(name = "schedule", mixinStandardHelpOptions = true, description = "The pool's scrub schedule (one per pool).",
+            subcommands = {Schedule.Show.class, Schedule.Set.class, Schedule.Delete.class})
+    static final class Schedule {
+        static void printSchedule(ApiCommand c, JsonNode v) {
+            Map<String, String> f = new LinkedHashMap<>();
+            f.put("every", v.path("every").asText());
+            f.put("bandwidth", v.path("bandwidth").asLong() == 0 ? "unlimited" : ApiCommand.size(v.get("bandwidth")) + "/s");
+            f.put("next run", ApiCommand.text(v.get("nextRun")));
+            f.put("last run", v.hasNonNull("lastRunAt") ? v.get("lastRunAt").asText() + " (" + v.path("lastRunNote").asText() + ")" : "-");
+            JsonNode last = v.get("lastScrub");
+            f.put("last scrub", last == null || last.isNull() ? "-" : last.path("state").asText() + ", started "
+                    + last.path("started").asText() + ", " + last.path("damagedBlocks").asText() + " damaged blocks");
+            c.printFields(f);
+        }
 
-        @Override
-        void run() {
-            if (delete) {
-                delete("/scrub/schedule", "scrub schedule removed");
-                return;
+        @Command(name = "show", description = "Show the scrub schedule and its last run.")
+        static final class Show extends ApiCommand {
+            @Override
+            void run() {
+                print(api().get("/scrub/schedule"), v -> printSchedule(this, v));
             }
-            JsonNode s;
-            if (every != null) {
+        }
+
+        @Command(name = "set", description = "Scrub the pool every INTERVAL (replaces the schedule).")
+        static final class Set extends ApiCommand {
+            @Option(names = "--every", required = true, paramLabel = "INTERVAL",
+                    description = "weekly, daily (on UTC boundaries: weekly is Monday 00:00), or 2w, 3d...") String every;
+            @Option(names = "--bandwidth", paramLabel = "SIZE", description = "Bandwidth of the scheduled scrubs (default 200M).")
+            String bandwidth;
+
+            @Override
+            void run() {
                 var b = body().put("every", every);
                 if (bandwidth != null) {
                     b.put("bandwidth", parseSize(bandwidth));
                 }
-                s = api().put("/scrub/schedule", b);
-            } else {
-                s = api().get("/scrub/schedule");
+                print(api().put("/scrub/schedule", b), v -> printSchedule(this, v));
             }
-            print(s, v -> {
-                Map<String, String> f = new LinkedHashMap<>();
-                f.put("every", v.path("every").asText());
-                f.put("bandwidth", v.path("bandwidth").asLong() == 0 ? "unlimited" : size(v.get("bandwidth")) + "/s");
-                f.put("next run", text(v.get("nextRun")));
-                f.put("last run", v.hasNonNull("lastRunAt") ? v.get("lastRunAt").asText() + " (" + v.path("lastRunNote").asText() + ")" : "-");
-                JsonNode last = v.get("lastScrub");
-                f.put("last scrub", last == null || last.isNull() ? "-" : last.path("state").asText() + ", started "
-                        + last.path("started").asText() + ", " + last.path("damagedBlocks").asText() + " damaged blocks");
-                printFields(f);
-            });
+        }
+
+        @Command(name = "delete", description = "Remove the scrub schedule.")
+        static final class Delete extends ApiCommand {
+            @Override
+            void run() {
+                delete("/scrub/schedule", "scrub schedule removed");
+            }
         }
     }
 }
