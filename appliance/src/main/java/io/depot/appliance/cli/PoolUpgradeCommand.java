@@ -22,11 +22,7 @@ public final class PoolUpgradeCommand extends ApiCommand {
         if (status) {
             r = api().get("/scrub");   // the upgrade is the scrub walk in upgrade mode
         } else {
-            var b = body();
-            if (bandwidth != null) {
-                b.put("bandwidth", parseSize(bandwidth));
-            }
-            r = api().post("/pool/upgrade", b);
+            r = api().post("/pool/upgrade", ScrubCommand.withBandwidth(this, bandwidth));
         }
         print(await ? ScrubCommand.awaitEnd(this, "/scrub") : r, s -> ScrubCommand.printReport(this, s));
     }

@@ -63,6 +63,15 @@ public final class ScrubCommand {
         return s.toString();
     }
 
+    /** A request body with {@code bandwidth} (bytes/s) if {@code size} was given, else the server's default. */
+    static com.fasterxml.jackson.databind.node.ObjectNode withBandwidth(ApiCommand c, String size) {
+        var b = ApiCommand.body();
+        if (size != null) {
+            b.put("bandwidth", c.parseSize(size));
+        }
+        return b;
+    }
+
     /** Polls until the scrub or upgrade has ended, printing nothing meanwhile. */
     static JsonNode awaitEnd(ApiCommand c, String path) {
         JsonNode r = c.api().get(path);
@@ -86,11 +95,7 @@ public final class ScrubCommand {
 
         @Override
         void run() {
-            var b = body();
-            if (bandwidth != null) {
-                b.put("bandwidth", parseSize(bandwidth));
-            }
-            JsonNode r = api().post("/scrub", b);
+            JsonNode r = api().post("/scrub", withBandwidth(this, bandwidth));
             print(await ? awaitEnd(this, "/scrub") : r, s -> printReport(this, s));
         }
     }
@@ -151,11 +156,7 @@ public final class ScrubCommand {
 
             @Override
             void run() {
-                var b = body().put("every", every);
-                if (bandwidth != null) {
-                    b.put("bandwidth", parseSize(bandwidth));
-                }
-                print(api().put("/scrub/schedule", b), v -> printSchedule(this, v));
+                print(api().put("/scrub/schedule", withBandwidth(this, bandwidth).put("every", every)), v -> printSchedule(this, v));
             }
         }
 
