@@ -24,7 +24,7 @@ import picocli.CommandLine.Command;
         description = "Storage appliance: thin volumes, snapshots and clones served over iSCSI and NFSv3.",
         subcommands = {ServeCommand.class, PoolCommand.class, VolumeCommand.class, SnapshotCommand.class, CloneCommand.class,
                 JobCommand.class, IscsiCommand.class, NfsCommand.class, HealthCommand.class,
-                IntegrityCommand.class, ScheduleCommand.class, CompletionCommand.class},
+                IntegrityCommand.class, ScheduleCommand.class, io.depot.appliance.cli.ScrubCommand.class, CompletionCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 usage or bad input, 2 not found, 3 conflict, 4 authentication, "
                 + "5 API unreachable, 6 out of space, 7 server error."})
 public final class DepotCommand implements Runnable {

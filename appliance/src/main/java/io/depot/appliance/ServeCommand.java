@@ -172,7 +172,7 @@ final class ServeCommand implements Callable<Integer> {
                         + "config file, or turn it off");
             }
         }
-        s.schedules = ScheduleRunner.start(new Scheduler(appliance), Clock.systemUTC());
+        s.schedules = ScheduleRunner.start(new Scheduler(appliance), Clock.systemUTC(), new io.depot.appliance.scrub.ScrubScheduler(appliance.pool()));
         String apiUrl = s.api == null ? null : (s.api.https() ? "https://" : "http://") + localHostPort(s.api.address());
         new RuntimeFile(apiUrl, s.iscsi == null ? null : hostPort(s.iscsi.address()), s.nfs == null ? null : hostPort(s.nfs.address()),
                 ProcessHandle.current().pid(), s.api != null && tls != null ? tls.certificatePem() : null).write(data);

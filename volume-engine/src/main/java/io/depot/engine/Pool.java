@@ -208,6 +208,35 @@ public final class Pool implements AutoCloseable {
         return engine.awaitReclaim(timeout.toMillis());
     }
 
+    /**
+     * Starts a scrub: every allocated cluster is read once (clusters shared by snapshots and clones
+     * once) and each 4 KiB block verified against its checksum, in the background, reading at most
+     * {@code bytesPerSecond} (0: no cap; see {@link ScrubStatus#DEFAULT_BANDWIDTH}). Damage goes to
+     * {@link #integrity()} and into the report with every volume, snapshot and clone that reads it.
+     * Refused while a scrub or upgrade runs.
+     */
+    public ScrubStatus scrub(long bytesPerSecond) { return engine.startScrub(ScrubStatus.Mode.SCRUB, bytesPerSecond); }
+
+    /**
+     * Upgrades the data a format-1 release wrote: the same walk as {@link #scrub}, which also gives
+     * every cluster without checksums its CRCs (computed from its data, one cluster at a time, so a
+     * crash leaves each cluster done or not and the next upgrade finishes). Online: I/O goes on.
+     * When it is done, {@link PoolIntegrity#unverifiedClusters()} is 0.
+     */
+    public ScrubStatus upgrade(long bytesPerSecond) { return engine.startScrub(ScrubStatus.Mode.UPGRADE, bytesPerSecond); }
+
+    /** Continues a cancelled or failed scrub or upgrade from where it stopped (one running at close resumes by itself). */
+    public ScrubStatus resumeScrub() { return engine.resumeScrub(); }
+
+    /** The running or last scrub or upgrade. */
+    public ScrubStatus scrubStatus() { return engine.scrubStatus(); }
+
+    /** Stops the running scrub or upgrade, keeping where it was; false if none was running. */
+    public boolean cancelScrub() { return engine.cancelScrub(); }
+
+    /** Waits up to {@code timeout} for the running scrub or upgrade to end; returns its status then. */
+    public ScrubStatus awaitScrub(java.time.Duration timeout) throws InterruptedException { return engine.awaitScrub(timeout.toMillis()); }
+
     /** Grows the pool's capacity. */
     public void growCapacity(long capacityBytes) { engine.growCapacity(capacityBytes); }
 

@@ -18,6 +18,7 @@ public final class DepotApi {
         new ScheduleResource(appliance, java.time.Clock.systemUTC()).register(r);
         new IscsiResource(appliance).register(r);
         new NfsResource(appliance).register(r);
+        new ScrubResource(appliance, java.time.Clock.systemUTC()).register(r);
         return r;
     }
 }

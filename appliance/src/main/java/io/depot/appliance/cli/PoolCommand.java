@@ -4,8 +4,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
 
-/** {@code depot pool}: capacity and use, and how much data is damaged or not yet checksummed. */
-@Command(name = "pool", mixinStandardHelpOptions = true, description = "Show the pool's capacity, use and overcommit.")
+/** {@code depot pool}: capacity and use, and how much data is damaged or not yet checksummed; {@code depot pool upgrade}. */
+@Command(name = "pool", mixinStandardHelpOptions = true, description = "Show the pool's capacity, use and overcommit.",
+        subcommands = {PoolUpgradeCommand.class})
 public final class PoolCommand extends ApiCommand {
     @Override
     void run() {

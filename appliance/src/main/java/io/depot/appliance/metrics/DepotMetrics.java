@@ -56,6 +56,7 @@ public final class DepotMetrics implements AutoCloseable {
         poolGauges = new PoolGauges(registry, pool);
         jobGauges = new JobGauges(registry, pool);
         IntegrityMeters.bind(registry, pool.integrity());
+        ScrubMeters.bind(registry, pool);
         pool.observeIo(new VolumeIoMeters(registry));
         IscsiMeters iscsiMeters = new IscsiMeters(registry, () -> iscsi == null ? null : iscsi.server());
         if (iscsi != null) {

@@ -17,7 +17,7 @@ public final class ScheduleRunner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ScheduleRunner.class);
     private static final Duration MAX_WAIT = Duration.ofMinutes(1);
 
-    private final Scheduler scheduler;
+    private final java.util.List<DueWork> work;
     private final Clock clock;
     private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
         Thread t = new Thread(r, "depot-scheduler");
@@ -25,29 +25,41 @@ public final class ScheduleRunner implements AutoCloseable {
         return t;
     });
 
-    private ScheduleRunner(Scheduler scheduler, Clock clock) {
-        this.scheduler = scheduler;
+    private ScheduleRunner(java.util.List<DueWork> work, Clock clock) {
+        this.work = work;
         this.clock = clock;
         // at shutdown the next tick is dropped; a run in progress finishes
         timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     }
 
-    public static ScheduleRunner start(Scheduler scheduler, Clock clock) {
-        ScheduleRunner r = new ScheduleRunner(scheduler, clock);
+    public static ScheduleRunner start(Scheduler scheduler, Clock clock, DueWork... more) {
+        java.util.List<DueWork> work = new java.util.ArrayList<>();
+        work.add(new DueWork() {
+            @Override
+            public void runDue(Instant now) throws Exception { scheduler.runDue(now); }
+
+            @Override
+            public Instant nextDue() { return scheduler.nextDue(); }
+        });
+        work.addAll(java.util.List.of(more));
+        ScheduleRunner r = new ScheduleRunner(work, clock);
         r.timer.execute(r::tick);
         return r;
     }
 
     private void tick() {
         Duration wait = MAX_WAIT;
-        try {
-            scheduler.runDue(clock.instant());
-            Instant next = scheduler.nextDue();
-            if (next != null) {
-                wait = Duration.between(clock.instant(), next).plusMillis(50);
+        for (DueWork w : work) {
+            try {
+                w.runDue(clock.instant());
+                Instant next = w.nextDue();
+                if (next != null) {
+                    Duration until = Duration.between(clock.instant(), next).plusMillis(50);
+                    wait = until.compareTo(wait) < 0 ? until : wait;
+                }
+            } catch (Exception e) {
+                log.error("running due schedules failed", e);
             }
-        } catch (Exception e) {
-            log.error("running due snapshot schedules failed", e);
         }
         long ms = Math.max(1000, Math.min(MAX_WAIT.toMillis(), wait.toMillis()));
         if (!timer.isShutdown()) {

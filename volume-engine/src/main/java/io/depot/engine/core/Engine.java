@@ -54,6 +54,7 @@ public final class Engine implements AutoCloseable {
     private final Reclaimer reclaimer;
     private final SnapshotDiff diff;
     private final ReadPlanner reads;
+    private final Scrubber scrubber;
     private final ScheduledExecutorService ticker;
     private final ExecutorService workers;
     private final AtomicBoolean commitRequested = new AtomicBoolean();
@@ -77,6 +78,7 @@ public final class Engine implements AutoCloseable {
         this.reclaimer = new Reclaimer(ctx);
         this.diff = new SnapshotDiff(ctx);
         this.reads = new ReadPlanner(ctx);
+        this.scrubber = new Scrubber(ctx, volumes);
     }
 
     private static ThreadFactory daemon(String name) {
@@ -197,6 +199,7 @@ public final class Engine implements AutoCloseable {
         if (reclaimPending) {
             workers.submit(reclaimer::reclaimAll);
         }
+        scrubber.resumeInterrupted();
         for (VolumeState v : volumes.all()) {
             if (v.isFlattening() && v.hasOrigin()) {
                 clones.startFlatten(v);
@@ -212,6 +215,7 @@ public final class Engine implements AutoCloseable {
         closed = true;
         ctx.markClosing();
         clones.cancelAll();
+        scrubber.close();
         if (ticker != null) {
             ticker.shutdownNow();
         }
@@ -336,6 +340,22 @@ public final class Engine implements AutoCloseable {
     public List<String> verify() {
         return reclaimer.whileQuiet(() -> PoolVerifier.check(ctx, volumes, reclaimer));
     }
+
+    // ---------------------------------------------------------------- scrub
+
+    /** Starts a scrub ({@code mode} UPGRADE: also checksums format-1 data), reading at most {@code bandwidth} bytes/s (0: no cap). */
+    public io.depot.engine.ScrubStatus startScrub(io.depot.engine.ScrubStatus.Mode mode, long bandwidth) { return scrubber.start(mode, bandwidth); }
+
+    /** Continues a cancelled or failed scrub from where it stopped. */
+    public io.depot.engine.ScrubStatus resumeScrub() { return scrubber.resume(); }
+
+    public io.depot.engine.ScrubStatus scrubStatus() { return scrubber.status(); }
+
+    /** Stops the running scrub (it can be resumed); false if none ran. */
+    public boolean cancelScrub() { return scrubber.cancel(); }
+
+    /** Waits up to {@code timeoutMillis} for the running scrub to end. */
+    public io.depot.engine.ScrubStatus awaitScrub(long timeoutMillis) throws InterruptedException { return scrubber.await(timeoutMillis); }
 
     // ---------------------------------------------------------------- volumes
 
