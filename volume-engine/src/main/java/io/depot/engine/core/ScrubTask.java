@@ -293,6 +293,15 @@ final class ScrubTask {
             }
         }
         ctx.pipeline.stage(batch, -1);
+        ctx.pipeline.flush();
+        // the snapshots' cached pages still hold the values without CRCs: drop them so reads verify at once
+        java.util.Set<VolumeState> touched = new java.util.HashSet<>();
+        for (Pending p : older) {
+            VolumeState vs = liveDataOwner(p.entry());
+            if (vs != null && touched.add(vs)) {
+                vs.viewsChanged();
+            }
+        }
         for (int i = 0; i < count; i++) {
             upgraded();
         }
@@ -368,9 +377,9 @@ final class ScrubTask {
     /**
      * THE place that says which blocks of a data entry live in which physical cluster and their
      * expected CRCs: from the head's cached {@code page} slot when given (its CRCs may be newer than
-     * the store's), else from the stored value. Today every block of an entry lives in its own
-     * cluster; an overlay entry (sub-cluster copy-on-write) would mark the blocks it reads from its
-     * base cluster with position -1 here (the base entry is scrubbed on its own).
+     * the store's), else from the stored value. An overlay entry (sub-cluster copy-on-write) holds
+     * only its own blocks: those it reads from its base cluster get position -1 (the base is the
+     * older entry of the same cluster, scrubbed on its own).
      */
     void layoutOf(long value, byte[] stored, MapPage page, int slot, BlockLayout out) {
         int n = out.blocks;
@@ -385,6 +394,15 @@ final class ScrubTask {
             has = MappingValue.decodeCrcs(stored, out.crc, 0, n);
         }
         Arrays.fill(out.known, has);
+        if (MappingValue.isOverlay(value)) {
+            OverlaySlot overlay = page != null ? OverlaySlot.of(page, slot) : OverlaySlot.of(value, stored, n);
+            for (int b = 0; b < n; b++) {
+                if (!overlay.own(b)) {
+                    out.position[b] = -1;
+                    out.known[b] = false;
+                }
+            }
+        }
     }
 
     /** Reads the blocks of {@code l} into {@link #data} (block b at b * 4 KiB), one read per contiguous run. */

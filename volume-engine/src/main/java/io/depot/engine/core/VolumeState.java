@@ -184,7 +184,11 @@ public final class VolumeState {
         views.forget(frozen);
     }
 
-    /** What the snapshots see was rewritten in place in the store (an overlay completed): their cached pages go. I/O drained. */
+    /**
+     * What the snapshots see was rewritten in place in the store (an overlay completed, CRCs added by
+     * an upgrade): their cached pages go. A reader still holding one reads what it showed, which stays
+     * valid until the next commit frees anything (completion runs with I/O drained).
+     */
     void viewsChanged() { views.forget(-1); }
 
     /** The volume is deleted: later calls fail, its snapshot views are dropped. Called with I/O drained. */
