@@ -49,6 +49,71 @@ abstract class DaemonTest {
         cli.ok("iscsi", "lun", "map", iqn, "0", volume);
     }
 
+    /** Starts the daemon on a 1 GiB pool of 64 KiB clusters with iSCSI, NFS (export /depot) and the API on loopback. */
+    void startDaemonWithIscsiAndNfs() throws Exception {
+        Path config = dir.resolve("depot.yaml");
+        Files.writeString(config, """
+                pool:
+                  capacity: 1G
+                  cluster-size: 64K
+                listen:
+                  iscsi: 127.0.0.1:0
+                  nfs: 127.0.0.1:0
+                  portmapper: 127.0.0.1:0
+                  api: 127.0.0.1:0
+                nfs:
+                  exports:
+                    - path: /depot
+                """);
+        startDaemon(List.of("--config", config.toString()));
+    }
+
+    /**
+     * Damages the 4 KiB {@code block} where it lies in the pool's data file (found by its bytes: it
+     * must be there once, 4 KiB aligned) by flipping one of its bytes, as a disk would. Polls until
+     * the daemon has written the block.
+     */
+    void flipAByteOf(byte[] block) throws Exception {
+        Path dataFile;
+        try (java.util.stream.Stream<Path> all = Files.walk(data)) {
+            dataFile = all.filter(p -> p.getFileName().toString().equals("data") && Files.isRegularFile(p)
+                    && Files.isDirectory(p.resolveSibling("meta"))).findFirst().orElseThrow();
+        }
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dataFile,
+                    java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+                long at = find(ch, block);
+                if (at >= 0) {
+                    ch.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) ~block[777]}), at + 777);
+                    ch.force(false);
+                    return;
+                }
+            }
+            Thread.sleep(100);   // poll: the daemon writes the block back in its own time
+        }
+        org.junit.jupiter.api.Assertions.fail("the block never appeared in " + dataFile);
+    }
+
+    private static long find(java.nio.channels.FileChannel ch, byte[] block) throws java.io.IOException {
+        int size = block.length;
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 20);
+        long found = -1;
+        for (long pos = 0; pos < ch.size(); pos += buf.capacity()) {
+            buf.clear();
+            int n = ch.read(buf, pos);
+            for (int i = 0; i + size <= n; i += size) {
+                if (java.util.Arrays.equals(buf.array(), i, i + size, block, 0, size)) {
+                    if (found >= 0) {
+                        org.junit.jupiter.api.Assertions.fail("the pattern is in the data file twice: the test cannot tell which block to damage");
+                    }
+                    found = pos + i;
+                }
+            }
+        }
+        return found;
+    }
+
     @AfterAll
     void stopDaemon() throws Exception {
         if (daemon != null) {

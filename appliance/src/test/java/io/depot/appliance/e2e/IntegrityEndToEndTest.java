@@ -14,18 +14,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -56,21 +53,7 @@ class IntegrityEndToEndTest extends DaemonTest {
         for (String tool : List.of("qemu-io", "nfs-cp", "nfs-cat")) {
             requireTool(tool);
         }
-        Path config = dir.resolve("depot.yaml");
-        Files.writeString(config, """
-                pool:
-                  capacity: 1G
-                  cluster-size: 64K
-                listen:
-                  iscsi: 127.0.0.1:0
-                  nfs: 127.0.0.1:0
-                  portmapper: 127.0.0.1:0
-                  api: 127.0.0.1:0
-                nfs:
-                  exports:
-                    - path: /depot
-                """);
-        startDaemon(List.of("--config", config.toString()));
+        startDaemonWithIscsiAndNfs();
     }
 
     @Test
@@ -175,52 +158,6 @@ class IntegrityEndToEndTest extends DaemonTest {
      * Finds {@code block} (4 KiB, 4 KiB aligned) in the pool's data file, polling until the daemon
      * has written it there, and flips one byte of it in place.
      */
-    private void flipAByteOf(byte[] block) throws Exception {
-        Path dataFile = poolDataFile();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            try (FileChannel ch = FileChannel.open(dataFile, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                long at = find(ch, block);
-                if (at >= 0) {
-                    ByteBuffer one = ByteBuffer.allocate(1);
-                    ch.read(one, at + 1000);
-                    one.put(0, (byte) ~one.get(0)).rewind();
-                    ch.write(one, at + 1000);
-                    ch.force(false);
-                    return;
-                }
-            }
-            Thread.sleep(100);   // poll: the daemon writes the block back in its own time
-        }
-        fail("the block never appeared in " + dataFile);
-    }
-
-    private static long find(FileChannel ch, byte[] block) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-        long found = -1;
-        for (long pos = 0; pos < ch.size(); pos += buf.capacity()) {
-            buf.clear();
-            int n = ch.read(buf, pos);
-            for (int i = 0; i + BLOCK <= n; i += BLOCK) {
-                if (Arrays.equals(buf.array(), i, i + BLOCK, block, 0, BLOCK)) {
-                    if (found >= 0) {
-                        fail("the pattern is in the data file twice: the test cannot tell which block to damage");
-                    }
-                    found = pos + i;
-                }
-            }
-        }
-        return found;
-    }
-
-    /** The pool's data file: the file {@code data} beside its {@code meta} store, under the data directory. */
-    private Path poolDataFile() throws IOException {
-        try (Stream<Path> all = Files.walk(data)) {
-            return all.filter(p -> p.getFileName().toString().equals("data") && Files.isRegularFile(p)
-                    && Files.isDirectory(p.resolveSibling("meta"))).findFirst().orElseThrow();
-        }
-    }
-
     // ---- clients -----------------------------------------------------------------------------
 
     record ProcessResult(int exit, String output) {}

@@ -5,23 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,22 +40,7 @@ class ScrubEndToEndTest extends DaemonTest {
         for (String tool : List.of("qemu-io", "nfs-cp")) {
             requireTool(tool);
         }
-        Path config = dir.resolve("depot.yaml");
-        Files.writeString(config, """
-                pool:
-                  capacity: 1G
-                  cluster-size: 64K
-                listen:
-                  iscsi: 127.0.0.1:0
-                  nfs: 127.0.0.1:0
-                  portmapper: 127.0.0.1:0
-                  api: 127.0.0.1:0
-                nfs:
-                  exports:
-                    - path: /depot
-                """);
-        List<String> serve = List.of("--config", config.toString());
-        startDaemon(serve);
+        startDaemonWithIscsiAndNfs();
 
         createVolumeAtLunZero("vm", "16M", IQN);
         run(List.of("qemu-io", "-f", "raw", "-c", "write -P 0x6b " + LUN_BLOCK + " " + BLOCK, "-c", "write -P 0x12 0 65536",
@@ -115,7 +95,7 @@ class ScrubEndToEndTest extends DaemonTest {
 
         // a restart keeps the report and the schedule
         daemon.close();
-        startDaemon(serve);
+        startDaemonWithIscsiAndNfs();
         JsonNode after = cli.ok("scrub", "status", "--json").json();
         assertEquals("done", after.path("state").asText());
         assertEquals(2, after.path("damagedBlocks").asInt());
@@ -158,34 +138,6 @@ class ScrubEndToEndTest extends DaemonTest {
     }
 
     /** Finds {@code block} in the pool's data file (polling until the daemon has written it) and flips one byte of it. */
-    private void flipAByteOf(byte[] block) throws Exception {
-        Path dataFile;
-        try (Stream<Path> all = Files.walk(data)) {
-            dataFile = all.filter(p -> p.getFileName().toString().equals("data") && Files.isRegularFile(p)
-                    && Files.isDirectory(p.resolveSibling("meta"))).findFirst().orElseThrow();
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            try (FileChannel ch = FileChannel.open(dataFile, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-                for (long pos = 0; pos < ch.size(); pos += buf.capacity()) {
-                    buf.clear();
-                    int n = ch.read(buf, pos);
-                    for (int i = 0; i + BLOCK <= n; i += BLOCK) {
-                        if (Arrays.equals(buf.array(), i, i + BLOCK, block, 0, BLOCK)) {
-                            ByteBuffer one = ByteBuffer.wrap(new byte[] {(byte) ~block[777]});
-                            ch.write(one, pos + i + 777);
-                            ch.force(false);
-                            return;
-                        }
-                    }
-                }
-            }
-            Thread.sleep(100);   // poll: the daemon writes the block in its own time
-        }
-        fail("the block never appeared in " + dataFile);
-    }
-
     private void run(List<String> cmd) throws Exception {
         Path log = Files.createTempFile(dir, "proc", ".log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
