@@ -181,7 +181,7 @@ final class HeadWrites {
                 overwriteInPlace(page, i, cluster, v, within, length, src);
                 return 0;
             }
-            if (length < clusterSize && MappingValue.hasChecksums(v) && !MappingValue.isOverlay(v) && seenBySnapshot(birth, e)) {
+            if (length < clusterSize && MappingValue.hasChecksums(v) && seenBySnapshot(birth, e)) {
                 // the first partial write since a snapshot: only the blocks it touches go to a fresh cluster
                 ClusterAllocator.Allocation a = run == null ? ctx.allocate(false) : run.take(ctx, cluster, false);
                 return overlayRedirect(page, i, cluster, v, birth, e, within, length, src, a);
@@ -487,16 +487,25 @@ final class HeadWrites {
                                  ClusterAllocator.Allocation a) {
         int[] crcs = freshCrcs();
         System.arraycopy(page.crcs, i * blocks, crcs, 0, blocks);   // the blocks not written keep the shared cluster's CRCs
-        long base = MappingValue.phys(v);
+        boolean fromOverlay = MappingValue.isOverlay(v);
+        long shared = MappingValue.phys(v);
+        long base = fromOverlay ? page.bases[i] : shared;   // an overlay's successor reads from the same complete cluster
         int first = within >>> BlockChecksums.SHIFT;
         int last = (within + length - 1) >>> BlockChecksums.SHIFT;
+        long[] mask = new long[page.maskWords];
+        if (fromOverlay) {
+            System.arraycopy(page.masks, i * page.maskWords, mask, 0, page.maskWords);
+        }
         try {
-            writeBlocks(page, i, cluster, a.phys(), first, last, within, length, src, b -> base, crcs);
+            writeBlocks(page, i, cluster, a.phys(), first, last, within, length, src,
+                    b -> fromOverlay && page.ownBlock(i, b) ? shared : base, crcs);
+            if (fromOverlay) {
+                copyOwnBlocks(page, i, cluster, shared, a.phys(), first, last);
+            }
         } catch (RuntimeException ex) {
             pipeline.stage(new MetaBatch(), a.phys());   // never mapped: give it back after the next commit
             throw ex;
         }
-        long[] mask = new long[page.maskWords];
         for (int b = first; b <= last; b++) {
             mask[b >>> 6] |= 1L << b;
         }
@@ -511,6 +520,40 @@ final class HeadWrites {
         page.values[i] = nv;
         page.births[i] = e;
         return seq;
+    }
+
+    /**
+     * Copy-on-write of a shared overlay: the blocks it owns outside blocks {@code first..last} (which
+     * the write fills) are copied, checked, into the new cluster, a stretch of consecutive own blocks
+     * per call; the blocks it reads from its base stay there.
+     */
+    private void copyOwnBlocks(MapPage page, int i, long cluster, long from, long to, int first, int last) {
+        ByteBuffer image = ctx.clusterBuffers.acquire();
+        try {
+            for (int b = 0; b < blocks; ) {
+                if ((b >= first && b <= last) || !page.ownBlock(i, b)) {
+                    b++;
+                    continue;
+                }
+                int start = b;
+                while (b < blocks && !(b >= first && b <= last) && page.ownBlock(i, b)) {
+                    b++;
+                }
+                int at = start << BlockChecksums.SHIFT;
+                int n = (b - start) << BlockChecksums.SHIFT;
+                image.clear().limit(n);
+                ctx.readPhysical(from, at, n, image);
+                for (int k = start; k < b; k++) {
+                    if (BlockChecksums.crc(image, (k - start) << BlockChecksums.SHIFT, BlockChecksums.BLOCK) != page.crcs[i * blocks + k]) {
+                        throw damaged(cluster, from, k << BlockChecksums.SHIFT);
+                    }
+                }
+                image.flip();
+                ctx.writePhysical(to, at, n, image);
+            }
+        } finally {
+            ctx.clusterBuffers.release(image);
+        }
     }
 
     /**

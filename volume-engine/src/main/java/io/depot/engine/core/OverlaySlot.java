@@ -21,6 +21,24 @@ record OverlaySlot(long value, long base, long[] mask, int maskAt, int[] crcs, i
         return new OverlaySlot(value, MappingValue.decodeBase(stored), mask, 0, crcs, 0, blocks);
     }
 
+    /** No mapping (NONE). */
+    static OverlaySlot none(int blocks) {
+        return new OverlaySlot(MappingValue.NONE, 0, new long[MappingValue.maskWords(blocks)], 0, new int[blocks], 0, blocks);
+    }
+
+    /** Any stored mapping value: its long, its CRCs if it has them, its base and mask if it is an overlay. */
+    static OverlaySlot ofStored(byte[] stored, int blocks) {
+        long value = MappingValue.decode(stored);
+        if (MappingValue.isOverlay(value)) {
+            return of(value, stored, blocks);
+        }
+        int[] crcs = new int[blocks];
+        if (MappingValue.hasChecksums(value)) {
+            MappingValue.decodeCrcs(stored, crcs, 0, blocks);
+        }
+        return new OverlaySlot(value, 0, new long[MappingValue.maskWords(blocks)], 0, crcs, 0, blocks);
+    }
+
     /** True if block {@code b} is in the entry's own cluster, false if it is read from the base. */
     boolean own(int b) { return (mask[maskAt + (b >>> 6)] & (1L << b)) != 0; }
 

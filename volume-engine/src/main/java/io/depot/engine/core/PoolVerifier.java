@@ -56,6 +56,7 @@ final class PoolVerifier {
         long capacity = ctx.allocator.capacityClusters();
         Map<Long, Long> headCounts = new HashMap<>();
         Slot[] previous = {null};
+        Set<Long> olderComplete = new HashSet<>();   // data of the older complete entries of the cluster being scanned
         long[] previousValue = {MappingValue.NONE};
         ctx.meta.scan(Keys.prefix(Keys.MAPPING), Keys.prefixEnd(Keys.MAPPING), (k, value) -> {
             Slot slot = new Slot(Keys.field(k, 0), Keys.field(k, 1), Keys.field(k, 2));
@@ -73,12 +74,17 @@ final class PoolVerifier {
                 }
             }
             Slot prev = previous[0];
+            boolean sameAsPrev = prev != null && prev.vol() == slot.vol() && prev.cluster() == slot.cluster();
+            if (!sameAsPrev) {
+                olderComplete.clear();
+            }
             if (MappingValue.isOverlay(m)) {
                 long base = MappingValue.decodeBase(value);
-                boolean olderSameCluster = prev != null && prev.vol() == slot.vol() && prev.cluster() == slot.cluster();
-                if (!olderSameCluster || !MappingValue.isData(previousValue[0]) || MappingValue.phys(previousValue[0]) != base) {
-                    problems.add("overlay " + slot + " reads from cluster " + base + ", which is not the older entry of its cluster");
+                if (!olderComplete.contains(base)) {
+                    problems.add("overlay " + slot + " reads from cluster " + base + ", which is no older complete entry of its cluster");
                 }
+            } else if (MappingValue.isData(m)) {
+                olderComplete.add(MappingValue.phys(m));
             }
             if (prev != null && !reclaiming.contains(prev.vol())) {
                 boolean sameCluster = prev.vol() == slot.vol() && prev.cluster() == slot.cluster();

@@ -58,6 +58,20 @@ final class RunChecks {
         return this;
     }
 
+    /** Appends the CRCs of a mapping seen through {@code slot} (none if its value has none). */
+    RunChecks slot(OverlaySlot slot) {
+        int n = slot.blocks();
+        grow(n);
+        boolean has = MappingValue.hasChecksums(slot.value());
+        if (has) {
+            System.arraycopy(slot.crcs(), slot.crcAt(), expected, blocks, n);
+            any = true;
+        }
+        Arrays.fill(known, blocks, blocks + n, has);
+        blocks += n;
+        return this;
+    }
+
     /** Appends an overlay cluster's CRCs (a run never goes past an overlay cluster). */
     RunChecks overlay(OverlaySlot slot) {
         int n = slot.blocks();

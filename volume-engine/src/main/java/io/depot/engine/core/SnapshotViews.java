@@ -101,10 +101,6 @@ final class SnapshotViews {
     }
 
     /** Adds the CRCs of the mapping {@code v} the snapshot at {@code atEpoch} sees for {@code cluster} to {@code checks}. */
-    RunChecks checks(long atEpoch, long cluster, long v, RunChecks checks) {
-        return checks(directory(atEpoch), atEpoch, cluster, v, checks);
-    }
-
     private RunChecks checks(MappingCache.Directory dir, long atEpoch, long cluster, long v, RunChecks checks) {
         if (!MappingValue.hasChecksums(v)) {
             return checks.cluster(v, NO_CRCS, ctx.blocksPerCluster);
@@ -118,12 +114,16 @@ final class SnapshotViews {
 
     private static final byte[] NO_CRCS = new byte[0];
 
-    /** The overlay mapping {@code v} the snapshot at {@code atEpoch} sees for {@code cluster}, with its base, mask and CRCs. */
-    OverlaySlot overlaySlot(long atEpoch, long cluster, long v) {
+    /**
+     * What the snapshot at {@code atEpoch} sees for {@code cluster}, value with its CRCs and overlay
+     * fields, from one lookup (its cached page, or the store for a snapshot without a directory).
+     */
+    OverlaySlot slotAt(long atEpoch, long cluster) {
         MappingCache.Directory dir = directory(atEpoch);
         if (dir == null) {
+            cache.countStoreLookup();
             MetadataStore.Entry e = ctx.meta.floor(Keys.mapping(id, cluster, atEpoch), Keys.mapping(id, cluster, 0));
-            return OverlaySlot.of(v, e.value(), ctx.blocksPerCluster);
+            return e == null ? OverlaySlot.none(ctx.blocksPerCluster) : OverlaySlot.ofStored(e.value(), ctx.blocksPerCluster);
         }
         return OverlaySlot.of(cache.page(dir, cluster), (int) (cluster & (MapPage.SIZE - 1)));
     }

@@ -124,12 +124,17 @@ final class Snapshots {
                     batch.delete(k);
                     batch.delete(Keys.mapping(v.id(), Keys.field(k, 2), Keys.field(k, 3)));
                     if (MappingValue.isData(value)) {
-                        completed[0] |= completeOverlayOver(v, Keys.field(k, 2), Keys.field(k, 1), MappingValue.phys(value));
+                        completed[0] |= completeOverlaysOver(v, Keys.field(k, 2), Keys.field(k, 3), MappingValue.phys(value));
                         frees.add((int) MappingValue.phys(value));
                     }
                 });
                 if (completed[0]) {
-                    v.viewsChanged();   // the later snapshots' cached pages may show an overlay that is complete now
+                    // The completed overlays reach the store first, then the snapshots' cached pages go, and
+                    // only then is any base freed: a reader that looked an overlay up before the drop took its
+                    // reader pin first (so the base stays out of the allocator until it is done), and a reader
+                    // after it loads the complete entry (clones read their origin's snapshots without its I/O lock).
+                    ctx.pipeline.flush();
+                    v.viewsChanged();
                 }
                 batch.delete(Keys.snapshot(v.id(), snap.epoch()));
                 ctx.pipeline.stage(batch, frees);
@@ -146,25 +151,35 @@ final class Snapshots {
     }
 
     /**
-     * Before the cluster {@code basePhys} (the entry of {@code cluster} that died at {@code death})
-     * is freed: if the entry that replaced it is an overlay reading some blocks from it, those blocks
-     * are copied into the overlay's own cluster (bytes and CRCs as they are: damage stays detectable)
-     * and the overlay becomes complete, staged before the free. The volume's I/O is drained.
-     * True if an overlay was completed.
+     * Before the cluster {@code basePhys} (the data of the entry of {@code cluster} born at
+     * {@code birth}) is freed: every newer entry of that cluster that is an overlay reading blocks
+     * from it (the head's, or one a later snapshot keeps) first gets those blocks copied into its own
+     * cluster (bytes and CRCs as they are: damage stays detectable) and becomes complete, staged
+     * before the base's free. The volume's I/O is drained. True if an overlay was completed.
      */
-    private boolean completeOverlayOver(VolumeState v, long cluster, long death, long basePhys) {
-        byte[] key = Keys.mapping(v.id(), cluster, death);
-        byte[] stored = ctx.meta.get(key);
-        if (stored == null) {
-            return false;
+    private boolean completeOverlaysOver(VolumeState v, long cluster, long birth, long basePhys) {
+        List<byte[]> keys = new ArrayList<>();
+        List<byte[]> values = new ArrayList<>();
+        ctx.meta.scan(Keys.mapping(v.id(), cluster, birth + 1), Keys.mapping(v.id(), cluster + 1, 0), (k, stored) -> {
+            long o = MappingValue.decode(stored);
+            if (MappingValue.isOverlay(o) && MappingValue.decodeBase(stored) == basePhys) {
+                keys.add(k);
+                values.add(stored);
+            }
+            return true;
+        });
+        for (int k = 0; k < keys.size(); k++) {
+            complete(v, cluster, keys.get(k), values.get(k), basePhys);
         }
+        return !keys.isEmpty();
+    }
+
+    private void complete(VolumeState v, long cluster, byte[] key, byte[] stored, long basePhys) {
         long o = MappingValue.decode(stored);
-        if (!MappingValue.isOverlay(o) || MappingValue.decodeBase(stored) != basePhys) {
-            return false;
-        }
+        long born = Keys.field(key, 2);
         int n = ctx.blocksPerCluster;
         v.changeSlot(cluster, (page, slot) -> {
-            boolean head = page.births[slot] == death && page.values[slot] == o;
+            boolean head = page.births[slot] == born && page.values[slot] == o;
             OverlaySlot overlay = head ? OverlaySlot.of(page, slot) : OverlaySlot.of(o, stored, n);
             ByteBuffer block = BlockChecksums.scratch();
             for (int b = 0; b < n; b++) {
@@ -185,7 +200,6 @@ final class Snapshots {
             }
             return ctx.pipeline.stage(new MetaBatch().put(key, value), -1);
         });
-        return true;
     }
 
     /** Bytes that deleting this snapshot would free. Cost proportional to its deadlist. */

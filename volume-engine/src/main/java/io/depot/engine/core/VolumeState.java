@@ -439,13 +439,15 @@ public final class VolumeState {
 
     private void readClusterAtPinned(long atEpoch, long cluster, int within, int length, ReadSink dst) {
         VolumeState o = origin;   // read before the mapping: a flatten that ends meanwhile leaves NONE meaning "the origin's"
-        long v = mappingAt(atEpoch, cluster);
+        // value, CRCs and overlay fields from ONE lookup: a second one could see the entry completed meanwhile
+        OverlaySlot seen = views.slotAt(atEpoch, cluster);
+        long v = seen.value();
         if (MappingValue.isOverlay(v)) {
-            views.overlaySlot(atEpoch, cluster, v).read(ctx, this, views.snapshotName(atEpoch), cluster, within, length, dst);
+            seen.read(ctx, this, views.snapshotName(atEpoch), cluster, within, length, dst);
         } else if (MappingValue.isData(v)) {
             long at = ctx.position(MappingValue.phys(v), within);
             long logical = (cluster << clusterShift) + within;
-            dst.data(at, length, views.checks(atEpoch, cluster, v, RunChecks.start(ctx.damage, this, views.snapshotName(atEpoch), logical, at, within)));
+            dst.data(at, length, RunChecks.start(ctx.damage, this, views.snapshotName(atEpoch), logical, at, within).slot(seen));
         } else if (MappingValue.isNone(v) && o != null) {
             o.readClusterAt(originEpoch, cluster, within, length, dst);
         } else {
