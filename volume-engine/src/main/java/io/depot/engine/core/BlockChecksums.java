@@ -19,10 +19,22 @@ final class BlockChecksums {
 
     private BlockChecksums() {}
 
-    /** CRC32C of {@code length} bytes of {@code buf} from absolute index {@code at} (its position is left alone). */
+    /**
+     * CRC32C of {@code length} bytes of {@code buf} from absolute index {@code at}. Its position and
+     * limit are moved for the call and put back (no slice object per block on the read path): the
+     * buffer must not be used by another thread meanwhile, which holds for every caller (a read's
+     * destination, a write's source, a pooled cluster buffer, a view made for the caller).
+     */
     static int crc(ByteBuffer buf, int at, int length) {
+        int position = buf.position();
+        int limit = buf.limit();
         CRC32C c = new CRC32C();   // escape analysis keeps it off the heap
-        c.update(buf.slice(at, length));
+        try {
+            buf.limit(buf.capacity()).position(at).limit(at + length);
+            c.update(buf);
+        } finally {
+            buf.limit(buf.capacity()).position(position).limit(limit);
+        }
         return (int) c.getValue();
     }
 
