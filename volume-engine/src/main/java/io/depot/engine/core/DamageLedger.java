@@ -81,6 +81,18 @@ final class DamageLedger implements PoolIntegrity {
         stage(new MetaBatch().put(key(block.physicalOffset()), encode(block)));
     }
 
+    /**
+     * A read (or a write that must keep part of a block) found the block at data file offset
+     * {@code physical} damaged: records it as seen through {@code volume} (or its {@code snapshot}) at
+     * {@code blockOffset} and returns the exception to throw, naming {@code firstBadByte}.
+     */
+    io.depot.engine.DataCorruptionException readFailed(VolumeState volume, String snapshot, long physical, long blockOffset,
+                                                       long firstBadByte) {
+        String name = volume.name();
+        found(new DamagedBlock(physical, name, volume.uuid(), snapshot, blockOffset, Instant.now(), "read"));
+        return new io.depot.engine.DataCorruptionException(name, snapshot, firstBadByte);
+    }
+
     /** Bytes [{@code from}, {@code to}) of the data file were rewritten or freed: damage there is gone. */
     void cleared(long from, long to) {
         if (!any) {

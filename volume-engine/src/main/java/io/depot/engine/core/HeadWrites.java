@@ -467,9 +467,7 @@ final class HeadWrites {
     /** Records a damaged block of the head found by a write that must keep its other bytes, and the error to throw. */
     private io.depot.engine.DataCorruptionException damaged(long cluster, long phys, int blockStart) {
         long logical = (cluster << clusterShift) + blockStart;
-        ctx.damage.found(new io.depot.engine.DamagedBlock(ctx.position(phys, blockStart), vol.name(), vol.uuid(), null, logical,
-                java.time.Instant.now(), "read"));
-        return new io.depot.engine.DataCorruptionException(vol.name(), null, logical);
+        return ctx.damage.readFailed(vol, null, ctx.position(phys, blockStart), logical, logical);
     }
 
     /** True if a snapshot sees the head mapping born at {@code birth} (it stays on the deadlist when replaced at {@code e}). */

@@ -112,6 +112,7 @@ final class MapPage {
         return true;
     }
 
+    /** Evicted: never to be changed or entered again (a reload makes a new page). */
     synchronized boolean isEvicted() { return evicted; }
 
     /** Under the monitor: some slot's CRCs are newer than the store's (the page must stay until settled). */
@@ -124,6 +125,4 @@ final class MapPage {
         return false;
     }
 
-    /** Under the monitor: evicted, so never to be entered again (a reload makes a new page). */
-    boolean evictedLocked() { return evicted; }
 }

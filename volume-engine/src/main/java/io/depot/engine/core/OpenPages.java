@@ -81,7 +81,7 @@ final class OpenPages {
     }
 
     private boolean mayWrite(MapPage page, int slot) {
-        return !page.evictedLocked() && page.openSeq != 0 && (page.openSeq <= ctx.pipeline.durableSeq() || MapPage.bit(page.fresh, slot));
+        return !page.isEvicted() && page.openSeq != 0 && (page.openSeq <= ctx.pipeline.durableSeq() || MapPage.bit(page.fresh, slot));
     }
 
     /**
@@ -89,7 +89,7 @@ final class OpenPages {
      * given, else on its own) and returns the commit that carries it.
      */
     private long markOpen(MapPage page, MetaBatch with) {
-        if (page.evictedLocked()) {
+        if (page.isEvicted()) {
             return -1;
         }
         if (page.openSeq == 0) {

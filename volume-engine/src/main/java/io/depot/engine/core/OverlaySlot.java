@@ -62,7 +62,7 @@ record OverlaySlot(long value, long base, long[] mask, int maskAt, int[] crcs, i
             }
             long at = ctx.position(own ? MappingValue.phys(value) : base, pos);
             long logical = (cluster << ctx.clusterShift) + pos;
-            dst.data(at, segEnd - pos, RunChecks.start(ctx.damage, volume, snapshot, logical, at, pos).overlay(this));
+            dst.data(at, segEnd - pos, RunChecks.start(ctx.damage, volume, snapshot, logical, at, pos).slot(this));
             pos = segEnd;
         }
     }

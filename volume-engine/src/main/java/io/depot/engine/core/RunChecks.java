@@ -1,8 +1,6 @@
 package io.depot.engine.core;
 
-import io.depot.engine.DamagedBlock;
 import io.depot.engine.DataCorruptionException;
-import java.time.Instant;
 import java.util.Arrays;
 
 /**
@@ -58,7 +56,7 @@ final class RunChecks {
         return this;
     }
 
-    /** Appends the CRCs of a mapping seen through {@code slot} (none if its value has none). */
+    /** Appends the CRCs of a mapping seen through {@code slot} (none if its value has none; an overlay always has them). */
     RunChecks slot(OverlaySlot slot) {
         int n = slot.blocks();
         grow(n);
@@ -69,17 +67,6 @@ final class RunChecks {
         }
         Arrays.fill(known, blocks, blocks + n, has);
         blocks += n;
-        return this;
-    }
-
-    /** Appends an overlay cluster's CRCs (a run never goes past an overlay cluster). */
-    RunChecks overlay(OverlaySlot slot) {
-        int n = slot.blocks();
-        grow(n);
-        System.arraycopy(slot.crcs(), slot.crcAt(), expected, blocks, n);
-        Arrays.fill(known, blocks, blocks + n, true);
-        blocks += n;
-        any = true;
         return this;
     }
 
@@ -117,9 +104,7 @@ final class RunChecks {
      */
     DataCorruptionException damaged(long blockPosition) {
         long blockLogical = logical - (position - base) + (blockPosition - base);
-        String volumeName = volume.name();
-        ledger.found(new DamagedBlock(blockPosition, volumeName, volume.uuid(), snapshot, blockLogical, Instant.now(), "read"));
-        return new DataCorruptionException(volumeName, snapshot, Math.max(blockLogical, logical));
+        return ledger.readFailed(volume, snapshot, blockPosition, blockLogical, Math.max(blockLogical, logical));
     }
 
     /** Checks the whole block at data file {@code blockPosition} held in {@code buf} at absolute {@code at}. */
